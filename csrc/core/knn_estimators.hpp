@@ -1,0 +1,38 @@
+// k-nearest-neighbour estimators of entropy, mutual information and conditional mutual information.
+//
+// Every function takes a row-major matrix of n samples and writes the n local (pointwise) values, in nats, to
+// `local`; their mean is the estimate. Inputs are used as given: standardisation, rank transforms and
+// tie-breaking noise are the caller's choice. Throws std::invalid_argument for arguments no estimate exists for.
+#pragma once
+
+#include <cstddef>
+
+#include "core/distance.hpp"
+
+namespace infoscope {
+
+// Kozachenko-Leonenko entropy in the form of Kraskov, Stoegbauer & Grassberger 2004, eq. 20:
+//   h_i = -psi(k) + psi(n) + log c_d + d log eps_i,
+// eps_i twice the distance from sample i to its k-th neighbour and c_d the volume of the unit-diameter ball
+// (1 for the max-norm, pi^(d/2) / Gamma(1 + d/2) / 2^d for the Euclidean norm). A duplicated sample gives
+// eps_i = 0 and h_i = -inf. data: n x d.
+void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
+                double* local);
+
+// KSG mutual information I(X;Y) (Kraskov et al. 2004), max-norm in every space. data: n x (dx + dy), X first.
+//   algorithm 1: eps_i = distance to the k-th joint neighbour, n_x = #{j != i : |x_i - x_j| <  eps_i},
+//                i_i = psi(k) + psi(n) - psi(n_x + 1) - psi(n_y + 1)                          (eq. 8)
+//   algorithm 2: eps_x,i = max x-distance among the k joint neighbours (lowest indices among ties),
+//                n_x = #{j != i : |x_i - x_j| <= eps_x,i},
+//                i_i = psi(k) - 1/k + psi(n) - psi(n_x) - psi(n_y)                            (eq. 9)
+void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
+                     int algorithm, int workers, double* local);
+
+// Conditional mutual information I(X;Y|Z), Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour
+// in the joint (X,Z,Y) space and strict counts in the marginal spaces,
+//   i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1).
+// data: n x (dx + dz + dy), columns ordered X, Z, Y so that XZ, Z and ZY are contiguous column ranges.
+void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
+                                 std::size_t k, int workers, double* local);
+
+}  // namespace infoscope

@@ -1,0 +1,110 @@
+"""Turns the arrays users pass into validated buffers for the native core, or raises an error naming the argument.
+
+Accepted: numpy arrays, (nested) lists, and array objects of other frameworks -- anything with ``__array__``
+(torch CPU tensors, JAX arrays) or ``__dlpack__``. Rows are samples: a 1-D array of length N is N samples of
+one variable, a 2-D array (N, d) is N samples of d variables. Validation happens here, once, before any native
+call; the core below does no conversion of its own.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["as_samples", "check_same_length", "check_k", "check_workers", "check_choice", "check_flag"]
+
+# DLPack device types that live in host memory (kDLCPU, kDLCUDAHost, kDLROCMHost).
+_HOST_DEVICES = {1, 3, 11}
+
+
+def _to_numpy(x, name: str) -> np.ndarray:
+    if x is None:
+        raise TypeError(f"{name} must be an array of samples, got None")
+    if hasattr(x, "__dlpack_device__"):
+        device_type = x.__dlpack_device__()[0]
+        if int(device_type) not in _HOST_DEVICES:
+            raise ValueError(
+                f"{name} lives on an accelerator (DLPack device type {int(device_type)}); this build computes "
+                f"on the CPU only: move it to host memory first (e.g. {name}.cpu() for a torch tensor)"
+            )
+    if hasattr(x, "detach"):  # torch tensors that require grad refuse __array__
+        x = x.detach()
+    try:
+        if hasattr(x, "__array__") or isinstance(x, (list, tuple, np.ndarray)) or not hasattr(x, "__dlpack__"):
+            return np.asarray(x)
+        return np.from_dlpack(x)
+    except (TypeError, ValueError, RuntimeError, BufferError) as err:
+        raise TypeError(f"{name} could not be read as a numeric array ({type(x).__name__}): {err}") from None
+
+
+def as_samples(x, name: str) -> np.ndarray:
+    """Return ``x`` as a finite, C-contiguous float64 array of shape (N, d), N >= 1 and d >= 1.
+
+    Raises
+    ------
+    TypeError
+        for None, objects that are not arrays, complex, string, object or datetime dtypes.
+    ValueError
+        for scalars, arrays of three or more dimensions, empty arrays and NaN or infinite values.
+    """
+    a = _to_numpy(x, name)
+    kind = a.dtype.kind
+    if kind == "c":
+        raise TypeError(f"{name} must be real; got complex dtype {a.dtype}")
+    if kind not in "biuf":
+        raise TypeError(f"{name} must hold real numbers; got dtype {a.dtype} ({type(x).__name__})")
+    if a.ndim == 0:
+        raise ValueError(f"{name} must be a 1-D (N,) or 2-D (N, d) array of samples; got a scalar")
+    if a.ndim > 2:
+        raise ValueError(f"{name} must be a 1-D (N,) or 2-D (N, d) array of samples; got {a.ndim} dimensions {a.shape}")
+    if a.ndim == 1:
+        a = a.reshape(-1, 1)
+    if a.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has no samples (shape {a.shape})")
+    if a.shape[1] == 0:
+        raise ValueError(f"{name} has no variables: shape {a.shape}")
+    a = np.ascontiguousarray(a, dtype=np.float64)
+    if kind == "f" and not np.isfinite(a).all():
+        raise ValueError(f"{name} must be finite; check for nan or inf values")
+    return a
+
+
+def check_same_length(**arrays: np.ndarray) -> int:
+    """All arrays have the same number of rows; return it."""
+    lengths = {name: a.shape[0] for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"{', '.join(lengths)} must have the same number of samples (rows): {shown}")
+    return next(iter(lengths.values()))
+
+
+def check_k(k, n: int, name: str = "k") -> int:
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"{name} must be an integer number of neighbours, got {k!r}")
+    k = int(k)
+    if k < 1:
+        raise ValueError(f"{name} must be at least 1, got {k}")
+    if k >= n:
+        raise ValueError(f"{name} must be smaller than the number of samples: {name}={k}, N={n}")
+    return k
+
+
+def check_workers(workers) -> int:
+    if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
+        raise TypeError(f"workers must be an integer (-1 for all cores), got {workers!r}")
+    if workers == 0 or workers < -1:
+        raise ValueError(f"workers must be -1 (all cores) or a positive number of threads, got {workers}")
+    return int(workers)
+
+
+def check_choice(value, name: str, choices):
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
+    return value
+
+
+def check_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
