@@ -1,10 +1,10 @@
-// Distance kernels with early exit, the inner loop of every neighbour search.
+// Distance kernels, the inner loop of every neighbour search.
 //
-// Each returns the exact distance (Chebyshev) or squared distance (Euclidean) when it is <= bound, and some
-// value > bound as soon as the partial result exceeds bound: in high dimension most candidates are rejected
-// after the first block of coordinates. Coordinates are processed 8 at a time with GCC/Clang vector
-// extensions, which compile to one AVX-512 or two AVX2 operations (or four SSE2 ones without -march=native).
-// |a - b| is computed as fl(a - b) made positive, as numpy computes np.abs(a - b), so the max-norm distance is
+// KD-tree leaves are stored transposed (one row of 8-lane-padded coordinates per dimension), so distances from
+// one query to 8 points are computed together with one vector operation per dimension and no horizontal
+// reduction. The vector type uses GCC/Clang vector extensions: one AVX-512 register, two AVX2 or four SSE2
+// ones depending on the target; other compilers get the same loop in scalar code.
+// |a - b| is computed as fl(a - b) made positive, as numpy computes np.abs(a - b), so max-norm distances are
 // bit-identical to a numpy reference.
 #pragma once
 
@@ -15,53 +15,14 @@ namespace infoscope {
 
 enum class Metric { Chebyshev, Euclidean };
 
-#if defined(__GNUC__) || defined(__clang__)
-#define INFOSCOPE_VECTOR_EXT 1
-typedef double vec8d __attribute__((vector_size(64)));
-
-inline vec8d load8(const double* p) {
-  vec8d v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline double lanes_max(vec8d v) {
-  double m = v[0];
-  for (int i = 1; i < 8; ++i) m = m > v[i] ? m : v[i];
-  return m;
-}
-inline double lanes_sum(vec8d v) {
-  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-}
-#endif
+constexpr std::size_t kLanes = 8;  // points per vector block in leaf storage
 
 inline double abs_diff(double a, double b) {
   const double t = a - b;
   return t < 0 ? -t : t;
 }
 
-// Max-norm distance, exact when <= bound.
-inline double chebyshev_bounded(const double* a, const double* b, std::size_t dim, double bound) {
-  double m = 0.0;
-  std::size_t j = 0;
-#ifdef INFOSCOPE_VECTOR_EXT
-  if (dim >= 8) {
-    vec8d acc = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (; j + 8 <= dim; j += 8) {
-      const vec8d diff = load8(a + j) - load8(b + j);
-      const vec8d ad = diff < 0 ? -diff : diff;
-      acc = acc > ad ? acc : ad;
-      m = lanes_max(acc);
-      if (m > bound) return m;
-    }
-  }
-#endif
-  for (; j < dim; ++j) {
-    const double t = abs_diff(a[j], b[j]);
-    m = m > t ? m : t;
-  }
-  return m;
-}
-
+// Max-norm distance between two rows.
 inline double chebyshev(const double* a, const double* b, std::size_t dim) {
   double m = 0.0;
   for (std::size_t j = 0; j < dim; ++j) {
@@ -71,34 +32,158 @@ inline double chebyshev(const double* a, const double* b, std::size_t dim) {
   return m;
 }
 
-// Squared Euclidean distance, exact up to summation order when <= bound.
-inline double sq_euclidean_bounded(const double* a, const double* b, std::size_t dim, double bound) {
-  double s = 0.0;
-  std::size_t j = 0;
-#ifdef INFOSCOPE_VECTOR_EXT
-  if (dim >= 8) {
-    vec8d acc = {0, 0, 0, 0, 0, 0, 0, 0};
-    for (; j + 8 <= dim; j += 8) {
-      const vec8d diff = load8(a + j) - load8(b + j);
-      acc += diff * diff;
-      s = lanes_sum(acc);
-      if (s > bound) return s;
-    }
-  }
+#if defined(__GNUC__) || defined(__clang__)
+#define INFOSCOPE_VECTOR_EXT 1
+typedef double Block __attribute__((vector_size(kLanes * sizeof(double))));
+typedef long long BlockBits __attribute__((vector_size(kLanes * sizeof(double))));
+inline Block load_block(const double* p) {
+  Block v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline Block splat(double v) { return Block{} + v; }
+// |v| by clearing the sign bit: one instruction, and the same value as negating the negative lanes.
+inline Block abs_block(Block v) {
+  return reinterpret_cast<Block>(reinterpret_cast<BlockBits>(v) & ~(BlockBits{} + (1LL << 63)));
+}
+inline Block max_block(Block a, Block b) { return a > b ? a : b; }
+#else
+struct Block {
+  double v[kLanes];
+  double& operator[](std::size_t t) { return v[t]; }
+  double operator[](std::size_t t) const { return v[t]; }
+};
+inline Block load_block(const double* p) {
+  Block b;
+  std::memcpy(b.v, p, sizeof b.v);
+  return b;
+}
+inline Block splat(double v) {
+  Block b;
+  for (double& x : b.v) x = v;
+  return b;
+}
+inline Block operator-(Block a, Block b) {
+  for (std::size_t t = 0; t < kLanes; ++t) a[t] -= b[t];
+  return a;
+}
+inline Block operator*(Block a, Block b) {
+  for (std::size_t t = 0; t < kLanes; ++t) a[t] *= b[t];
+  return a;
+}
+inline Block& operator+=(Block& a, Block b) {
+  for (std::size_t t = 0; t < kLanes; ++t) a[t] += b[t];
+  return a;
+}
+inline Block abs_block(Block v) {
+  for (double& x : v.v) x = x < 0 ? -x : x;
+  return v;
+}
+inline Block max_block(Block a, Block b) {
+  for (std::size_t t = 0; t < kLanes; ++t) a[t] = a[t] > b[t] ? a[t] : b[t];
+  return a;
+}
 #endif
-  for (; j < dim; ++j) {
-    const double t = a[j] - b[j];
-    s += t * t;
-  }
-  return s;
+
+inline double lanes_min(const Block& v) {
+  double m = v[0];
+  for (std::size_t t = 1; t < kLanes; ++t) m = m < v[t] ? m : v[t];
+  return m;
+}
+inline double lanes_max(const Block& v) {
+  double m = v[0];
+  for (std::size_t t = 1; t < kLanes; ++t) m = m > v[t] ? m : v[t];
+  return m;
+}
+inline double lanes_sum(const Block& v) {
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 }
 
+// Accumulates one dimension of a block distance: running max of |p - q| or running sum of (p - q)^2.
 template <Metric M>
-inline double distance_bounded(const double* a, const double* b, std::size_t dim, double bound) {
+inline void accumulate(Block& acc, Block p, Block q) {
+  const Block diff = p - q;
   if constexpr (M == Metric::Chebyshev) {
-    return chebyshev_bounded(a, b, dim, bound);
+    acc = max_block(acc, abs_block(diff));
   } else {
-    return sq_euclidean_bounded(a, b, dim, bound);
+    acc += diff * diff;
+  }
+}
+
+// Distances (squared for Euclidean) from q to the points of a transposed leaf `block` (dim rows of `lanes`
+// values, lanes a multiple of kLanes, padding lanes holding +inf). For each 8-point group, bound() is read once:
+// a negative bound stops the scan; visit(j, dist) is called for every point j with dist <= bound. In high
+// dimension a group is abandoned as soon as all its partial distances exceed the bound.
+template <Metric M, class Bound, class Visit>
+inline void scan_leaf(const double* q, const double* block, std::size_t dim, std::size_t lanes, Bound&& bound,
+                      Visit&& visit) {
+  for (std::size_t j0 = 0; j0 < lanes; j0 += kLanes) {
+    const double b = bound();
+    if (b < 0) return;
+    Block acc = splat(0.0);
+    bool rejected = false;
+    for (std::size_t d = 0; d < dim; ++d) {
+      accumulate<M>(acc, load_block(block + d * lanes + j0), splat(q[d]));
+      if ((d & 7) == 7 && d + 1 < dim && lanes_min(acc) > b) {
+        rejected = true;
+        break;
+      }
+    }
+    if (rejected || lanes_min(acc) > b) continue;  // the common case: no point of the group is close enough
+    for (std::size_t t = 0; t < kLanes; ++t) {
+      if (acc[t] <= b) visit(j0 + t, static_cast<double>(acc[t]));
+    }
+  }
+}
+
+// Number of points of a transposed leaf within max-norm distance r of q (< r when strict, else <= r).
+// Branch-free over lanes: in a leaf that straddles the radius, inside and outside alternate unpredictably.
+inline std::size_t count_leaf(const double* q, const double* block, std::size_t dim, std::size_t lanes, double r,
+                              bool strict) {
+  std::size_t count = 0;
+  for (std::size_t j0 = 0; j0 < lanes; j0 += kLanes) {
+    Block acc = splat(0.0);
+    bool rejected = false;
+    for (std::size_t d = 0; d < dim; ++d) {
+      accumulate<Metric::Chebyshev>(acc, load_block(block + d * lanes + j0), splat(q[d]));
+      if ((d & 7) == 7 && d + 1 < dim && lanes_min(acc) > r) {  // high dimension: the whole group is outside
+        rejected = true;
+        break;
+      }
+    }
+    if (rejected) continue;
+#ifdef INFOSCOPE_VECTOR_EXT
+    const BlockBits inside = strict ? (acc < r) : (acc <= r);  // lanes are -1 (true) or 0
+    long long sum = 0;
+    for (std::size_t t = 0; t < kLanes; ++t) sum += inside[t];
+    count += static_cast<std::size_t>(-sum);
+#else
+    for (std::size_t t = 0; t < kLanes; ++t) count += strict ? (acc[t] < r) : (acc[t] <= r);
+#endif
+  }
+  return count;
+}
+
+// Distance (squared for Euclidean) from q to an axis-aligned box, both padded to whole blocks of dimensions
+// (padding: q = 0, lo = -inf, hi = +inf, a zero gap). Gaps are fl(lo - q) and fl(q - hi): by monotonicity of
+// rounding they never exceed fl(|q - p|) for a point p inside the box, so max-norm pruning on them is exact.
+template <Metric M>
+inline double box_distance(const double* q, const double* lo, const double* hi, std::size_t padded_dim) {
+  Block acc = splat(0.0);
+  for (std::size_t d = 0; d < padded_dim; d += kLanes) {
+    const Block qd = load_block(q + d);
+    const Block gap = max_block(splat(0.0), max_block(load_block(lo + d) - qd, qd - load_block(hi + d)));
+    if constexpr (M == Metric::Chebyshev) {
+      acc = max_block(acc, gap);
+    } else {
+      acc += gap * gap;
+    }
+  }
+  if constexpr (M == Metric::Chebyshev) {
+    return lanes_max(acc);
+  } else {
+    // Sums round differently from the point kernel's; a few ulp of slack keeps pruning safe.
+    return lanes_sum(acc) * (1.0 - 1e-12);
   }
 }
 

@@ -1,10 +1,11 @@
 // Exact k-nearest-neighbour search and radius counting in a KD-tree, for the max-norm (and Euclidean kNN).
 //
 // The tree copies the columns it indexes into tree order (points of one leaf are contiguous), so a search
-// touches memory sequentially. Pruning uses the max-norm lower bound max(bound, |q_s - split|) when crossing a
-// split on dimension s: for the Chebyshev metric this is the exact distance from q to the far cell, unlike the
-// additive bound of Euclidean trees (cf. scipy's dedicated L-infinity policy in ckdtree). All comparisons are
-// made on fl(a - b), so results are identical to a brute-force numpy reference, ties included.
+// touches memory sequentially. Every node keeps the tight bounding box of its points; searches prune with the
+// distance from the query to a child's box, computed per metric (the max-norm takes the largest gap, not the
+// sum that Euclidean trees use; cf. scipy's dedicated L-infinity policy in ckdtree), and radius counts take a
+// whole box at once when its farthest corner is inside. All comparisons are made on fl(a - b), so results are
+// identical to a brute-force numpy reference, ties included.
 #pragma once
 
 #include <cstddef>
@@ -29,9 +30,9 @@ enum class Ties { ByIndex, Any };
 class KDTree {
  public:
   // Indexes columns [first_col, first_col + dim) of a row-major matrix of n rows and row_stride columns.
-  // leaf_size 0 picks a default for the dimension.
+  // leaf_size 0 picks a default for the dimension; the build uses up to `workers` threads (-1: all).
   KDTree(const double* data, std::size_t n, std::size_t row_stride, std::size_t first_col, std::size_t dim,
-         std::size_t leaf_size = 0);
+         std::size_t leaf_size = 0, int workers = -1);
 
   std::size_t size() const { return n_; }
   std::size_t dim() const { return dim_; }
@@ -47,26 +48,42 @@ class KDTree {
   // Number of tree points p with max-norm |q - p| < r (strict) or <= r; q itself counts when it is a tree point.
   std::size_t count_within(const double* q, double r, bool strict) const;
 
+  // The same count for every tree point as query, radii[i] and counts[i] indexed by original row (each point
+  // counts itself unless its radius is 0 and strict). Queries are taken a leaf at a time and the tree is
+  // walked once per leaf, testing box against box: neighbouring queries visit nearly the same nodes.
+  void count_all(const double* radii, bool strict, std::size_t* counts, int workers) const;
+
  private:
   struct Node {
-    std::size_t begin, end;  // tree positions
-    std::int32_t left = -1, right = -1;
-    std::uint32_t split_dim = 0;
-    double split = 0.0;
+    std::size_t begin = 0, end = 0;      // tree positions
+    std::int32_t left = -1, right = -1;  // children; -1 for a leaf
+    std::size_t block = 0, lanes = 0;    // leaves: offset of the transposed coordinates, padded point count
   };
   struct KnnSearch;
+  struct Subtree {
+    std::size_t begin, end, node;
+  };
+  static constexpr std::size_t kMaxStackDim = 64;  // queries up to this dimension are padded on the stack
 
-  std::int32_t build(const double* data, std::size_t row_stride, std::size_t first_col, std::size_t begin,
-                     std::size_t end);
+  // Builds `levels` levels below t (all when negative) and appends the subtrees below those to `deferred`.
+  void build(const double* by_dim, Subtree t, int levels, std::vector<Subtree>* deferred);
+  const double* padded(const double* q, double* stack, std::vector<double>& heap) const;
+  template <Metric M>
+  double distance_to_box(std::int32_t node, const double* padded_q) const;
   template <Metric M>
   void knn_node(std::int32_t node, double bound, KnnSearch& s) const;
   std::size_t count_node(std::int32_t node, const double* q, double r, bool strict) const;
+  struct QueryGroup;
+  void count_group(std::int32_t node, QueryGroup& g) const;
+  const double* box_low(std::int32_t node) const { return &boxes_[static_cast<std::size_t>(node) * 2 * padded_dim_]; }
+  const double* box_high(std::int32_t node) const { return box_low(node) + padded_dim_; }
 
-  std::size_t n_, dim_, leaf_size_;
+  std::size_t n_, dim_, padded_dim_, leaf_size_;
   std::vector<std::size_t> perm_, pos_;
   std::vector<double> points_;  // n_ x dim_, tree order
+  std::vector<double> blocks_;  // leaves' coordinates transposed, see scan_leaf
   std::vector<Node> nodes_;
-  std::vector<double> boxes_;  // per node: dim_ lows then dim_ highs (tight bounding box)
+  std::vector<double> boxes_;   // per node: padded_dim_ lows then padded_dim_ highs (tight bounding box)
 };
 
 }  // namespace infoscope

@@ -1,12 +1,14 @@
 #include "core/knn_estimators.hpp"
 
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/kdtree.hpp"
 #include "core/parallel.hpp"
+#include "core/sorted_axis.hpp"
 #include "core/special.hpp"
 
 namespace infoscope {
@@ -17,6 +19,9 @@ namespace {
 // below kMinPerThread queries per thread the loop stays on one thread.
 constexpr std::size_t kChunk = 256;
 constexpr std::size_t kMinPerThread = 512;
+// Radius counts cover hundreds of points per query; leaves of 64 spend less on node visits than they lose on
+// scanning (measured: 4-D marginal counts at N = 1e5, 0.53 s with 64 against 0.64 s with 32).
+constexpr std::size_t kCountLeafSize = 64;
 
 void check_k(std::size_t n, std::size_t k) {
   if (k < 1) throw std::invalid_argument("k must be at least 1");
@@ -26,10 +31,44 @@ void check_k(std::size_t n, std::size_t k) {
   }
 }
 
-// Neighbours of sample i other than itself within r; the sample itself is inside unless r = 0 and strict.
-std::size_t others_within(const KDTree& tree, std::size_t i, double r, bool strict) {
-  return tree.count_within(tree.point(i), r, strict) - ((strict && !(r > 0)) ? 0 : 1);
-}
+// A marginal space (a contiguous range of columns) in which neighbours are counted: a sorted copy for one
+// variable, a KD-tree for several.
+class Marginal {
+ public:
+  Marginal(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim, int workers)
+      : data_(data), n_(n), stride_(stride), first_(first), dim_(dim) {
+    if (dim == 1) {
+      axis_.emplace(data, n, stride, first);
+    } else {
+      tree_.emplace(data, n, stride, first, dim, kCountLeafSize, workers);
+    }
+  }
+
+  // For every sample i, the number of other samples within max-norm distance radii[i] (strictly closer when
+  // strict; sample i itself is inside its radius unless that is 0 and strict).
+  std::vector<std::size_t> others_within(const std::vector<double>& radii, bool strict, int workers) const {
+    std::vector<std::size_t> counts(n_);
+    if (axis_) {
+      parallel_for(n_, workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) counts[i] = axis_->count_within(i, radii[i], strict);
+      });
+    } else {
+      tree_->count_all(radii.data(), strict, counts.data(), workers);
+    }
+    for (std::size_t i = 0; i < n_; ++i) counts[i] -= (strict && !(radii[i] > 0)) ? 0 : 1;
+    return counts;
+  }
+
+  double distance(std::size_t i, std::size_t j) const { return chebyshev(row(i), row(j), dim_); }
+
+ private:
+  const double* row(std::size_t i) const { return data_ + i * stride_ + first_; }
+
+  const double* data_;
+  std::size_t n_, stride_, first_, dim_;
+  std::optional<SortedAxis> axis_;
+  std::optional<KDTree> tree_;
+};
 
 // Runs fn(i, neighbours) for every sample, in the joint tree's order, with the k joint neighbours of sample i.
 template <class Fn>
@@ -44,12 +83,19 @@ void for_each_knn(const KDTree& joint, std::size_t k, Ties ties, int workers, Fn
   });
 }
 
+// Distance from every sample to its k-th neighbour in the joint space.
+std::vector<double> kth_distances(const KDTree& joint, std::size_t k, int workers) {
+  std::vector<double> eps(joint.size());
+  for_each_knn(joint, k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
+  return eps;
+}
+
 }  // namespace
 
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
                 double* local) {
   check_k(n, k);
-  const KDTree tree(data, n, d, 0, d);
+  const KDTree tree(data, n, d, 0, d, 0, workers);
   const double dd = static_cast<double>(d);
   const double log_cd = metric == Metric::Chebyshev
                             ? 0.0
@@ -71,31 +117,34 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   if (algorithm != 1 && algorithm != 2) throw std::invalid_argument("algorithm must be 1 or 2");
   if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
   const std::size_t stride = dx + dy;
-  const KDTree joint(data, n, stride, 0, stride);
-  const KDTree xs(data, n, stride, 0, dx);
-  const KDTree ys(data, n, stride, dx, dy);
+  const KDTree joint(data, n, stride, 0, stride, 0, workers);
+  const Marginal xs(data, n, stride, 0, dx, workers);
+  const Marginal ys(data, n, stride, dx, dy, workers);
   const double psi_k = digamma(static_cast<double>(k));
   const double psi_n = digamma(static_cast<double>(n));
 
   if (algorithm == 1) {
-    for_each_knn(joint, k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
-      const double eps = nb[k - 1].dist;
-      const auto nx = static_cast<double>(others_within(xs, i, eps, true));
-      const auto ny = static_cast<double>(others_within(ys, i, eps, true));
-      local[i] = psi_k + psi_n - digamma(nx + 1) - digamma(ny + 1);
-    });
+    const std::vector<double> eps = kth_distances(joint, k, workers);
+    const auto nx = xs.others_within(eps, true, workers);
+    const auto ny = ys.others_within(eps, true, workers);
+    for (std::size_t i = 0; i < n; ++i) {
+      local[i] = psi_k + psi_n - digamma(static_cast<double>(nx[i]) + 1) - digamma(static_cast<double>(ny[i]) + 1);
+    }
   } else {
     // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
+    std::vector<double> eps_x(n), eps_y(n);
     for_each_knn(joint, k, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
-      double eps_x = 0.0, eps_y = 0.0;
       for (std::size_t j = 0; j < k; ++j) {
-        eps_x = std::max(eps_x, chebyshev(xs.point(i), xs.point(nb[j].index), dx));
-        eps_y = std::max(eps_y, chebyshev(ys.point(i), ys.point(nb[j].index), dy));
+        eps_x[i] = std::max(eps_x[i], xs.distance(i, nb[j].index));
+        eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
       }
-      const auto nx = static_cast<double>(others_within(xs, i, eps_x, false));
-      const auto ny = static_cast<double>(others_within(ys, i, eps_y, false));
-      local[i] = psi_k - 1.0 / static_cast<double>(k) + psi_n - digamma(nx) - digamma(ny);
     });
+    const auto nx = xs.others_within(eps_x, false, workers);
+    const auto ny = ys.others_within(eps_y, false, workers);
+    const double psi_k2 = psi_k - 1.0 / static_cast<double>(k);
+    for (std::size_t i = 0; i < n; ++i) {
+      local[i] = psi_k2 + psi_n - digamma(static_cast<double>(nx[i])) - digamma(static_cast<double>(ny[i]));
+    }
   }
 }
 
@@ -104,18 +153,19 @@ void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t 
   check_k(n, k);
   if (dx == 0 || dy == 0 || dz == 0) throw std::invalid_argument("x, y and z need at least one column each");
   const std::size_t stride = dx + dz + dy;
-  const KDTree joint(data, n, stride, 0, stride);
-  const KDTree xz(data, n, stride, 0, dx + dz);
-  const KDTree zs(data, n, stride, dx, dz);
-  const KDTree zy(data, n, stride, dx, dz + dy);
+  const KDTree joint(data, n, stride, 0, stride, 0, workers);
+  const Marginal xz(data, n, stride, 0, dx + dz, workers);
+  const Marginal zs(data, n, stride, dx, dz, workers);
+  const Marginal zy(data, n, stride, dx, dz + dy, workers);
   const double psi_k = digamma(static_cast<double>(k));
-  for_each_knn(joint, k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
-    const double eps = nb[k - 1].dist;
-    const auto n_xz = static_cast<double>(others_within(xz, i, eps, true));
-    const auto n_zy = static_cast<double>(others_within(zy, i, eps, true));
-    const auto n_z = static_cast<double>(others_within(zs, i, eps, true));
-    local[i] = psi_k - digamma(n_xz + 1) - digamma(n_zy + 1) + digamma(n_z + 1);
-  });
+  const std::vector<double> eps = kth_distances(joint, k, workers);
+  const auto n_xz = xz.others_within(eps, true, workers);
+  const auto n_zy = zy.others_within(eps, true, workers);
+  const auto n_z = zs.others_within(eps, true, workers);
+  for (std::size_t i = 0; i < n; ++i) {
+    local[i] = psi_k - digamma(static_cast<double>(n_xz[i]) + 1) - digamma(static_cast<double>(n_zy[i]) + 1) +
+               digamma(static_cast<double>(n_z[i]) + 1);
+  }
 }
 
 }  // namespace infoscope
