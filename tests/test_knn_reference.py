@@ -1,0 +1,92 @@
+"""Every k-NN estimator agrees with the brute-force numpy reference (tests/reference.py) to 1e-10, per sample.
+
+Noise and normalisation are off so both sides see identical inputs; data with exact ties and duplicated rows
+exercise the strict / non-strict counts and the lowest-index tie rule of algorithm 2.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import infoscope as isc
+import reference as ref
+
+EXACT = dict(normalize=False, noise=0.0, local=True)
+TOL = 1e-10
+
+# (n, dx, dy, dz, k): 1-D marginals (sorted counts), low and high dimension (trees, early exits past 8 dims).
+SHAPES = [(50, 1, 1, 1, 1), (200, 1, 1, 1, 3), (300, 2, 3, 1, 4), (400, 4, 4, 2, 3), (250, 9, 1, 3, 5),
+          (150, 12, 7, 9, 2), (120, 1, 17, 1, 8)]
+DATA = ["continuous", "ties", "duplicates"]
+
+
+def sample(rng, n, d, kind):
+    a = rng.standard_normal((n, d))
+    if kind == "ties":  # coarse grid: many equal coordinates and equal distances
+        a = np.round(a * 2) / 2
+    elif kind == "duplicates":  # whole rows repeated
+        a = a[rng.integers(0, max(2, n // 3), n)]
+    return a
+
+
+@pytest.mark.parametrize("kind", DATA)
+@pytest.mark.parametrize("n,dx,dy,dz,k", SHAPES)
+def test_mutual_info_matches_reference(n, dx, dy, dz, k, kind):
+    rng = np.random.default_rng([n, dx, dy, k])
+    x, y = sample(rng, n, dx, kind), sample(rng, n, dy, kind)
+    for algorithm in (1, 2):
+        got = isc.mutual_info(x, y, k=k, algorithm=algorithm, **EXACT)
+        np.testing.assert_allclose(got, ref.ksg_mutual_info(x, y, k, algorithm), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("kind", DATA)
+@pytest.mark.parametrize("n,dx,dy,dz,k", SHAPES)
+def test_conditional_mutual_info_matches_reference(n, dx, dy, dz, k, kind):
+    rng = np.random.default_rng([n, dx, dz, k, 7])
+    x, y, z = sample(rng, n, dx, kind), sample(rng, n, dy, kind), sample(rng, n, dz, kind)
+    got = isc.conditional_mutual_info(x, y, z, k=k, **EXACT)
+    np.testing.assert_allclose(got, ref.ksg_conditional_mutual_info(x, y, z, k), rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("metric", ["chebyshev", "euclidean"])
+@pytest.mark.parametrize("kind", DATA)
+@pytest.mark.parametrize("n,dx,dy,dz,k", SHAPES)
+def test_entropy_matches_reference(n, dx, dy, dz, k, kind, metric):
+    rng = np.random.default_rng([n, dx, k, 3])
+    x = sample(rng, n, dx + dy, kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # duplicates give -inf, checked below
+        got = isc.entropy(x, k=k, metric=metric, local=True, noise=0.0)
+        want = ref.kl_entropy(x, k, metric)
+    np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+    finite = np.isfinite(want)
+    np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=TOL)
+
+
+def test_larger_sample_threads_and_deep_trees():
+    """N large enough for several tree levels, batched counts over many leaves, and both threads."""
+    rng = np.random.default_rng(11)
+    n = 1500
+    x = rng.standard_normal((n, 3))
+    y = x[:, :2] @ rng.standard_normal((2, 2)) + 0.5 * rng.standard_normal((n, 2))
+    z = np.round(rng.standard_normal((n, 2)), 1)
+    for algorithm in (1, 2):
+        want = ref.ksg_mutual_info(x, y, 4, algorithm)
+        for workers in (1, -1):
+            got = isc.mutual_info(x, y, k=4, algorithm=algorithm, workers=workers, **EXACT)
+            np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+    np.testing.assert_allclose(isc.conditional_mutual_info(x, y, z, k=5, **EXACT),
+                               ref.ksg_conditional_mutual_info(x, y, z, 5), rtol=0, atol=TOL)
+    np.testing.assert_allclose(isc.entropy(x, k=2, local=True), ref.kl_entropy(x, 2), rtol=1e-12, atol=TOL)
+
+
+def test_all_identical_rows():
+    """A degenerate sample: every distance is zero; counts and -inf entropies follow the definitions."""
+    x = np.ones((40, 2))
+    y = np.arange(40.0)
+    for algorithm in (1, 2):
+        np.testing.assert_allclose(isc.mutual_info(x, y, k=3, algorithm=algorithm, **EXACT),
+                                   ref.ksg_mutual_info(x, y.reshape(-1, 1), 3, algorithm), rtol=0, atol=TOL)
+    with pytest.warns(RuntimeWarning, match="duplicates"):
+        assert isc.entropy(x, k=3) == -np.inf
