@@ -1,0 +1,130 @@
+"""Times infoscope and its peers on identical inputs in one run and writes the table to benchmarks/results/.
+
+    python benchmarks/compare_peers.py                 # the issue's grid: MI d in {1, 4, 16}, N up to 1e5
+    python benchmarks/compare_peers.py --quick         # small N only, a minute
+
+Each (task, implementation) runs in a fresh subprocess that regenerates the same seeded data, so a peer that
+exceeds --timeout is stopped without losing the run. Times are medians of --repeats runs (one run for anything
+slower than 5 s); ratios are peer time / infoscope time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import peers
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def gaussian_task(kind: str, d: int, n: int, seed: int = 0):
+    """Same data for every implementation: correlated Gaussians with known MI, or standard normal samples."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    if kind == "entropy":
+        return (x,), 0.5 * d * math.log(2 * math.pi * math.e)
+    rho = 0.6
+    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal((n, d))
+    return (x, y), -0.5 * d * math.log(1 - rho**2)
+
+
+def _worker(kind, d, n, k, name, repeats, queue):
+    table = peers.ENTROPY if kind == "entropy" else peers.MUTUAL_INFO
+    try:
+        arrays, _ = gaussian_task(kind, d, n)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            value = float(table[name](*arrays, k))
+            times.append(time.perf_counter() - start)
+            if times[-1] > 5:
+                break
+        queue.put(("ok", statistics.median(times), value))
+    except (ImportError, NotImplementedError) as err:
+        queue.put(("skipped", None, str(err)))
+    except Exception as err:  # a peer's own failure is a result to report, not a crash of the benchmark
+        queue.put(("failed", None, f"{type(err).__name__}: {err}"))
+
+
+def run_one(kind, d, n, k, name, repeats, timeout):
+    queue = mp.get_context("spawn").Queue()
+    proc = mp.get_context("spawn").Process(target=_worker, args=(kind, d, n, k, name, repeats, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return "timeout", None, f"> {timeout:.0f} s"
+    return queue.get() if not queue.empty() else ("failed", None, f"exit code {proc.exitcode}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="N = 1e3 and 1e4 only")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer and task")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--k", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+    args = parser.parse_args(argv)
+
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    tasks = [("mutual_info", d, n) for d in (1, 4, 16) for n in sizes] + [("entropy", d, n) for d in (1, 8) for n in sizes]
+    rows = []
+    for kind, d, n in tasks:
+        table = peers.ENTROPY if kind == "entropy" else peers.MUTUAL_INFO
+        _, truth = gaussian_task(kind, d, 10)
+        results = {}
+        for name in table:
+            if args.only and name not in args.only:
+                continue
+            status, seconds, value = run_one(kind, d, n, args.k, name, args.repeats, args.timeout)
+            results[name] = (status, seconds, value)
+            shown = f"{seconds:.4f} s, {value:.4f}" if status == "ok" else f"{status}: {value}"
+            print(f"{kind:12s} d={d:<3d} N={n:<7d} {name:14s} {shown}", flush=True)
+        ours = results.get("infoscope", ("", None, None))[1]
+        for name, (status, seconds, value) in results.items():
+            rows.append({"task": kind, "d": d, "n": n, "k": args.k, "truth": truth, "implementation": name,
+                         "status": status, "seconds": seconds, "estimate": value if status == "ok" else None,
+                         "note": None if status == "ok" else value,
+                         "ratio": (seconds / ours) if (status == "ok" and ours) else None})
+    write(rows, args)
+
+
+def write(rows, args):
+    RESULTS.mkdir(exist_ok=True)
+    stem = "peers_quick" if args.quick else "peers"
+    meta = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
+            "cores": mp.cpu_count(), "k": args.k, "timeout_s": args.timeout, "repeats": args.repeats,
+            "date": time.strftime("%Y-%m-%d")}
+    (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    import csv
+
+    with open(RESULTS / f"{stem}.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [f"# KSG MI and KL entropy: infoscope vs peers ({meta['date']}, {meta['cores']} cores, k={args.k})", "",
+             "Time in seconds (median of runs), estimate in nats, and peer time / infoscope time.", "",
+             "| task | d | N | truth | implementation | seconds | estimate | peer / infoscope |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        secs = f"{r['seconds']:.4f}" if r["seconds"] is not None else r["status"] + (f" ({r['note']})" if r["status"] == "timeout" else "")
+        est = f"{r['estimate']:.4f}" if r["estimate"] is not None else ""
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None and r["implementation"] != "infoscope" else ""
+        dims = f"{r['d']}+{r['d']}" if r["task"] == "mutual_info" else str(r["d"])
+        lines.append(f"| {r['task']} | {dims} | {r['n']} | {r['truth']:.4f} | {r['implementation']} | {secs} | {est} | {ratio} |")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / stem}.md/.csv/.json")
+
+
+if __name__ == "__main__":
+    main()
