@@ -35,7 +35,8 @@ def _sklearn_mi(x, y, k):
 
     if x.shape[1] != 1 or y.shape[1] != 1:
         raise NotImplementedError("scikit-learn estimates MI of one feature with one target")
-    return mutual_info_regression(x, y[:, 0], n_neighbors=k, random_state=0, n_jobs=-1)[0]
+    # One feature: n_jobs (parallel over features) would only add joblib start-up time.
+    return mutual_info_regression(x, y[:, 0], n_neighbors=k, random_state=0)[0]
 
 
 def _npeet_mi(x, y, k):
@@ -55,13 +56,13 @@ def _ennemi_mi(x, y, k):
 
     if x.shape[1] != 1 or y.shape[1] != 1:
         raise NotImplementedError("ennemi estimates MI between one-dimensional variables")
-    return float(ennemi.estimate_mi(y[:, 0], x[:, 0], k=k, preprocess=False))
+    return np.asarray(ennemi.estimate_mi(y[:, 0], x[:, 0], k=k, preprocess=False)).item()
 
 
 def _ennemi_entropy(x, k):
     import ennemi
 
-    return float(ennemi.estimate_entropy(x, k=k, multidim=True))
+    return np.asarray(ennemi.estimate_entropy(x, k=k, multidim=True)).item()
 
 
 def _infoscope_mi(x, y, k):

@@ -19,6 +19,8 @@ inline bool closer(const Neighbor& a, const Neighbor& b) {
   return a.dist < b.dist || (a.dist == b.dist && a.index < b.index);
 }
 
+constexpr std::size_t kParallelBuildMin = 32768;
+
 std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 
 // Nodes in the subtree over `count` points: median splits make the shape a function of the count alone, which
@@ -50,7 +52,8 @@ KDTree::KDTree(const double* data, std::size_t n, std::size_t row_stride, std::s
   // The top levels are split here; the subtrees below them are built in parallel.
   std::vector<Subtree> subtrees;
   build(by_dim.data(), Subtree{0, n, 0}, 3, &subtrees);
-  parallel_for(subtrees.size(), workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+  // Waking a second thread can cost a scheduler tick (milliseconds) on a busy machine: small trees build alone.
+  parallel_for(subtrees.size(), n < kParallelBuildMin ? 1 : workers, 1, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t t = begin; t < end; ++t) build(by_dim.data(), subtrees[t], -1, nullptr);
   });
 
