@@ -58,11 +58,9 @@ KDTree::KDTree(const double* data, std::size_t n, std::size_t row_stride, std::s
   });
 
   points_.resize(n * dim);
-  pos_.resize(n);
   for (std::size_t p = 0; p < n; ++p) {
     const double* row = data + perm_[p] * row_stride + first_col;
     std::copy(row, row + dim, &points_[p * dim]);
-    pos_[perm_[p]] = p;
   }
   for (Node& node : nodes_) {
     if (node.left >= 0 || node.end == node.begin) continue;  // inner node, or slot of an unsplittable node

@@ -36,10 +36,9 @@ class KDTree {
 
   std::size_t size() const { return n_; }
   std::size_t dim() const { return dim_; }
-  // Tree position <-> original row index; iterating queries in tree order keeps neighbouring queries close.
+  // Tree position -> original row index; iterating queries in tree order keeps neighbouring queries close.
   std::size_t original_index(std::size_t pos) const { return perm_[pos]; }
   const double* point_at(std::size_t pos) const { return &points_[pos * dim_]; }
-  const double* point(std::size_t index) const { return point_at(pos_[index]); }
 
   // The k nearest tree points to q, leaving out row `exclude` (pass size() to exclude none), written to
   // out[0..k) in increasing (distance, index) order. Requires k <= size() - (exclude < size()).
@@ -79,7 +78,7 @@ class KDTree {
   const double* box_high(std::int32_t node) const { return box_low(node) + padded_dim_; }
 
   std::size_t n_, dim_, padded_dim_, leaf_size_;
-  std::vector<std::size_t> perm_, pos_;
+  std::vector<std::size_t> perm_;  // tree position -> original row
   std::vector<double> points_;  // n_ x dim_, tree order
   std::vector<double> blocks_;  // leaves' coordinates transposed, see scan_leaf
   std::vector<Node> nodes_;
