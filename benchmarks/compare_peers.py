@@ -11,6 +11,7 @@ slower than 5 s); ratios are peer time / infoscope time.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import multiprocessing as mp
@@ -106,8 +107,6 @@ def write(rows, args):
             "cores": mp.cpu_count(), "k": args.k, "timeout_s": args.timeout, "repeats": args.repeats,
             "date": time.strftime("%Y-%m-%d")}
     (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
-    import csv
-
     with open(RESULTS / f"{stem}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()

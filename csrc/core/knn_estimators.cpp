@@ -70,25 +70,36 @@ class Marginal {
   std::optional<KDTree> tree_;
 };
 
-// Runs fn(i, neighbours) for every sample, in the joint tree's order, with the k joint neighbours of sample i.
+// Runs fn(i, neighbours) for every sample, in the tree's order, with the k nearest other samples of sample i.
 template <class Fn>
-void for_each_knn(const KDTree& joint, std::size_t k, Ties ties, int workers, Fn&& fn) {
-  parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+void for_each_knn(const KDTree& tree, std::size_t k, Metric metric, Ties ties, int workers, Fn&& fn) {
+  parallel_for(tree.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
     std::vector<Neighbor> nb(k);
     for (std::size_t pos = begin; pos < end; ++pos) {
-      const std::size_t i = joint.original_index(pos);
-      joint.knn(joint.point_at(pos), i, k, Metric::Chebyshev, ties, nb.data());
+      const std::size_t i = tree.original_index(pos);
+      tree.knn(tree.point_at(pos), i, k, metric, ties, nb.data());
       fn(i, nb.data());
     }
   });
 }
 
-// Distance from every sample to its k-th neighbour in the joint space.
+// Max-norm distance from every sample to its k-th neighbour in the joint space.
 std::vector<double> kth_distances(const KDTree& joint, std::size_t k, int workers) {
   std::vector<double> eps(joint.size());
-  for_each_knn(joint, k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
+  for_each_knn(joint, k, Metric::Chebyshev, Ties::Any, workers,
+               [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
   return eps;
 }
+
+// local[i] = fn(i) for every sample, on the worker threads: three digamma calls per sample add up at large n.
+template <class Fn>
+void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
+  parallel_for(n, workers, kChunk * 16, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) local[i] = fn(i);
+  });
+}
+
+double psi(std::size_t count) { return digamma(static_cast<double>(count)); }
 
 }  // namespace
 
@@ -100,14 +111,9 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
   const double log_cd = metric == Metric::Chebyshev
                             ? 0.0
                             : 0.5 * dd * std::log(M_PI) - std::lgamma(1.0 + 0.5 * dd) - dd * std::log(2.0);
-  const double constant = -digamma(static_cast<double>(k)) + digamma(static_cast<double>(n)) + log_cd;
-  parallel_for(n, workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
-    std::vector<Neighbor> nb(k);
-    for (std::size_t pos = begin; pos < end; ++pos) {
-      const std::size_t i = tree.original_index(pos);
-      tree.knn(tree.point_at(pos), i, k, metric, Ties::Any, nb.data());
-      local[i] = constant + dd * std::log(2.0 * nb[k - 1].dist);
-    }
+  const double constant = -psi(k) + psi(n) + log_cd;
+  for_each_knn(tree, k, metric, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
+    local[i] = constant + dd * std::log(2.0 * nb[k - 1].dist);
   });
 }
 
@@ -120,20 +126,18 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   const KDTree joint(data, n, stride, 0, stride, 0, workers);
   const Marginal xs(data, n, stride, 0, dx, workers);
   const Marginal ys(data, n, stride, dx, dy, workers);
-  const double psi_k = digamma(static_cast<double>(k));
-  const double psi_n = digamma(static_cast<double>(n));
+  const double psi_k = psi(k);
+  const double psi_n = psi(n);
 
   if (algorithm == 1) {
     const std::vector<double> eps = kth_distances(joint, k, workers);
     const auto nx = xs.others_within(eps, true, workers);
     const auto ny = ys.others_within(eps, true, workers);
-    for (std::size_t i = 0; i < n; ++i) {
-      local[i] = psi_k + psi_n - digamma(static_cast<double>(nx[i]) + 1) - digamma(static_cast<double>(ny[i]) + 1);
-    }
+    fill_locals(n, workers, local, [&](std::size_t i) { return psi_k + psi_n - psi(nx[i] + 1) - psi(ny[i] + 1); });
   } else {
     // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
     std::vector<double> eps_x(n), eps_y(n);
-    for_each_knn(joint, k, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
+    for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
       for (std::size_t j = 0; j < k; ++j) {
         eps_x[i] = std::max(eps_x[i], xs.distance(i, nb[j].index));
         eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
@@ -142,9 +146,7 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
     const auto nx = xs.others_within(eps_x, false, workers);
     const auto ny = ys.others_within(eps_y, false, workers);
     const double psi_k2 = psi_k - 1.0 / static_cast<double>(k);
-    for (std::size_t i = 0; i < n; ++i) {
-      local[i] = psi_k2 + psi_n - digamma(static_cast<double>(nx[i])) - digamma(static_cast<double>(ny[i]));
-    }
+    fill_locals(n, workers, local, [&](std::size_t i) { return psi_k2 + psi_n - psi(nx[i]) - psi(ny[i]); });
   }
 }
 
@@ -157,15 +159,13 @@ void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t 
   const Marginal xz(data, n, stride, 0, dx + dz, workers);
   const Marginal zs(data, n, stride, dx, dz, workers);
   const Marginal zy(data, n, stride, dx, dz + dy, workers);
-  const double psi_k = digamma(static_cast<double>(k));
+  const double psi_k = psi(k);
   const std::vector<double> eps = kth_distances(joint, k, workers);
   const auto n_xz = xz.others_within(eps, true, workers);
   const auto n_zy = zy.others_within(eps, true, workers);
   const auto n_z = zs.others_within(eps, true, workers);
-  for (std::size_t i = 0; i < n; ++i) {
-    local[i] = psi_k - digamma(static_cast<double>(n_xz[i]) + 1) - digamma(static_cast<double>(n_zy[i]) + 1) +
-               digamma(static_cast<double>(n_z[i]) + 1);
-  }
+  fill_locals(n, workers, local,
+              [&](std::size_t i) { return psi_k - psi(n_xz[i] + 1) - psi(n_zy[i] + 1) + psi(n_z[i] + 1); });
 }
 
 }  // namespace infoscope

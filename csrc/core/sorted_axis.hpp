@@ -5,7 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <numeric>
+#include <utility>
 #include <vector>
 
 #include "core/distance.hpp"
@@ -16,13 +16,13 @@ class SortedAxis {
  public:
   // Column `col` of a row-major matrix of n rows and row_stride columns.
   SortedAxis(const double* data, std::size_t n, std::size_t row_stride, std::size_t col) : values_(n), rank_(n) {
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    std::sort(order.begin(), order.end(),
-              [&](std::size_t a, std::size_t b) { return data[a * row_stride + col] < data[b * row_stride + col]; });
+    // Sorting (value, row) pairs reads contiguous memory; an index sort would chase strided rows.
+    std::vector<std::pair<double, std::size_t>> order(n);
+    for (std::size_t i = 0; i < n; ++i) order[i] = {data[i * row_stride + col], i};
+    std::sort(order.begin(), order.end());
     for (std::size_t p = 0; p < n; ++p) {
-      values_[p] = data[order[p] * row_stride + col];
-      rank_[order[p]] = p;
+      values_[p] = order[p].first;
+      rank_[order[p].second] = p;
     }
   }
 

@@ -31,9 +31,9 @@ def _to_numpy(x, name: str) -> np.ndarray:
     if hasattr(x, "detach"):  # torch tensors that require grad refuse __array__
         x = x.detach()
     try:
-        if hasattr(x, "__array__") or isinstance(x, (list, tuple, np.ndarray)) or not hasattr(x, "__dlpack__"):
-            return np.asarray(x)
-        return np.from_dlpack(x)
+        if hasattr(x, "__dlpack__") and not hasattr(x, "__array__"):
+            return np.from_dlpack(x)
+        return np.asarray(x)
     except (TypeError, ValueError, RuntimeError, BufferError) as err:
         raise TypeError(f"{name} could not be read as a numeric array ({type(x).__name__}): {err}") from None
 

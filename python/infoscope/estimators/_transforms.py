@@ -63,17 +63,25 @@ class Preprocessing:
         self.seed = seed
 
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none)."""
+        """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).
+
+        The input is never modified: the first transform makes the one copy, later ones work in place.
+        """
         if self.transform == "rank":
             a = rank_columns(a)
-        scale = np.ones(a.shape[1])
+        if not (self.normalize or self.noise > 0):
+            return a, np.ones(a.shape[1])
+        std = a.std(axis=0)
+        std = np.where(std > 0, std, 1.0)  # constant columns: centred only, noise on an absolute scale
         if self.normalize:
-            std = a.std(axis=0)
-            scale = np.where(std > 0, std, 1.0)
-            a = (a - a.mean(axis=0)) / scale
+            a = a - a.mean(axis=0)
+            a /= std
+            scale, spread = std, 1.0
+        else:
+            a = a.copy()
+            scale, spread = np.ones(a.shape[1]), std
         if self.noise > 0:
-            rng = np.random.default_rng(self.seed)
-            spread = a.std(axis=0) if not self.normalize else np.ones(a.shape[1])
-            spread = np.where(spread > 0, spread, 1.0)
-            a = a + rng.standard_normal(a.shape) * (self.noise * spread)
-        return np.ascontiguousarray(a), scale
+            noise = np.random.default_rng(self.seed).standard_normal(a.shape)
+            noise *= self.noise * spread
+            a += noise
+        return a, scale
