@@ -90,3 +90,28 @@ def test_all_identical_rows():
                                    ref.ksg_mutual_info(x, y.reshape(-1, 1), 3, algorithm), rtol=0, atol=TOL)
     with pytest.warns(RuntimeWarning, match="duplicates"):
         assert isc.entropy(x, k=3) == -np.inf
+
+
+@pytest.mark.parametrize("kind", DATA + ["dependent"])
+def test_grid_sized_low_dimensional_samples(kind):
+    """N above the grid's minimum: joint spaces of 1 to 3 dimensions are searched on a grid of cells (or, for
+    strongly dependent columns, fall back to the KD-tree); both must give the reference's numbers exactly."""
+    rng = np.random.default_rng([2000, len(kind)])
+    n = 2000
+    x, y, z = (sample(rng, n, 1, kind) for _ in range(3))
+    if kind == "dependent":  # points crowded along a curve: few grid cells hold them all
+        y = x + 1e-4 * y
+        z = np.sin(x) + 1e-4 * z
+    for algorithm in (1, 2):
+        np.testing.assert_allclose(isc.mutual_info(x, y, k=3, algorithm=algorithm, **EXACT),
+                                   ref.ksg_mutual_info(x, y, 3, algorithm), rtol=0, atol=TOL)
+    np.testing.assert_allclose(isc.conditional_mutual_info(x, y, z, k=4, **EXACT),
+                               ref.ksg_conditional_mutual_info(x, y, z, 4), rtol=0, atol=TOL)
+    for columns in (x, np.hstack([x, y]), np.hstack([x, y, z])):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = isc.entropy(columns, k=2, local=True)
+            want = ref.kl_entropy(columns, 2, "chebyshev")
+        np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
+        finite = np.isfinite(want)
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=TOL)

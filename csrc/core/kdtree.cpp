@@ -15,10 +15,6 @@ namespace {
 // more node visits; in one or two dimensions smaller leaves prune better.
 std::size_t default_leaf_size(std::size_t dim) { return dim <= 2 ? 16 : 32; }
 
-inline bool closer(const Neighbor& a, const Neighbor& b) {
-  return a.dist < b.dist || (a.dist == b.dist && a.index < b.index);
-}
-
 constexpr std::size_t kParallelBuildMin = 32768;
 
 std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
@@ -120,32 +116,6 @@ void KDTree::build(const double* by_dim, Subtree t, int levels, std::vector<Subt
   build(by_dim, Subtree{mid, end, right}, levels - 1, deferred);
 }
 
-struct KDTree::KnnSearch {
-  const double* q;  // padded to whole blocks of dimensions
-  std::size_t exclude, k, found;
-  bool by_index;
-  Neighbor* best;  // sorted by (dist, index); distances squared for the Euclidean metric
-
-  double worst() const { return found < k ? std::numeric_limits<double>::infinity() : best[k - 1].dist; }
-
-  void offer(double dist, std::size_t index) {
-    const Neighbor cand{dist, index};
-    std::size_t pos;
-    if (found < k) {
-      pos = found++;
-    } else if (cand.dist < best[k - 1].dist || (by_index && closer(cand, best[k - 1]))) {
-      pos = k - 1;
-    } else {
-      return;
-    }
-    while (pos > 0 && closer(cand, best[pos - 1])) {
-      best[pos] = best[pos - 1];
-      --pos;
-    }
-    best[pos] = cand;
-  }
-};
-
 template <Metric M>
 double KDTree::distance_to_box(std::int32_t id, const double* padded_q) const {
   const double* lo = &boxes_[static_cast<std::size_t>(id) * 2 * padded_dim_];
@@ -153,33 +123,31 @@ double KDTree::distance_to_box(std::int32_t id, const double* padded_q) const {
 }
 
 template <Metric M>
-void KDTree::knn_node(std::int32_t id, double bound, KnnSearch& s) const {
-  // A box at the current k-th distance can still hold a tie with a lower index, so ByIndex prunes only
-  // strictly farther boxes.
-  if (s.found == s.k && (s.by_index ? bound > s.worst() : bound >= s.worst())) return;
+void KDTree::knn_node(std::int32_t id, double bound, const double* q, std::size_t exclude, KBest& s) const {
+  if (s.settled(bound)) return;
   const Node& node = nodes_[id];
   if (node.left < 0) {
     scan_leaf<M>(
-        s.q, &blocks_[node.block], dim_, node.lanes,
+        q, &blocks_[node.block], dim_, node.lanes,
         [&] {
           const double worst = s.worst();
           return (!s.by_index && worst == 0.0) ? -1.0 : worst;  // nothing beats a zero distance
         },
         [&](std::size_t j, double dist) {
           const std::size_t index = perm_[node.begin + j];
-          if (index != s.exclude) s.offer(dist, index);
+          if (index != exclude) s.offer(dist, index);
         });
     return;
   }
   // Nearer child first: it tightens the k-th distance before the other is considered.
-  const double to_left = distance_to_box<M>(node.left, s.q);
-  const double to_right = distance_to_box<M>(node.right, s.q);
+  const double to_left = distance_to_box<M>(node.left, q);
+  const double to_right = distance_to_box<M>(node.right, q);
   if (to_left <= to_right) {
-    knn_node<M>(node.left, to_left, s);
-    knn_node<M>(node.right, to_right, s);
+    knn_node<M>(node.left, to_left, q, exclude, s);
+    knn_node<M>(node.right, to_right, q, exclude, s);
   } else {
-    knn_node<M>(node.right, to_right, s);
-    knn_node<M>(node.left, to_left, s);
+    knn_node<M>(node.right, to_right, q, exclude, s);
+    knn_node<M>(node.left, to_left, q, exclude, s);
   }
 }
 
@@ -188,11 +156,12 @@ void KDTree::knn(const double* q, std::size_t exclude, std::size_t k, Metric met
   if (k == 0 || k > available) throw std::invalid_argument("KDTree::knn: k must be between 1 and the number of other points");
   double padded_q[kMaxStackDim];
   std::vector<double> heap_q;
-  KnnSearch s{padded(q, padded_q, heap_q), exclude, k, 0, ties == Ties::ByIndex, out};
+  const double* pq = padded(q, padded_q, heap_q);
+  KBest s(k, ties, out);
   if (metric == Metric::Chebyshev) {
-    knn_node<Metric::Chebyshev>(0, 0.0, s);
+    knn_node<Metric::Chebyshev>(0, 0.0, pq, exclude, s);
   } else {
-    knn_node<Metric::Euclidean>(0, 0.0, s);
+    knn_node<Metric::Euclidean>(0, 0.0, pq, exclude, s);
     for (std::size_t i = 0; i < k; ++i) out[i].dist = std::sqrt(out[i].dist);
   }
 }

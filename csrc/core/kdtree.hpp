@@ -14,18 +14,9 @@
 #include <vector>
 
 #include "core/distance.hpp"
+#include "core/neighbors.hpp"
 
 namespace infoscope {
-
-struct Neighbor {
-  double dist;
-  std::size_t index;  // original row index
-};
-
-// How neighbours tied at the k-th distance are chosen. ByIndex keeps the lowest row indices (reproducible sets,
-// needed where the identity of the neighbours matters); Any stops at the first k found, which is faster on data
-// with many duplicates. The k-th distance is the same either way.
-enum class Ties { ByIndex, Any };
 
 class KDTree {
  public:
@@ -44,6 +35,11 @@ class KDTree {
   // out[0..k) in increasing (distance, index) order. Requires k <= size() - (exclude < size()).
   void knn(const double* q, std::size_t exclude, std::size_t k, Metric metric, Ties ties, Neighbor* out) const;
 
+  // The k nearest other tree points to the tree point at position pos.
+  void knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
+    knn(point_at(pos), perm_[pos], k, metric, ties, out);
+  }
+
   // Number of tree points p with max-norm |q - p| < r (strict) or <= r; q itself counts when it is a tree point.
   std::size_t count_within(const double* q, double r, bool strict) const;
 
@@ -58,7 +54,6 @@ class KDTree {
     std::int32_t left = -1, right = -1;  // children; -1 for a leaf
     std::size_t block = 0, lanes = 0;    // leaves: offset of the transposed coordinates, padded point count
   };
-  struct KnnSearch;
   struct Subtree {
     std::size_t begin, end, node;
   };
@@ -70,7 +65,7 @@ class KDTree {
   template <Metric M>
   double distance_to_box(std::int32_t node, const double* padded_q) const;
   template <Metric M>
-  void knn_node(std::int32_t node, double bound, KnnSearch& s) const;
+  void knn_node(std::int32_t node, double bound, const double* padded_q, std::size_t exclude, KBest& s) const;
   std::size_t count_node(std::int32_t node, const double* q, double r, bool strict) const;
   struct QueryGroup;
   void count_group(std::int32_t node, QueryGroup& g) const;

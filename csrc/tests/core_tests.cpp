@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "core/grid.hpp"
 #include "core/kdtree.hpp"
 #include "core/parallel.hpp"
 #include "core/special.hpp"
@@ -22,12 +23,15 @@ static int failures = 0;
     }                                                                 \
   } while (0)
 
-static void check_tree(std::size_t n, std::size_t dim, double grid, unsigned seed) {
+static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal;
   std::vector<double> x(n * dim);
-  for (double& v : x) v = grid > 0 ? std::round(normal(rng) / grid) * grid : normal(rng);
+  for (double& v : x) v = spacing > 0 ? std::round(normal(rng) / spacing) * spacing : normal(rng);
   const KDTree tree(x.data(), n, dim, 0, dim, 0, 2);
+  const std::optional<Grid> grid = Grid::build(x.data(), n, dim, 0, dim);
+  // Continuous data spread over the cells; heavily tied data may be declined (too many points per cell).
+  if (spacing == 0) CHECK(grid.has_value() == (dim <= Grid::kMaxDim && n >= 1024));
   const std::size_t k = 4;
   std::vector<Neighbor> got(k);
   for (std::size_t i = 0; i < n; ++i) {
@@ -50,6 +54,22 @@ static void check_tree(std::size_t n, std::size_t dim, double grid, unsigned see
     }
     CHECK(tree.count_within(&x[i * dim], r, true) == strict - (r > 0 ? 0 : 1));
     CHECK(tree.count_within(&x[i * dim], r, false) == loose);
+    if (grid) {
+      grid->knn(&x[i * dim], i, k, Metric::Chebyshev, Ties::ByIndex, got.data());
+      for (std::size_t t = 0; t < k; ++t) CHECK(got[t].index == all[t].index && got[t].dist == all[t].dist);
+    }
+  }
+  if (grid) {  // the same searches from the grid's own points
+    for (std::size_t pos = 0; pos < n; ++pos) {
+      grid->knn_of(pos, k, Metric::Chebyshev, Ties::Any, got.data());
+      std::vector<double> dist;
+      const std::size_t i = grid->original_index(pos);
+      for (std::size_t j = 0; j < n; ++j) {
+        if (j != i) dist.push_back(chebyshev(&x[i * dim], &x[j * dim], dim));
+      }
+      std::nth_element(dist.begin(), dist.begin() + (k - 1), dist.end());
+      CHECK(got[k - 1].dist == dist[k - 1]);
+    }
   }
 }
 
@@ -57,6 +77,10 @@ int main() {
   for (std::size_t dim : {1, 2, 5, 9, 17}) {
     check_tree(300, dim, 0.0, 1);
     check_tree(300, dim, 0.5, 2);  // exact ties
+  }
+  for (std::size_t dim : {1, 2, 3}) {  // large enough for a grid
+    check_tree(1500, dim, 0.0, 3);
+    check_tree(1500, dim, 0.25, 4);
   }
   // psi(1) = -Euler's gamma; psi(x + 1) = psi(x) + 1/x.
   CHECK(std::abs(digamma(1.0) + 0.57721566490153286) < 1e-15);
