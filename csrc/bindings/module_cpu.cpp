@@ -1,11 +1,14 @@
-// infoscope._core: the CPU core for Python. Takes validated float64 C-contiguous arrays (the Python layer
-// converts once), releases the GIL, calls csrc/core. std::invalid_argument reaches Python as ValueError.
+// infoscope._core: the CPU core for Python. Takes validated C-contiguous arrays (float64 for the k-NN family;
+// float32, float64 or int64 for binning: the Python layer converts once, if at all), releases the GIL, calls
+// csrc/core. std::invalid_argument reaches Python as ValueError.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <stdexcept>
 #include <string>
 
+#include "core/histogram.hpp"
 #include "core/knn_estimators.hpp"
 #include "core/parallel.hpp"
 
@@ -40,6 +43,22 @@ py::array_t<double> locals(std::size_t n, Fn&& fn) {
     fn(dst);
   }
   return out;
+}
+
+// Symbols of the rows of a 2-D C-contiguous array of float32, float64 or int64.
+infoscope::Symbols row_symbols(const py::array& a, const infoscope::Binning& binning, int workers) {
+  if (a.ndim() != 2 || !(a.flags() & py::array::c_style)) throw std::invalid_argument("expected a C-contiguous 2-D array");
+  const auto n = static_cast<std::size_t>(a.shape(0)), d = static_cast<std::size_t>(a.shape(1));
+  auto run = [&](auto tag) {
+    using T = decltype(tag);
+    const T* data = static_cast<const T*>(a.data());
+    py::gil_scoped_release release;
+    return infoscope::row_symbols<T>(data, n, d, binning, workers);
+  };
+  if (py::isinstance<py::array_t<float>>(a)) return run(float{});
+  if (py::isinstance<py::array_t<double>>(a)) return run(double{});
+  if (py::isinstance<py::array_t<std::int64_t>>(a)) return run(std::int64_t{});
+  throw std::invalid_argument("expected float32, float64 or int64 data");
 }
 
 std::string compiler() {
@@ -95,6 +114,46 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("workers"),
       "Local Frenzel-Pompe conditional mutual informations (nats); columns ordered x, z, y.");
+
+  py::class_<infoscope::Binning> binning(m, "Binning", "How the columns of an array become integer codes.");
+  py::enum_<infoscope::Binning::Rule>(binning, "Rule")
+      .value("uniform", infoscope::Binning::Rule::Uniform)
+      .value("edges", infoscope::Binning::Rule::Edges)
+      .value("symbols", infoscope::Binning::Rule::Symbols);
+  binning.def(py::init<>())
+      .def_readwrite("rule", &infoscope::Binning::rule)
+      .def_readwrite("clip", &infoscope::Binning::clip)
+      .def_readwrite("lo", &infoscope::Binning::lo)
+      .def_readwrite("hi", &infoscope::Binning::hi)
+      .def_readwrite("origin", &infoscope::Binning::origin)
+      .def_readwrite("scale", &infoscope::Binning::scale)
+      .def_readwrite("edges", &infoscope::Binning::edges)
+      .def_readwrite("shift", &infoscope::Binning::shift)
+      .def_readwrite("count", &infoscope::Binning::count);
+
+  py::class_<infoscope::Symbols>(m, "Symbols", "Dense symbols of n samples, numbered by first appearance.")
+      .def_readonly("n_symbols", &infoscope::Symbols::n_symbols)
+      .def_property_readonly("ids", [](const infoscope::Symbols& s) {
+        return py::array_t<std::uint32_t>(static_cast<py::ssize_t>(s.ids.size()), s.ids.data());
+      })
+      .def("__len__", [](const infoscope::Symbols& s) { return s.ids.size(); });
+
+  m.def("row_symbols", &row_symbols, py::arg("data").noconvert(), py::arg("binning"), py::arg("workers"),
+        "Symbols of the rows of data (binned per column; a row's symbol is its tuple of codes).");
+  m.def(
+      "pair_symbols",
+      [](const infoscope::Symbols& a, const infoscope::Symbols& b) {
+        py::gil_scoped_release release;
+        return infoscope::pair_symbols(a, b);
+      },
+      py::arg("a"), py::arg("b"), "Symbols of the pairs (a_i, b_i).");
+  m.def(
+      "symbol_entropy",
+      [](const infoscope::Symbols& s, const std::string& correction) {
+        const infoscope::Correction c = infoscope::correction_from_name(correction);
+        return locals(s.ids.size(), [&](double* out) { infoscope::symbol_entropy(s, c, out); });
+      },
+      py::arg("symbols"), py::arg("correction"), "Local entropies (nats) of the symbols, bias-corrected.");
 
   m.def(
       "build_info",

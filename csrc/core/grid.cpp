@@ -14,7 +14,8 @@ namespace {
 constexpr double kPointsPerCell = 1.0;
 // Beyond this mean own-cell occupancy a query scans more points than a KD-tree descent costs.
 constexpr double kMaxOwnCell = 8.0;
-// Edges are quantiles of this many evenly spaced samples: exact quantiles are not needed, only sorted edges.
+// Edges are quantiles of evenly spaced samples, at least this many and four per cell: exact quantiles are not
+// needed, only sorted edges with about equal counts between them.
 constexpr std::size_t kEdgeSamples = 4096;
 // Below this many points a KD-tree is as fast and the grid's set-up is not worth it.
 constexpr std::size_t kMinPoints = 1024;
@@ -47,7 +48,7 @@ Grid::Grid(const double* data, std::size_t n, std::size_t row_stride, std::size_
     : dim_(dim), cells_(cells_per_dim) {
   // Cell c of dimension d holds the values v with edges[c - 1] <= v < edges[c] (no lower edge for cell 0, no
   // upper one for the last cell).
-  const std::size_t samples = std::min(n, kEdgeSamples);
+  const std::size_t samples = std::min(n, std::max(kEdgeSamples, 4 * cells_));
   std::vector<double> sample(samples);
   for (std::size_t d = 0; d < dim; ++d) {
     for (std::size_t s = 0; s < samples; ++s) sample[s] = data[(s * n / samples) * row_stride + first_col + d];

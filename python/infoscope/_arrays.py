@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_samples", "check_same_length", "check_k", "check_workers", "check_choice", "check_flag"]
+__all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_workers", "check_choice", "check_flag"]
 
 # DLPack device types that live in host memory (kDLCPU, kDLCUDAHost, kDLROCMHost).
 _HOST_DEVICES = {1, 3, 11}
@@ -38,16 +38,8 @@ def _to_numpy(x, name: str) -> np.ndarray:
         raise TypeError(f"{name} could not be read as a numeric array ({type(x).__name__}): {err}") from None
 
 
-def as_samples(x, name: str) -> np.ndarray:
-    """Return ``x`` as a finite, C-contiguous float64 array of shape (N, d), N >= 1 and d >= 1.
-
-    Raises
-    ------
-    TypeError
-        for None, objects that are not arrays, complex, string, object or datetime dtypes.
-    ValueError
-        for scalars, arrays of three or more dimensions, empty arrays and NaN or infinite values.
-    """
+def _as_table(x, name: str) -> np.ndarray:
+    """``x`` as a real array of shape (N, d), N >= 1 and d >= 1, in its own dtype (a view where possible)."""
     a = _to_numpy(x, name)
     kind = a.dtype.kind
     if kind == "c":
@@ -64,10 +56,41 @@ def as_samples(x, name: str) -> np.ndarray:
         raise ValueError(f"{name} is empty: it has no samples (shape {a.shape})")
     if a.shape[1] == 0:
         raise ValueError(f"{name} has no variables: shape {a.shape}")
+    return a
+
+
+def as_samples(x, name: str) -> np.ndarray:
+    """Return ``x`` as a finite, C-contiguous float64 array of shape (N, d), N >= 1 and d >= 1.
+
+    Raises
+    ------
+    TypeError
+        for None, objects that are not arrays, complex, string, object or datetime dtypes.
+    ValueError
+        for scalars, arrays of three or more dimensions, empty arrays and NaN or infinite values.
+    """
+    a = _as_table(x, name)
+    kind = a.dtype.kind
     a = np.ascontiguousarray(a, dtype=np.float64)
     if kind == "f" and not np.isfinite(a).all():
         raise ValueError(f"{name} must be finite; check for nan or inf values")
     return a
+
+
+def as_binnable(x, name: str) -> np.ndarray:
+    """Return ``x`` as a C-contiguous (N, d) array the binning core reads directly: float32 and float64 as they
+    are (no converted copy), float16 as float32, and integers and booleans (symbols) as int64.
+
+    Finiteness is checked by the core during its pass over the data, not here: a large layer is read once.
+    Raises the errors of :func:`as_samples` except the one for non-finite values.
+    """
+    a = _as_table(x, name)
+    if a.dtype.kind in "biu":
+        # uint64 values above 2**63 wrap around: a bijection, so symbols stay distinct.
+        return np.ascontiguousarray(a.astype(np.int64, copy=False))
+    if a.dtype not in (np.float32, np.float64):
+        a = a.astype(np.float32 if a.dtype.itemsize < 4 else np.float64)
+    return np.ascontiguousarray(a)
 
 
 def check_same_length(**arrays: np.ndarray) -> int:

@@ -1,6 +1,7 @@
 """The public estimators. Each takes ``method=`` and forwards the method's options to its family module.
 
-Families: :mod:`infoscope.estimators.knn` (k-nearest neighbours). Every estimator returns nats by default
+Families: :mod:`infoscope.estimators.knn` (k-nearest neighbours) and :mod:`infoscope.estimators.binning`
+(histograms of binned or discrete data). Every estimator returns nats by default
 (``base=2`` gives bits) and, with ``local=True``, the per-sample values whose mean is the estimate.
 """
 
@@ -12,13 +13,13 @@ import numbers
 
 import numpy as np
 
-from . import knn
+from . import binning, knn
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info"]
 
-_ENTROPY = {"knn": knn.kl_entropy}
-_MUTUAL_INFO = {"ksg": knn.ksg_mutual_info}
-_CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info}
+_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy}
+_MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "binned": binning.binned_mutual_info}
+_CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info}
 
 
 def _run(table: dict, method, arrays: tuple, options: dict, base, local):
@@ -47,8 +48,11 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
     ----------
     x : array_like, shape (N,) or (N, d)
         Samples from numpy, lists, torch (CPU), JAX or any object with ``__array__`` / ``__dlpack__``.
-    method : {"knn"}
-        "knn": Kozachenko-Leonenko as in Kraskov et al. 2004, eq. 20 (:func:`infoscope.estimators.knn.kl_entropy`).
+    method : {"knn", "binned"}
+        "knn": Kozachenko-Leonenko as in Kraskov et al. 2004, eq. 20 (:func:`infoscope.estimators.knn.kl_entropy`):
+        differential entropy of continuous samples.
+        "binned": plug-in (Shannon) entropy of discrete symbols or of binned floats, optionally bias-corrected
+        (:func:`infoscope.estimators.binning.binned_entropy`). Integer and boolean arrays are symbols as they are.
     base : float
         Logarithm base of the result: e (nats, default), 2 (bits).
     local : bool
@@ -57,6 +61,9 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
         For "knn": ``k=3``, ``metric="chebyshev"|"euclidean"``, ``normalize=False`` (estimate on standardised
         columns, corrected back to the scale of x), ``transform=None|"rank"``, ``noise=0.0``, ``seed=0``,
         ``workers=-1`` (all cores).
+        For "binned": ``bins=10`` (a count, or "quantile" with ``quantiles=10``), ``range=(lo, hi)``,
+        ``bin_width``, ``out_of_range="raise"|"clip"``, ``correction="plugin"|"miller_madow"|"jackknife"|
+        "grassberger"``, ``workers=-1``; see :class:`infoscope.estimators.binning.BinningOptions`.
 
     Returns
     -------
@@ -68,6 +75,8 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
     >>> x = np.random.default_rng(0).standard_normal(10_000)
     >>> round(isc.entropy(x, k=3), 2)   # truth: 0.5 * log(2 pi e) = 1.419
     1.42
+    >>> isc.entropy([0, 1, 0, 1], method="binned", base=2)   # a fair coin: 1 bit
+    1.0
     """
     return _run(_ENTROPY, method, (x,), options, base, local)
 
@@ -79,9 +88,11 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
     ----------
     x, y : array_like, shape (N,) or (N, d)
         Paired samples; x and y may have different numbers of columns.
-    method : {"ksg"}
+    method : {"ksg", "binned"}
         "ksg": Kraskov-Stoegbauer-Grassberger 2004 (:func:`infoscope.estimators.knn.ksg_mutual_info`):
         max-norm, k-th neighbour in the joint space, strict marginal counts (algorithm 1).
+        "binned": plug-in MI of discrete or binned samples, H(X) + H(Y) - H(X,Y)
+        (:func:`infoscope.estimators.binning.binned_mutual_info`); a row of a 2-D array is one joint symbol.
     base : float
         e (nats, default) or 2 (bits).
     local : bool
@@ -90,6 +101,7 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
         For "ksg": ``k=3``, ``algorithm=1|2``, ``normalize=True`` (standardise each column), ``transform=None|
         "rank"`` (copula transform), ``noise=1e-10`` (Gaussian, relative to each column's standard deviation,
         to break ties), ``seed=0``, ``workers=-1``.
+        For "binned": the options of :func:`entropy` with method="binned", applied to every float array.
 
     Returns
     -------
@@ -114,15 +126,17 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     ----------
     x, y, z : array_like, shape (N,) or (N, d)
         Paired samples with the same number of rows.
-    method : {"ksg"}
+    method : {"ksg", "binned"}
         "ksg": Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
+        "binned": H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of discrete or binned samples
+        (:func:`infoscope.estimators.binning.binned_conditional_mutual_info`).
     base : float
         e (nats, default) or 2 (bits).
     local : bool
         Return the N local values instead of their mean.
     **options
         For "ksg": ``k=3``, ``normalize=True``, ``transform=None|"rank"``, ``noise=1e-10``, ``seed=0``,
-        ``workers=-1``.
+        ``workers=-1``. For "binned": as :func:`entropy` with method="binned".
 
     Returns
     -------

@@ -1,0 +1,305 @@
+#include "core/histogram.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+#include <type_traits>
+
+#include "core/parallel.hpp"
+#include "core/special.hpp"
+
+namespace infoscope {
+
+namespace {
+
+// Rows are cheap (a few columns) or streamed (a wide layer); chunks of rows keep threads busy either way.
+constexpr std::size_t kRowChunk = 1024;
+
+struct Key {
+  std::uint64_t lo, hi;
+  bool operator==(const Key& o) const { return lo == o.lo && hi == o.hi; }
+};
+
+// Multipliers of the per-column codes: the mixed radix (exact) when the code space fits in 64 bits, else two
+// sets of random odd 64-bit numbers (a 128-bit universal linear hash), drawn from a fixed seed.
+struct KeyMultipliers {
+  bool exact = true;
+  std::uint64_t space = 1;  // number of possible exact keys
+  std::vector<std::uint64_t> lo, hi;
+};
+
+KeyMultipliers key_multipliers(const std::vector<std::uint64_t>& count) {
+  KeyMultipliers m;
+  m.lo.resize(count.size());
+  m.hi.assign(count.size(), 0);
+  for (std::size_t j = 0; j < count.size(); ++j) {
+    m.lo[j] = m.space;
+    const std::uint64_t c = std::max<std::uint64_t>(1, count[j]);
+    if (m.space > std::numeric_limits<std::uint64_t>::max() / c) {
+      m.exact = false;
+      break;
+    }
+    m.space *= c;
+  }
+  if (!m.exact) {
+    std::mt19937_64 rng(0x1f05c0de5eedULL);
+    for (std::size_t j = 0; j < count.size(); ++j) {
+      m.lo[j] = rng() | 1;
+      m.hi[j] = rng() | 1;
+    }
+  }
+  return m;
+}
+
+// Numbers keys by first appearance. Small exact key spaces index a table directly; others go through a hash map.
+Symbols number_keys(const std::vector<Key>& keys, const KeyMultipliers& m) {
+  Symbols s;
+  s.ids.resize(keys.size());
+  constexpr std::uint32_t kUnseen = std::numeric_limits<std::uint32_t>::max();
+  if (m.exact && m.space <= std::max<std::uint64_t>(4 * keys.size(), 1 << 16)) {
+    std::vector<std::uint32_t> table(m.space, kUnseen);
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      std::uint32_t& id = table[keys[i].lo];
+      if (id == kUnseen) id = static_cast<std::uint32_t>(s.n_symbols++);
+      s.ids[i] = id;
+    }
+    return s;
+  }
+  // Open addressing with linear probing, at most half full.
+  std::size_t capacity = 1;
+  while (capacity < 2 * keys.size()) capacity *= 2;
+  std::vector<Key> slot_key(capacity);
+  std::vector<std::uint32_t> slot_id(capacity, kUnseen);
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const Key& key = keys[i];
+    // Exact keys are structured (mixed radix): mix them before taking the low bits.
+    std::uint64_t h = (key.lo ^ (key.hi * 0x9e3779b97f4a7c15ULL)) * 0xbf58476d1ce4e5b9ULL;
+    std::size_t slot = static_cast<std::size_t>(h ^ (h >> 29)) & (capacity - 1);
+    while (slot_id[slot] != kUnseen && !(slot_key[slot] == key)) slot = (slot + 1) & (capacity - 1);
+    if (slot_id[slot] == kUnseen) {
+      slot_key[slot] = key;
+      slot_id[slot] = static_cast<std::uint32_t>(s.n_symbols++);
+    }
+    s.ids[i] = slot_id[slot];
+  }
+  return s;
+}
+
+// What a pass over the rows found wrong, reported after the pass.
+struct Problems {
+  std::atomic<bool> nonfinite{false}, outside{false};
+};
+
+// Keys of rows [begin, end) under a Uniform binning. The loop over columns is written to vectorise: no
+// branches, floor by truncation and a correction (std::floor followed by a conversion does not vectorise in
+// GCC 12), and problems gathered in integer flags.
+template <class T, bool Hashed>
+void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
+                  const KeyMultipliers& m, Key* keys, Problems& problems) {
+  const std::uint64_t* mul_lo = m.lo.data();
+  const std::uint64_t* mul_hi = m.hi.data();
+  const double* lo = b.lo.data();
+  const double* hi = b.hi.data();
+  const double* origin = b.origin.data();
+  const double* scale = b.scale.data();
+  const std::int64_t* shift = b.shift.data();
+  std::vector<std::int64_t> top(d);
+  for (std::size_t j = 0; j < d; ++j) top[j] = static_cast<std::int64_t>(b.count[j]) - 1;
+  std::int64_t nonfinite = 0, outside = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    const T* row = data + i * d;
+    std::uint64_t key_lo = 0, key_hi = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double v = static_cast<double>(row[j]);
+      nonfinite |= static_cast<std::int64_t>(!(std::abs(v) <= std::numeric_limits<double>::max()));
+      outside |= static_cast<std::int64_t>(!(v >= lo[j]) | !(v <= hi[j]));
+      // max(lo, NaN) is lo: no NaN reaches the conversion.
+      const double x = (std::min(hi[j], std::max(lo[j], v)) - origin[j]) * scale[j];
+      std::int64_t code = static_cast<std::int64_t>(x);
+      code -= static_cast<std::int64_t>(x < static_cast<double>(code));  // floor
+      code = std::min(top[j], std::max<std::int64_t>(0, code - shift[j]));
+      key_lo += static_cast<std::uint64_t>(code) * mul_lo[j];
+      if constexpr (Hashed) key_hi += static_cast<std::uint64_t>(code) * mul_hi[j];
+    }
+    keys[i] = {key_lo, key_hi};
+  }
+  if (nonfinite) problems.nonfinite = true;
+  if (outside) problems.outside = true;
+}
+
+template <class T>
+void edge_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
+               const KeyMultipliers& m, Key* keys, Problems& problems) {
+  bool nonfinite = false;
+  for (std::size_t i = begin; i < end; ++i) {
+    std::uint64_t key_lo = 0, key_hi = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double v = static_cast<double>(data[i * d + j]);
+      nonfinite |= !(v - v == 0);
+      const auto& edges = b.edges[j];
+      const auto c = static_cast<std::uint64_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+      key_lo += c * m.lo[j];
+      key_hi += c * m.hi[j];
+    }
+    keys[i] = {key_lo, m.exact ? 0 : key_hi};
+  }
+  if (nonfinite) problems.nonfinite = true;
+}
+
+template <class T>
+void symbol_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
+                 const KeyMultipliers& m, Key* keys, Problems& problems) {
+  bool outside = false;
+  for (std::size_t i = begin; i < end; ++i) {
+    std::uint64_t key_lo = 0, key_hi = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const std::uint64_t c = static_cast<std::uint64_t>(data[i * d + j]) - static_cast<std::uint64_t>(b.shift[j]);
+      outside |= c >= b.count[j] && b.count[j] != std::numeric_limits<std::uint64_t>::max();  // max: all 2^64
+      key_lo += c * m.lo[j];
+      key_hi += c * m.hi[j];
+    }
+    keys[i] = {key_lo, m.exact ? 0 : key_hi};
+  }
+  if (outside) problems.outside = true;  // the caller's shift and count do not describe the data
+}
+
+void check_binning(const Binning& b, std::size_t d) {
+  auto need = [&](std::size_t size, const char* what) {
+    if (size != d) throw std::invalid_argument(std::string("binning: ") + what + " needs one entry per column");
+  };
+  need(b.count.size(), "count");
+  for (std::uint64_t c : b.count) {
+    if (c < 1) throw std::invalid_argument("binning: every column needs at least one code");
+  }
+  if (b.rule == Binning::Rule::Uniform) {
+    need(b.lo.size(), "lo");
+    need(b.hi.size(), "hi");
+    need(b.origin.size(), "origin");
+    need(b.scale.size(), "scale");
+    need(b.shift.size(), "shift");
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!(b.lo[j] <= b.hi[j]) || !std::isfinite(b.scale[j]) || b.count[j] > (std::uint64_t{1} << 62)) {
+        throw std::invalid_argument("binning: bad uniform bins for column " + std::to_string(j));
+      }
+    }
+  } else if (b.rule == Binning::Rule::Edges) {
+    need(b.edges.size(), "edges");
+    for (std::size_t j = 0; j < d; ++j) {
+      if (!std::is_sorted(b.edges[j].begin(), b.edges[j].end()) || b.count[j] != b.edges[j].size() + 1) {
+        throw std::invalid_argument("binning: edges of column " + std::to_string(j) + " must be sorted");
+      }
+    }
+  } else {
+    need(b.shift.size(), "shift");
+  }
+}
+
+}  // namespace
+
+template <class T>
+Symbols row_symbols(const T* data, std::size_t n, std::size_t d, const Binning& binning, int workers) {
+  if (n == 0 || d == 0) throw std::invalid_argument("row_symbols: no data");
+  if (n >= std::numeric_limits<std::uint32_t>::max()) throw std::invalid_argument("row_symbols: too many rows");
+  check_binning(binning, d);
+  if constexpr (std::is_integral_v<T>) {
+    if (binning.rule != Binning::Rule::Symbols) throw std::invalid_argument("row_symbols: integer data are symbols");
+  } else {
+    if (binning.rule == Binning::Rule::Symbols) throw std::invalid_argument("row_symbols: float data must be binned");
+  }
+  const KeyMultipliers m = key_multipliers(binning.count);
+  std::vector<Key> keys(n);
+  Problems problems;
+  parallel_for(n, workers, kRowChunk, kRowChunk * 8, [&](std::size_t begin, std::size_t end) {
+    if constexpr (std::is_integral_v<T>) {
+      symbol_keys(data, d, begin, end, binning, m, keys.data(), problems);
+    } else if (binning.rule == Binning::Rule::Edges) {
+      edge_keys(data, d, begin, end, binning, m, keys.data(), problems);
+    } else if (m.exact) {
+      uniform_keys<T, false>(data, d, begin, end, binning, m, keys.data(), problems);
+    } else {
+      uniform_keys<T, true>(data, d, begin, end, binning, m, keys.data(), problems);
+    }
+  });
+  if (problems.nonfinite) throw std::invalid_argument("must be finite; check for nan or inf values");
+  if (problems.outside && binning.rule == Binning::Rule::Symbols) {
+    throw std::invalid_argument("has symbols outside [shift, shift + count) of the binning");
+  }
+  if (problems.outside && !binning.clip) {
+    throw std::invalid_argument("has values outside the binning range; widen range= or pass out_of_range=\"clip\"");
+  }
+  return number_keys(keys, m);
+}
+
+template Symbols row_symbols<float>(const float*, std::size_t, std::size_t, const Binning&, int);
+template Symbols row_symbols<double>(const double*, std::size_t, std::size_t, const Binning&, int);
+template Symbols row_symbols<std::int64_t>(const std::int64_t*, std::size_t, std::size_t, const Binning&, int);
+
+Symbols pair_symbols(const Symbols& a, const Symbols& b) {
+  if (a.ids.size() != b.ids.size()) throw std::invalid_argument("pair_symbols: different numbers of samples");
+  // All samples distinct on one side (a wide layer usually is): the pairs are numbered as that side is.
+  if (a.n_symbols == a.ids.size()) return a;
+  if (b.n_symbols == b.ids.size()) return b;
+  const KeyMultipliers m = key_multipliers({a.n_symbols, b.n_symbols});
+  std::vector<Key> keys(a.ids.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) keys[i] = {a.ids[i] + b.ids[i] * m.lo[1], 0};
+  return number_keys(keys, m);
+}
+
+Correction correction_from_name(const std::string& name) {
+  if (name == "plugin") return Correction::PlugIn;
+  if (name == "miller_madow") return Correction::MillerMadow;
+  if (name == "jackknife") return Correction::Jackknife;
+  if (name == "grassberger") return Correction::Grassberger;
+  throw std::invalid_argument("unknown correction '" + name + "'");
+}
+
+void symbol_entropy(const Symbols& s, Correction correction, double* local) {
+  const std::size_t n = s.ids.size();
+  if (n == 0) throw std::invalid_argument("symbol_entropy: no samples");
+  std::vector<std::size_t> counts(s.n_symbols, 0);
+  for (std::uint32_t id : s.ids) ++counts[id];
+  const double log_n = std::log(static_cast<double>(n));
+  // The local value of a sample depends only on its symbol's count.
+  std::vector<double> per_symbol(s.n_symbols);
+  switch (correction) {
+    case Correction::PlugIn:
+    case Correction::MillerMadow: {
+      const double mm = correction == Correction::MillerMadow
+                            ? static_cast<double>(s.n_symbols - 1) / (2.0 * static_cast<double>(n))
+                            : 0.0;
+      for (std::size_t c = 0; c < s.n_symbols; ++c) per_symbol[c] = log_n - std::log(static_cast<double>(counts[c])) + mm;
+      break;
+    }
+    case Correction::Jackknife: {
+      // Leaving out one sample of a symbol with count c turns c log c into (c-1) log(c-1) in
+      // H = log N - (1/N) sum_c c log c.
+      if (n < 2) throw std::invalid_argument("the jackknife needs at least 2 samples");
+      auto xlogx = [](double v) { return v > 0 ? v * std::log(v) : 0.0; };
+      double sum = 0.0;
+      for (std::size_t c : counts) sum += xlogx(static_cast<double>(c));
+      const double nd = static_cast<double>(n);
+      const double h = log_n - sum / nd;
+      for (std::size_t c = 0; c < s.n_symbols; ++c) {
+        const double cd = static_cast<double>(counts[c]);
+        const double h_minus = std::log(nd - 1.0) - (sum - xlogx(cd) + xlogx(cd - 1.0)) / (nd - 1.0);
+        per_symbol[c] = nd * h - (nd - 1.0) * h_minus;  // the pseudo-value
+      }
+      break;
+    }
+    case Correction::Grassberger: {
+      for (std::size_t c = 0; c < s.n_symbols; ++c) {
+        const double cd = static_cast<double>(counts[c]);
+        const double sign = counts[c] % 2 == 0 ? 1.0 : -1.0;
+        const double g = digamma(cd) + 0.5 * sign * (digamma((cd + 1.0) / 2.0) - digamma(cd / 2.0));
+        per_symbol[c] = log_n - g;
+      }
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) local[i] = per_symbol[s.ids[i]];
+}
+
+}  // namespace infoscope

@@ -1,0 +1,227 @@
+"""Histogram (binning) estimators: plug-in entropy, MI and CMI of discrete and binned data, with bias corrections.
+
+Conventions shared by all three:
+
+* Integer and boolean arrays are symbols already and are never binned (as scikit-learn's ``mutual_info_score``
+  and pyitlib treat labels); the binning options apply to floating-point arrays only. To bin two float
+  variables differently, bin one yourself (``np.digitize``) and pass the integer codes.
+* A floating-point column is cut into bins (see :class:`BinningOptions` for the exact edge convention). A row
+  of d columns is one symbol: the tuple of its d bin codes. Only the tuples that occur are counted (never
+  bins**d cells), so a 1000-unit layer costs one pass over its values.
+* Estimates are in nats; each function returns local values whose mean is the estimate: for the plug-in,
+  ``h_i = -log(n_i / N)`` with ``n_i`` the count of sample i's symbol.
+
+Bias corrections (``correction=``), applied to every entropy a quantity is built from:
+
+* ``"plugin"``: maximum likelihood, ``H = -sum p log p``; biased low by about ``(K - 1) / 2N``.
+* ``"miller_madow"``: ``H + (K - 1) / 2N``, K the number of occupied symbols (Miller 1955).
+* ``"jackknife"``: leave-one-out, ``N H - (N - 1) mean_i H_{-i}`` (Zahl 1977; Efron & Stein 1981); the local
+  values are the jackknife pseudo-values.
+* ``"grassberger"``: ``log N - (1/N) sum_i G(n_i)`` with ``G(n) = psi(n) + (-1)^n (psi((n+1)/2) - psi(n/2)) / 2``
+  (Grassberger 2003), nearly unbiased down to a few samples per symbol.
+
+MI and CMI are sums of entropies: ``I(X;Y) = H(X) + H(Y) - H(X,Y)`` and
+``I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z)``, each entropy corrected; the identities hold to rounding.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+from .._arrays import as_binnable, check_choice, check_same_length, check_workers
+from .._native import core
+
+__all__ = ["BinningOptions", "binned_entropy", "binned_mutual_info", "binned_conditional_mutual_info"]
+
+CORRECTIONS = ("plugin", "miller_madow", "jackknife", "grassberger")
+_DEFAULT_BINS = 10
+_MAX_CODES = 2**62
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+
+
+class BinningOptions:
+    """Validated binning options, applied to every floating-point array of an estimate.
+
+    Parameters
+    ----------
+    bins : int, "quantile" or None
+        An int: that many equal-width bins over ``range``, or over each column's own [min, max] when no range
+        is given. "quantile": equiprobable bins per column, ``quantiles`` of them. None: 10 equal-width bins,
+        unless ``bin_width`` is given.
+    range : (lo, hi) or None
+        Common value range of all columns for equal-width bins (e.g. (-1, 1) for tanh units).
+    bin_width : float or None
+        Bins of this width instead of a count: over ``range`` starting at lo when given, else aligned to
+        multiples of the width (edges at 0, w, 2w, ... as in Saxe et al. 2018).
+    quantiles : int or None
+        Number of equiprobable bins for ``bins="quantile"`` (default 10).
+    out_of_range : {"raise", "clip"}
+        Values outside a given ``range``: "raise" (default) raises ValueError; "clip" puts them in the first or
+        last bin.
+
+    Notes
+    -----
+    Edge convention, computed exactly so in float64 (float32 input is read as float32 and promoted exactly):
+
+    * equal-width bins over [lo, hi]: ``code = floor((v - lo) * scale)``, ``scale = bins / (hi - lo)`` (or
+      ``1 / bin_width``), clamped to the last bin, so bins are half-open ``[edge_i, edge_i+1)`` and hi itself
+      lies in the last bin;
+    * ``bin_width`` without range: ``code = floor(v * (1 / bin_width))``;
+    * quantile bins: the column's sorted values at positions ``floor(j N / q)``, j = 1..q-1, are the edges and
+      ``code`` is the number of edges <= v; equal values always share a bin (bins may be unequal with ties).
+
+    A constant column is one bin.
+    """
+
+    def __init__(self, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise"):
+        if bins is not None and not (_is_int(bins) or bins == "quantile"):
+            raise TypeError(f"bins must be a positive integer, 'quantile' or None; got {bins!r}")
+        if _is_int(bins) and bins < 1:
+            raise ValueError(f"bins must be at least 1, got {bins}")
+        if bin_width is not None:
+            if bins is not None:
+                raise ValueError("give either bins or bin_width, not both")
+            if isinstance(bin_width, bool) or not isinstance(bin_width, numbers.Real):
+                raise TypeError(f"bin_width must be a positive number, got {bin_width!r}")
+            if not (math.isfinite(bin_width) and bin_width > 0):
+                raise ValueError(f"bin_width must be a finite number > 0, got {bin_width!r}")
+        if quantiles is not None:
+            if bins != "quantile":
+                raise ValueError("quantiles= sets the number of bins of bins='quantile' only")
+            if not _is_int(quantiles):
+                raise TypeError(f"quantiles must be a positive integer, got {quantiles!r}")
+            if quantiles < 1:
+                raise ValueError(f"quantiles must be at least 1, got {quantiles}")
+        if range is not None:
+            if bins == "quantile":
+                raise ValueError("range does not apply to bins='quantile' (edges are the data's quantiles)")
+            try:
+                lo, hi = range
+                lo, hi = float(lo), float(hi)
+            except (TypeError, ValueError):
+                raise TypeError(f"range must be a pair of numbers (lo, hi), got {range!r}") from None
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError(f"range must be finite, got {range!r}")
+            if not lo < hi:
+                raise ValueError(f"range must have lo < hi, got {range!r}")
+            range = (lo, hi)
+        self.bins = bins
+        self.range = range
+        self.bin_width = None if bin_width is None else float(bin_width)
+        self.quantiles = quantiles if quantiles is not None else _DEFAULT_BINS
+        self.out_of_range = check_choice(out_of_range, "out_of_range", ("raise", "clip"))
+
+    def symbols(self, a: np.ndarray, name: str, workers: int):
+        """The core's symbols of the rows of ``a`` (from :func:`as_binnable`); errors name the argument."""
+        binning = self._integer(a) if a.dtype == np.int64 else self._float(a, name)
+        try:
+            return core.row_symbols(a, binning, workers)
+        except ValueError as err:
+            raise ValueError(f"{name} {err}") from None
+
+    @staticmethod
+    def _integer(a: np.ndarray):
+        b = core.Binning()
+        b.rule = core.Binning.Rule.symbols
+        lo, hi = a.min(axis=0), a.max(axis=0)
+        b.shift = lo.tolist()
+        b.count = [min(int(h) - int(l) + 1, 2**64 - 1) for l, h in zip(lo, hi)]
+        return b
+
+    def _float(self, a: np.ndarray, name: str):
+        b = core.Binning()
+        d = a.shape[1]
+        if self.bins == "quantile":
+            ordered = np.sort(a, axis=0)
+            if not (np.isfinite(ordered[0]).all() and np.isfinite(ordered[-1]).all()):  # nan sorts last
+                raise ValueError(f"{name} must be finite; check for nan or inf values")
+            positions = (np.arange(1, self.quantiles) * a.shape[0]) // self.quantiles
+            b.rule = core.Binning.Rule.edges
+            b.edges = [ordered[positions, j].astype(np.float64).tolist() for j in np.arange(d)]
+            b.count = [self.quantiles] * d
+            return b
+        b.rule = core.Binning.Rule.uniform
+        b.clip = self.out_of_range == "clip"
+        if self.range is not None:
+            lo, hi = np.full(d, self.range[0]), np.full(d, self.range[1])
+        else:
+            lo, hi = a.min(axis=0).astype(np.float64), a.max(axis=0).astype(np.float64)
+            if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+                raise ValueError(f"{name} must be finite; check for nan or inf values")
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            span = hi - lo
+            if self.bin_width is not None:
+                scale = np.full(d, 1.0 / self.bin_width)
+                if self.range is not None:
+                    origin, shift = lo, np.zeros(d)
+                    count = np.maximum(1.0, np.ceil((hi - lo) * scale))
+                else:  # edges at multiples of the width
+                    origin, shift = np.zeros(d), np.floor(lo * scale)
+                    count = np.floor(hi * scale) - shift + 1
+                    span = np.maximum(np.abs(lo), np.abs(hi)) * scale  # the codes themselves must fit too
+                    span[span > _MAX_CODES] = np.inf
+            else:
+                bins = self.bins if self.bins is not None else _DEFAULT_BINS
+                scale = np.where(span > 0, bins / np.where(span > 0, span, 1.0), 0.0)
+                origin, shift = lo, np.zeros(d)
+                count = np.where(span > 0, float(bins), 1.0)
+        finite = np.isfinite(span).all() and np.isfinite(scale).all() and np.isfinite(count).all()
+        if not (finite and (count <= _MAX_CODES).all()):
+            raise ValueError(f"{name} cannot be binned: its range is too wide or the bins too narrow for 2**62 codes "
+                             f"per column; use fewer bins or a larger bin_width")
+        b.lo, b.hi, b.origin, b.scale = lo.tolist(), hi.tolist(), origin.tolist(), scale.tolist()
+        b.shift = shift.astype(np.int64).tolist()
+        b.count = count.astype(np.uint64).tolist()
+        return b
+
+
+def _prepare(options: tuple, correction, workers, **arrays):
+    """Validated options, correction and workers, and each array read for the core (same numbers of rows)."""
+    options = BinningOptions(*options)
+    correction = check_choice(correction, "correction", CORRECTIONS)
+    workers = check_workers(workers)
+    tables = {name: as_binnable(a, name) for name, a in arrays.items()}
+    check_same_length(**tables)
+    return [options.symbols(a, name, workers) for name, a in tables.items()], correction
+
+
+def binned_entropy(x, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
+                   correction="plugin", workers=-1):
+    """Local entropies ``-log p(x_i)`` of binned or discrete samples (see the module docstring).
+
+    Parameters are those of :class:`BinningOptions`, plus ``correction`` (one of "plugin", "miller_madow",
+    "jackknife", "grassberger") and ``workers`` (threads for the binning pass; -1: all cores).
+    """
+    (sx,), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x)
+    return core.symbol_entropy(sx, correction)
+
+
+def binned_mutual_info(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
+                       correction="plugin", workers=-1):
+    """Local mutual informations ``log p(x_i, y_i) / (p(x_i) p(y_i))`` of binned or discrete samples.
+
+    The plug-in local values equal ``h(x_i) + h(y_i) - h(x_i, y_i)``; with a correction each of the three
+    entropies is corrected. Options as :func:`binned_entropy`.
+    """
+    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x, y=y)
+    h = lambda s: core.symbol_entropy(s, correction)  # noqa: E731
+    return h(sx) + h(sy) - h(core.pair_symbols(sx, sy))
+
+
+def binned_conditional_mutual_info(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
+                                   out_of_range="raise", correction="plugin", workers=-1):
+    """Local conditional mutual informations ``h(x,z) + h(y,z) - h(x,y,z) - h(z)`` of binned or discrete samples.
+
+    Options as :func:`binned_entropy`.
+    """
+    (sx, sy, sz), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers,
+                                        x=x, y=y, z=z)
+    h = lambda s: core.symbol_entropy(s, correction)  # noqa: E731
+    sxz = core.pair_symbols(sx, sz)
+    return h(sxz) + h(core.pair_symbols(sy, sz)) - h(core.pair_symbols(sxz, sy)) - h(sz)
