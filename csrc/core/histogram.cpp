@@ -180,8 +180,11 @@ void check_binning(const Binning& b, std::size_t d) {
     need(b.origin.size(), "origin");
     need(b.scale.size(), "scale");
     need(b.shift.size(), "shift");
+    constexpr double kMaxCode = 4.6e18;  // below 2^62: scaled values convert to int64 safely
     for (std::size_t j = 0; j < d; ++j) {
-      if (!(b.lo[j] <= b.hi[j]) || !std::isfinite(b.scale[j]) || b.count[j] > (std::uint64_t{1} << 62)) {
+      const double low = (b.lo[j] - b.origin[j]) * b.scale[j], high = (b.hi[j] - b.origin[j]) * b.scale[j];
+      if (!(b.lo[j] <= b.hi[j]) || !(std::abs(low) <= kMaxCode && std::abs(high) <= kMaxCode) ||
+          b.count[j] > (std::uint64_t{1} << 62)) {
         throw std::invalid_argument("binning: bad uniform bins for column " + std::to_string(j));
       }
     }
