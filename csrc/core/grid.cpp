@@ -28,7 +28,8 @@ std::size_t cells_for(double n_cells, std::size_t dim) {
 
 std::optional<Grid> Grid::build(const double* data, std::size_t n, std::size_t row_stride, std::size_t first_col,
                                 std::size_t dim) {
-  if (dim == 0 || dim > kMaxDim || n < kMinPoints || n > std::numeric_limits<std::uint32_t>::max()) return {};
+  // Cell ids are 32-bit and there are up to 4 cells per point.
+  if (dim == 0 || dim > kMaxDim || n < kMinPoints || n > std::numeric_limits<std::uint32_t>::max() / 8) return {};
   const double n_cells = static_cast<double>(n) / kPointsPerCell;
   Grid grid(data, n, row_stride, first_col, dim, cells_for(n_cells, dim));
   double own = grid.mean_own_cell();
@@ -113,23 +114,11 @@ std::size_t Grid::cell_coord(std::size_t d, double v) const {
       std::upper_bound(first + slot_first_[d][s], first + slot_first_[d][s + 1], v) - first);
 }
 
-void Grid::knn(const double* q, std::size_t exclude, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
-  std::size_t cell[kMaxDim] = {0, 0, 0};
-  for (std::size_t d = 0; d < dim_; ++d) cell[d] = cell_coord(d, q[d]);
-  search(q, cell, exclude, k, metric, ties, out);
-}
-
 void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
-  std::size_t cell[kMaxDim] = {0, 0, 0};
-  for (std::size_t d = 0, id = cell_[pos]; d < dim_; ++d, id /= cells_) cell[d] = id % cells_;
-  search(point_at(pos), cell, perm_[pos], k, metric, ties, out);
-}
-
-void Grid::search(const double* q, const std::size_t* cell, std::size_t exclude, std::size_t k, Metric metric,
-                  Ties ties, Neighbor* out) const {
-  if (metric != Metric::Chebyshev) throw std::invalid_argument("Grid::knn: only the max-norm is supported");
-  const std::size_t available = size() - (exclude < size() ? 1 : 0);
-  if (k == 0 || k > available) throw std::invalid_argument("Grid::knn: k must be between 1 and the number of other points");
+  if (metric != Metric::Chebyshev) throw std::invalid_argument("Grid::knn_of: only the max-norm is supported");
+  if (k == 0 || k >= size()) throw std::invalid_argument("Grid::knn_of: k must be between 1 and the number of other points");
+  const double* q = point_at(pos);
+  const std::size_t exclude = perm_[pos];
   KBest best(k, ties, out);
   auto scan = [&](std::size_t begin, std::size_t end) {  // a run of consecutive positions
     for (std::size_t pos = begin; pos < end; ++pos) {
@@ -141,8 +130,8 @@ void Grid::search(const double* q, const std::size_t* cell, std::size_t exclude,
   const std::ptrdiff_t m = static_cast<std::ptrdiff_t>(cells_);
   std::ptrdiff_t c[kMaxDim] = {0, 0, 0};
   std::ptrdiff_t extent[kMaxDim] = {1, 1, 1};
-  for (std::size_t d = 0; d < dim_; ++d) {
-    c[d] = static_cast<std::ptrdiff_t>(cell[d]);
+  for (std::size_t d = 0, id = cell_[pos]; d < dim_; ++d, id /= cells_) {
+    c[d] = static_cast<std::ptrdiff_t>(id % cells_);
     extent[d] = m;
   }
   for (std::ptrdiff_t ring = 0;; ++ring) {

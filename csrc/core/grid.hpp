@@ -35,10 +35,8 @@ class Grid {
   std::size_t original_index(std::size_t pos) const { return perm_[pos]; }
   const double* point_at(std::size_t pos) const { return &points_[pos * dim_]; }
 
-  // The k nearest points to q, leaving out row `exclude`, as KDTree::knn; the metric must be Chebyshev (the
-  // ring bounds are max-norm bounds).
-  void knn(const double* q, std::size_t exclude, std::size_t k, Metric metric, Ties ties, Neighbor* out) const;
-  // The k nearest other points to the point at position pos (its cell is known: no search for it).
+  // The k nearest other points to the point at position pos, as KDTree::knn_of; the metric must be Chebyshev
+  // (the ring bounds are max-norm bounds).
   void knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const;
 
  private:
@@ -48,8 +46,6 @@ class Grid {
   double mean_own_cell() const;
   std::size_t slot(std::size_t d, double v) const;
   std::size_t cell_coord(std::size_t d, double v) const;
-  void search(const double* q, const std::size_t* cell, std::size_t exclude, std::size_t k, Metric metric, Ties ties,
-              Neighbor* out) const;
 
   std::size_t dim_, cells_;                                // cells_ per dimension
   std::array<std::vector<double>, kMaxDim> edges_;         // cells_ - 1 edges per dimension; see grid.cpp

@@ -130,39 +130,44 @@ void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
   if (outside) problems.outside = true;
 }
 
+// Keys of rows [begin, end) from a per-element code(i, j): the general loop, for rules that do not vectorise.
+template <class Code>
+void fold_keys(std::size_t d, std::size_t begin, std::size_t end, const KeyMultipliers& m, Key* keys, Code&& code) {
+  for (std::size_t i = begin; i < end; ++i) {
+    std::uint64_t key_lo = 0, key_hi = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const std::uint64_t c = code(i, j);
+      key_lo += c * m.lo[j];
+      key_hi += c * m.hi[j];
+    }
+    keys[i] = {key_lo, m.exact ? 0 : key_hi};
+  }
+}
+
+// Edges: the code is the number of edges <= v.
 template <class T>
 void edge_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
                const KeyMultipliers& m, Key* keys, Problems& problems) {
   bool nonfinite = false;
-  for (std::size_t i = begin; i < end; ++i) {
-    std::uint64_t key_lo = 0, key_hi = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      const double v = static_cast<double>(data[i * d + j]);
-      nonfinite |= !(v - v == 0);
-      const auto& edges = b.edges[j];
-      const auto c = static_cast<std::uint64_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
-      key_lo += c * m.lo[j];
-      key_hi += c * m.hi[j];
-    }
-    keys[i] = {key_lo, m.exact ? 0 : key_hi};
-  }
+  fold_keys(d, begin, end, m, keys, [&](std::size_t i, std::size_t j) {
+    const double v = static_cast<double>(data[i * d + j]);
+    nonfinite |= !(v - v == 0);
+    const auto& edges = b.edges[j];
+    return static_cast<std::uint64_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
+  });
   if (nonfinite) problems.nonfinite = true;
 }
 
+// Symbols: the code is the value less the column's shift (mod 2^64, a bijection).
 template <class T>
 void symbol_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
                  const KeyMultipliers& m, Key* keys, Problems& problems) {
   bool outside = false;
-  for (std::size_t i = begin; i < end; ++i) {
-    std::uint64_t key_lo = 0, key_hi = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      const std::uint64_t c = static_cast<std::uint64_t>(data[i * d + j]) - static_cast<std::uint64_t>(b.shift[j]);
-      outside |= c >= b.count[j] && b.count[j] != std::numeric_limits<std::uint64_t>::max();  // max: all 2^64
-      key_lo += c * m.lo[j];
-      key_hi += c * m.hi[j];
-    }
-    keys[i] = {key_lo, m.exact ? 0 : key_hi};
-  }
+  fold_keys(d, begin, end, m, keys, [&](std::size_t i, std::size_t j) {
+    const std::uint64_t c = static_cast<std::uint64_t>(data[i * d + j]) - static_cast<std::uint64_t>(b.shift[j]);
+    outside |= c >= b.count[j] && b.count[j] != std::numeric_limits<std::uint64_t>::max();  // max: all 2^64
+    return c;
+  });
   if (outside) problems.outside = true;  // the caller's shift and count do not describe the data
 }
 

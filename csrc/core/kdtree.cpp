@@ -15,8 +15,6 @@ namespace {
 // more node visits; in one or two dimensions smaller leaves prune better.
 std::size_t default_leaf_size(std::size_t dim) { return dim <= 2 ? 16 : 32; }
 
-constexpr std::size_t kParallelBuildMin = 32768;
-
 std::size_t round_up(std::size_t v, std::size_t m) { return (v + m - 1) / m * m; }
 
 // Nodes in the subtree over `count` points: median splits make the shape a function of the count alone, which
@@ -48,7 +46,7 @@ KDTree::KDTree(const double* data, std::size_t n, std::size_t row_stride, std::s
   // The top levels are split here; the subtrees below them are built in parallel.
   std::vector<Subtree> subtrees;
   build(by_dim.data(), Subtree{0, n, 0}, 3, &subtrees);
-  // Waking a second thread can cost a scheduler tick (milliseconds) on a busy machine: small trees build alone.
+  // Small trees build on one thread (see kParallelBuildMin).
   parallel_for(subtrees.size(), n < kParallelBuildMin ? 1 : workers, 1, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t t = begin; t < end; ++t) build(by_dim.data(), subtrees[t], -1, nullptr);
   });

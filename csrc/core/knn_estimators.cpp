@@ -27,8 +27,6 @@ constexpr std::size_t kMinPerThread = 512;
 // scanning (measured: 4-D marginal counts at N = 1e5, 0.53 s with 64 against 0.64 s with 32).
 constexpr std::size_t kCountLeafSize = 64;
 // Below this many samples, building the marginal spaces on separate threads costs more than it saves.
-constexpr std::size_t kParallelBuildMin = 32768;
-
 void check_k(std::size_t n, std::size_t k) {
   if (k < 1) throw std::invalid_argument("k must be at least 1");
   if (k >= n) {

@@ -18,6 +18,10 @@
 
 namespace infoscope {
 
+// Builds (sorts, trees) of fewer points stay on one thread: waking a second thread can cost a scheduler tick
+// (milliseconds) on a busy machine.
+constexpr std::size_t kParallelBuildMin = 32768;
+
 // Threads the machine offers to this process.
 inline int available_threads() {
 #ifdef _OPENMP

@@ -65,7 +65,7 @@ class Preprocessing:
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).
 
-        The input is never modified: the first transform makes the one copy, later ones work in place.
+        The input is never modified; later steps reuse the buffers of earlier ones.
         """
         if self.transform == "rank":
             a = rank_columns(a)
@@ -80,10 +80,10 @@ class Preprocessing:
             a /= std
             scale, spread = std, 1.0
         else:
-            a = a.copy()
             scale, spread = np.ones(a.shape[1]), std
         if self.noise > 0:
             noise = np.random.default_rng(self.seed).standard_normal(a.shape)
             noise *= self.noise * spread
-            a += noise
+            noise += a  # the sum in the noise's buffer: the input itself is never written
+            a = noise
         return a, scale
