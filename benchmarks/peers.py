@@ -2,10 +2,14 @@
 
 Each adapter takes (x, y, k) or (x, k) as float64 arrays and returns nats. Missing packages are reported, not
 fatal. ``scipy_ksg`` is the textbook KSG on scipy's cKDTree (max-norm queries, radius counts shrunk by one ulp to
-make them strict), the baseline any user could write.
+make them strict), the baseline any user could write. ``TRANSFER_ENTROPY`` adapters take (source, target, k) as
+1-D float64 series and return the KSG transfer entropy source -> target in nats (lag 1, histories 1).
 """
 
 from __future__ import annotations
+
+import time
+from pathlib import Path
 
 import numpy as np
 
@@ -81,3 +85,96 @@ MUTUAL_INFO = {"infoscope": _infoscope_mi, "scikit-learn": _sklearn_mi, "npeet-p
                "ennemi": _ennemi_mi, "scipy-cKDTree": _scipy_ksg}
 ENTROPY = {"infoscope": _infoscope_entropy, "npeet-plus": _npeet_entropy, "ennemi": _ennemi_entropy,
            "scipy-cKDTree": _scipy_kl}
+
+
+# Transfer entropy TE(source -> target) in nats with lag 1 and histories 1: I(target_t ; source_{t-1} | target_{t-1}),
+# KSG algorithm 1 (Frenzel-Pompe), max-norm. Peers that allow it run without rescaling or added noise, so on the
+# same points they compute the same counts and hence the same number.
+
+# JIDT settings: JIDT's defaults would standardise each embedded column and add N(0, 1e-8) noise from an unseeded
+# java.util.Random; NUM_THREADS=USE_ALL is its default (all cores), restated here so the record shows it.
+JIDT_PROPERTIES = {"k_HISTORY": "1", "k_TAU": "1", "l_HISTORY": "1", "l_TAU": "1", "DELAY": "1", "ALG_NUM": "1",
+                   "NORMALISE": "false", "NOISE_LEVEL_TO_ADD": "0", "NUM_THREADS": "USE_ALL"}
+
+
+def _te_embedding(source, target):
+    """Rows t = 1..N-1 of (source_{t-1}, target_t, target_{t-1}), each as an (N-1, 1) column."""
+    return source[:-1, None], target[1:, None], target[:-1, None]
+
+
+def _npeet_te(source, target, k):
+    import npeet_plus
+
+    s, t, p = _te_embedding(source, target)
+    # npeet always adds uniform [0, 1e-10) noise from numpy's global RNG to its first two arguments (not to z).
+    return npeet_plus.cmi(t, s, p, k=k, base=np.e)
+
+
+def _ennemi_te(source, target, k):
+    import ennemi
+
+    # y_t ~ x_{t-lag} | cond_{t-cond_lag}; preprocess=False skips its rescaling to unit variance and 1e-10 noise.
+    return np.asarray(ennemi.estimate_mi(target, source, lag=1, cond=target, cond_lag=1, k=k,
+                                         preprocess=False)).item()
+
+
+def _infomeasure_te(source, target, k):
+    import infomeasure
+
+    # prop_time=0 with history lengths 1 already pairs target_t with (source_{t-1}, target_{t-1});
+    # noise_level=0 turns off its default N(0, 1e-8) noise.
+    return float(infomeasure.transfer_entropy(source, target, approach="ksg", k=k, ksg_id=1, noise_level=0,
+                                              prop_time=0, src_hist_len=1, dest_hist_len=1, base="e"))
+
+
+def start_jvm():
+    """Start the JVM on the infodynamics.jar that IDTxl bundles; returns the seconds it took (0 if already up)."""
+    import jpype
+    from importlib.util import find_spec
+
+    if jpype.isJVMStarted():
+        return 0.0
+    spec = find_spec("idtxl")
+    if spec is None:
+        raise ImportError("idtxl (package idtxl-uv) is not installed, so there is no infodynamics.jar")
+    jar = Path(spec.submodule_search_locations[0]) / "infodynamics.jar"
+    start = time.perf_counter()
+    jpype.startJVM(classpath=[str(jar)], convertStrings=False)  # IDTxl adds -ea (Java assertions); not here
+    return time.perf_counter() - start
+
+
+def _jidt_te(source, target, k):
+    import jpype
+
+    start_jvm()
+    calc = jpype.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
+    for name, value in {**JIDT_PROPERTIES, "k": str(k)}.items():
+        calc.setProperty(name, value)
+    calc.initialise()
+    double_array = jpype.JArray(jpype.JDouble)
+    calc.setObservations(double_array(source), double_array(target))
+    return float(calc.computeAverageLocalOfObservations())
+
+
+def _jidt_setup():
+    """Untimed: start the JVM; report its start-up time and the thread count JIDT resolved."""
+    import jpype
+
+    seconds = start_jvm()
+    calc = jpype.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
+    calc.setProperty("NUM_THREADS", JIDT_PROPERTIES["NUM_THREADS"])
+    return f"JVM start {seconds:.2f} s (untimed), NUM_THREADS={calc.getProperty('NUM_THREADS')}"
+
+
+def _infoscope_te(source, target, k):
+    import infoscope
+
+    transfer_entropy = getattr(infoscope, "transfer_entropy", None)
+    if transfer_entropy is None:  # being written: reported as skipped, not failed, until the installed package has it
+        raise ImportError("the installed infoscope has no transfer_entropy yet")
+    return transfer_entropy(source, target, lag=1, k_hist=1, l_hist=1, k=k)
+
+
+TRANSFER_ENTROPY = {"infoscope": _infoscope_te, "JIDT": _jidt_te, "npeet-plus": _npeet_te, "ennemi": _ennemi_te,
+                    "infomeasure": _infomeasure_te}
+TRANSFER_SETUP = {"JIDT": _jidt_setup}

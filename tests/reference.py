@@ -61,8 +61,12 @@ def ksg_mutual_info(x: np.ndarray, y: np.ndarray, k: int, algorithm: int = 1) ->
     return digamma(k) - 1.0 / k + digamma(n) - digamma(nx) - digamma(ny)
 
 
-def ksg_conditional_mutual_info(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: int) -> np.ndarray:
+def ksg_conditional_mutual_info(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: int, excluded=None) -> np.ndarray:
+    """Frenzel-Pompe local CMI; ``excluded[i, j]`` True leaves sample j out of sample i's search and counts."""
     dx, dy, dz = chebyshev_matrix(x), chebyshev_matrix(y), chebyshev_matrix(z)
+    if excluded is not None:
+        for d in (dx, dy, dz):
+            d[excluded] = np.inf
     eps = kth_distance(np.maximum(np.maximum(dx, dy), dz), k)[:, None]
     n_xz = (np.maximum(dx, dz) < eps).sum(axis=1)
     n_yz = (np.maximum(dy, dz) < eps).sum(axis=1)

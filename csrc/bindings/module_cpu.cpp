@@ -5,8 +5,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/histogram.hpp"
 #include "core/knn_estimators.hpp"
@@ -14,6 +18,7 @@
 
 namespace py = pybind11;
 using Matrix = py::array_t<double, py::array::c_style>;
+using Permutations = py::array_t<std::uint32_t, py::array::c_style>;
 
 namespace {
 
@@ -59,6 +64,22 @@ infoscope::Symbols row_symbols(const py::array& a, const infoscope::Binning& bin
   if (py::isinstance<py::array_t<double>>(a)) return run(double{});
   if (py::isinstance<py::array_t<std::int64_t>>(a)) return run(std::int64_t{});
   throw std::invalid_argument("expected float32, float64 or int64 data");
+}
+
+// Runs fn(perms, count, out) with the GIL released on a (count, n) array of row permutations; returns the count
+// surrogate estimates.
+template <class Fn>
+py::array_t<double> surrogate_estimates(const Permutations& perms, std::size_t n, Fn&& fn) {
+  if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != n) {
+    throw std::invalid_argument("perms must have shape (count, n)");
+  }
+  const auto count = static_cast<std::size_t>(perms.shape(0));
+  py::array_t<double> out(static_cast<py::ssize_t>(count));
+  const std::uint32_t* p = perms.data();
+  double* dst = out.mutable_data();
+  py::gil_scoped_release release;
+  fn(p, count, dst);
+  return out;
 }
 
 std::string compiler() {
@@ -115,6 +136,35 @@ PYBIND11_MODULE(_core, m) {
       py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("workers"),
       "Local Frenzel-Pompe conditional mutual informations (nats); columns ordered x, z, y.");
 
+  py::class_<infoscope::KsgConditionalMI>(
+      m, "KsgConditionalMI",
+      "Frenzel-Pompe I(X;Y|Z) (KSG I(X;Y) when dz = 0) of time-indexed samples, repeatable with Y permuted.")
+      .def(py::init([](const Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k,
+                       std::vector<std::size_t> trial_starts, std::size_t theiler, int workers) {
+             const Samples s = samples(xzy);
+             if (dx == 0 || dx + dz >= s.cols) throw std::invalid_argument("dx and dz must split the columns into x, z and y");
+             py::gil_scoped_release release;
+             return std::make_unique<infoscope::KsgConditionalMI>(
+                 s.data, s.n, dx, dz, s.cols - dx - dz, k, infoscope::TimeWindow{std::move(trial_starts), theiler},
+                 workers);
+           }),
+           py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
+           py::arg("theiler"), py::arg("workers"))
+      .def(
+          "locals",
+          [](const infoscope::KsgConditionalMI& self, int workers) {
+            return locals(self.size(), [&](double* out) { self.locals(workers, out); });
+          },
+          py::arg("workers"), "The local values (nats).")
+      .def(
+          "surrogates",
+          [](const infoscope::KsgConditionalMI& self, const Permutations& perms, int workers) {
+            return surrogate_estimates(perms, self.size(), [&](const std::uint32_t* p, std::size_t count, double* out) {
+              self.surrogates(p, count, workers, out);
+            });
+          },
+          py::arg("perms").noconvert(), py::arg("workers"), "Estimates with the rows of Y permuted by each row of perms.");
+
   py::class_<infoscope::Binning> binning(m, "Binning", "How the columns of an array become integer codes.");
   py::enum_<infoscope::Binning::Rule>(binning, "Rule")
       .value("uniform", infoscope::Binning::Rule::Uniform)
@@ -141,19 +191,36 @@ PYBIND11_MODULE(_core, m) {
   m.def("row_symbols", &row_symbols, py::arg("data").noconvert(), py::arg("binning"), py::arg("workers"),
         "Symbols of the rows of data (binned per column; a row's symbol is its tuple of codes).");
   m.def(
-      "pair_symbols",
-      [](const infoscope::Symbols& a, const infoscope::Symbols& b) {
-        py::gil_scoped_release release;
-        return infoscope::pair_symbols(a, b);
-      },
-      py::arg("a"), py::arg("b"), "Symbols of the pairs (a_i, b_i).");
-  m.def(
       "symbol_entropy",
       [](const infoscope::Symbols& s, const std::string& correction) {
         const infoscope::Correction c = infoscope::correction_from_name(correction);
         return locals(s.ids.size(), [&](double* out) { infoscope::symbol_entropy(s, c, out); });
       },
       py::arg("symbols"), py::arg("correction"), "Local entropies (nats) of the symbols, bias-corrected.");
+
+  py::class_<infoscope::BinnedConditionalMI>(
+      m, "BinnedConditionalMI", "I(X;Y|Z) (I(X;Y) when z is None) of symbols, repeatable with Y permuted.")
+      .def(py::init([](infoscope::Symbols x, std::optional<infoscope::Symbols> z, infoscope::Symbols y,
+                       const std::string& correction) {
+             const infoscope::Correction c = infoscope::correction_from_name(correction);
+             py::gil_scoped_release release;
+             return std::make_unique<infoscope::BinnedConditionalMI>(std::move(x), std::move(z), std::move(y), c);
+           }),
+           py::arg("x"), py::arg("z"), py::arg("y"), py::arg("correction"))
+      .def(
+          "locals",
+          [](const infoscope::BinnedConditionalMI& self) {
+            return locals(self.size(), [&](double* out) { self.locals(out); });
+          },
+          "The local values (nats).")
+      .def(
+          "surrogates",
+          [](const infoscope::BinnedConditionalMI& self, const Permutations& perms, int workers) {
+            return surrogate_estimates(perms, self.size(), [&](const std::uint32_t* p, std::size_t count, double* out) {
+              self.surrogates(p, count, workers, out);
+            });
+          },
+          py::arg("perms").noconvert(), py::arg("workers"), "Estimates with y permuted by each row of perms.");
 
   m.def(
       "build_info",

@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 #include <type_traits>
+#include <utility>
 
 #include "core/parallel.hpp"
 #include "core/special.hpp"
@@ -308,6 +309,51 @@ void symbol_entropy(const Symbols& s, Correction correction, double* local) {
     }
   }
   for (std::size_t i = 0; i < n; ++i) local[i] = per_symbol[s.ids[i]];
+}
+
+BinnedConditionalMI::BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction)
+    : y_(std::move(y)), z_(std::move(z)), correction_(correction) {
+  const std::size_t n = y_.ids.size();
+  if (x.ids.size() != n || (z_ && z_->ids.size() != n)) {
+    throw std::invalid_argument("x, y and z must have the same number of samples");
+  }
+  xz_ = z_ ? pair_symbols(x, *z_) : std::move(x);
+  fixed_.resize(n);
+  symbol_entropy(xz_, correction_, fixed_.data());
+  if (z_) {
+    std::vector<double> h_z(n);
+    symbol_entropy(*z_, correction_, h_z.data());
+    for (std::size_t i = 0; i < n; ++i) fixed_[i] -= h_z[i];
+  }
+}
+
+void BinnedConditionalMI::fill(const Symbols& y, double* local) const {
+  const std::size_t n = size();
+  std::vector<double> h_xzy(n);
+  symbol_entropy(pair_symbols(xz_, y), correction_, h_xzy.data());
+  symbol_entropy(z_ ? pair_symbols(y, *z_) : y, correction_, local);  // h(y, z)
+  for (std::size_t i = 0; i < n; ++i) local[i] = fixed_[i] + local[i] - h_xzy[i];
+}
+
+void BinnedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, int workers,
+                                     double* estimates) const {
+  const std::size_t n = size();
+  for (std::size_t i = 0; i < count * n; ++i) {
+    if (perms[i] >= n) throw std::invalid_argument("permutation entries must be row indices below n");
+  }
+  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    Symbols y;
+    y.n_symbols = y_.n_symbols;
+    y.ids.resize(n);
+    std::vector<double> local(n);
+    for (std::size_t s = begin; s < end; ++s) {
+      for (std::size_t i = 0; i < n; ++i) y.ids[i] = y_.ids[perms[s * n + i]];
+      fill(y, local.data());
+      double sum = 0.0;
+      for (double v : local) sum += v;
+      estimates[s] = sum / static_cast<double>(n);
+    }
+  });
 }
 
 }  // namespace infoscope

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,5 +63,29 @@ Correction correction_from_name(const std::string& name);
 // gives its pseudo-values N H - (N - 1) H_{-i}; Grassberger gives log N - G(n_i).
 // Writes s.ids.size() values to local.
 void symbol_entropy(const Symbols& s, Correction correction, double* local);
+
+// I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of symbols, each entropy corrected, or I(X;Y) = H(X) + H(Y) -
+// H(X,Y) without Z; prepared to be repeated with Y permuted, as a permutation test does: the X-Z and Z terms
+// are computed once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
+class BinnedConditionalMI {
+ public:
+  BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction);
+
+  std::size_t size() const { return y_.ids.size(); }
+
+  // The local values (h_xz - h_z) + h_zy - h_xzy, whose mean is the estimate.
+  void locals(double* local) const { fill(y_, local); }
+
+  // estimates[s] (s < count) = the estimate with y_i replaced by y_{perms[s * n + i]}; one surrogate per thread.
+  void surrogates(const std::uint32_t* perms, std::size_t count, int workers, double* estimates) const;
+
+ private:
+  void fill(const Symbols& y, double* local) const;
+
+  Symbols xz_, y_;
+  std::optional<Symbols> z_;
+  Correction correction_;
+  std::vector<double> fixed_;  // h(x,z) - h(z) per sample
+};
 
 }  // namespace infoscope

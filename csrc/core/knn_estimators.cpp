@@ -1,8 +1,8 @@
 #include "core/knn_estimators.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -12,7 +12,6 @@
 #include "core/grid.hpp"
 #include "core/kdtree.hpp"
 #include "core/parallel.hpp"
-#include "core/sorted_axis.hpp"
 #include "core/special.hpp"
 
 namespace infoscope {
@@ -23,66 +22,12 @@ namespace {
 // below kMinPerThread queries per thread the loop stays on one thread.
 constexpr std::size_t kChunk = 256;
 constexpr std::size_t kMinPerThread = 512;
-// Radius counts cover hundreds of points per query; leaves of 64 spend less on node visits than they lose on
-// scanning (measured: 4-D marginal counts at N = 1e5, 0.53 s with 64 against 0.64 s with 32).
-constexpr std::size_t kCountLeafSize = 64;
-// Below this many samples, building the marginal spaces on separate threads costs more than it saves.
 void check_k(std::size_t n, std::size_t k) {
   if (k < 1) throw std::invalid_argument("k must be at least 1");
   if (k >= n) {
     throw std::invalid_argument("k must be smaller than the number of samples (k=" + std::to_string(k) +
                                 ", n=" + std::to_string(n) + ")");
   }
-}
-
-// A marginal space (a contiguous range of columns) in which neighbours are counted: a sorted copy for one
-// variable, a KD-tree for several.
-class Marginal {
- public:
-  Marginal(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim, int workers)
-      : data_(data), n_(n), stride_(stride), first_(first), dim_(dim) {
-    if (dim == 1 && n <= std::numeric_limits<std::uint32_t>::max()) {
-      axis_.emplace(data, n, stride, first);
-    } else {
-      tree_.emplace(data, n, stride, first, dim, kCountLeafSize, workers);
-    }
-  }
-
-  // For every sample i, the number of other samples within max-norm distance radii[i] (strictly closer when
-  // strict; sample i itself is inside its radius unless that is 0 and strict).
-  std::vector<std::size_t> others_within(const std::vector<double>& radii, bool strict, int workers) const {
-    std::vector<std::size_t> counts(n_);
-    if (axis_) {
-      axis_->count_all(radii.data(), strict, counts.data(), workers);
-    } else {
-      tree_->count_all(radii.data(), strict, counts.data(), workers);
-    }
-    for (std::size_t i = 0; i < n_; ++i) counts[i] -= (strict && !(radii[i] > 0)) ? 0 : 1;
-    return counts;
-  }
-
-  double distance(std::size_t i, std::size_t j) const { return chebyshev(row(i), row(j), dim_); }
-
- private:
-  const double* row(std::size_t i) const { return data_ + i * stride_ + first_; }
-
-  const double* data_;
-  std::size_t n_, stride_, first_, dim_;
-  std::optional<SortedAxis> axis_;
-  std::optional<KDTree> tree_;
-};
-
-// The marginal spaces over column ranges {first, dim} of data, built concurrently: a sort or a tree build is
-// mostly serial work, and the spaces are independent.
-std::vector<Marginal> build_marginals(const double* data, std::size_t n, std::size_t stride,
-                                      const std::vector<std::pair<std::size_t, std::size_t>>& ranges, int workers) {
-  std::vector<std::optional<Marginal>> built(ranges.size());
-  parallel_for(ranges.size(), n < kParallelBuildMin ? 1 : workers, 1, 1, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t t = begin; t < end; ++t) built[t].emplace(data, n, stride, ranges[t].first, ranges[t].second, workers);
-  });
-  std::vector<Marginal> marginals;
-  for (auto& m : built) marginals.push_back(std::move(*m));
-  return marginals;
 }
 
 // Runs fn(i, neighbours) for every sample, in the index's order, with the k nearest other samples of sample i.
@@ -108,12 +53,46 @@ void with_joint_index(const double* data, std::size_t n, std::size_t dim, int wo
   }
 }
 
-// Max-norm distance from every sample to its k-th neighbour in the joint space (n x dim).
-std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t dim, std::size_t k, int workers) {
+// Which samples a Theiler window leaves out of sample i's neighbours: rows first(i)..last(i), i included.
+class Excluded {
+ public:
+  Excluded(const TimeWindow& w, std::size_t n) : starts_(w.trial_starts), width_(w.theiler), n_(n) {}
+  bool any() const { return width_ > 0; }
+  std::size_t first(std::size_t i) const { return std::max(trial_begin(i), i - std::min(i, width_)); }
+  std::size_t last(std::size_t i) const { return std::min(trial_end(i) - 1, i + width_); }
+  bool contains(std::size_t i, std::size_t j) const { return j >= first(i) && j <= last(i); }
+
+ private:
+  std::size_t trial_begin(std::size_t i) const {
+    if (starts_.empty()) return 0;
+    return *(std::upper_bound(starts_.begin(), starts_.end(), i) - 1);
+  }
+  std::size_t trial_end(std::size_t i) const {
+    if (starts_.empty()) return n_;
+    return *std::upper_bound(starts_.begin(), starts_.end(), i);
+  }
+  const std::vector<std::size_t>& starts_;
+  std::size_t width_, n_;
+};
+
+// Max-norm distance from every sample to its k-th neighbour in the joint space (n x dim), leaving out the
+// samples of a Theiler window. Those are at most 2 * theiler, so the k-th kept neighbour is among the
+// k + 2 * theiler nearest: whichever of the tied points the search returns, no point outside them is closer.
+std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t dim, std::size_t k,
+                                  const Excluded& excluded, std::size_t theiler, int workers) {
   std::vector<double> eps(n);
+  const std::size_t m = excluded.any() ? std::min(n - 1, k + 2 * theiler) : k;
   with_joint_index(data, n, dim, workers, [&](const auto& joint) {
-    for_each_knn(joint, k, Metric::Chebyshev, Ties::Any, workers,
-                 [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
+    for_each_knn(joint, m, Metric::Chebyshev, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
+      std::size_t kept = 0;
+      for (std::size_t j = 0; j < m; ++j) {
+        if (excluded.any() && excluded.contains(i, nb[j].index)) continue;
+        if (++kept == k) {
+          eps[i] = nb[j].dist;
+          break;
+        }
+      }
+    });
   });
   return eps;
 }
@@ -155,53 +134,115 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   check_k(n, k);
   if (algorithm != 1 && algorithm != 2) throw std::invalid_argument("algorithm must be 1 or 2");
   if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
+  if (algorithm == 1) {
+    KsgConditionalMI(data, n, dx, 0, dy, k, TimeWindow{}, workers).locals(workers, local);
+    return;
+  }
   const std::size_t stride = dx + dy;
   const std::vector<Marginal> marginals = build_marginals(data, n, stride, {{0, dx}, {dx, dy}}, workers);
   const Marginal& xs = marginals[0];
   const Marginal& ys = marginals[1];
-  const double psi_k = psi(k);
-  const double psi_n = psi(n);
-
-  if (algorithm == 1) {
-    const std::vector<double> eps = kth_distances(data, n, stride, k, workers);
-    const auto nx = xs.others_within(eps, true, workers);
-    const auto ny = ys.others_within(eps, true, workers);
-    fill_locals(n, workers, local, [&](std::size_t i) { return psi_k + psi_n - psi(nx[i] + 1) - psi(ny[i] + 1); });
-  } else {
-    // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
-    std::vector<double> eps_x(n), eps_y(n);
-    with_joint_index(data, n, stride, workers, [&](const auto& joint) {
-      for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
-        for (std::size_t j = 0; j < k; ++j) {
-          eps_x[i] = std::max(eps_x[i], xs.distance(i, nb[j].index));
-          eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
-        }
-      });
+  // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
+  std::vector<double> eps_x(n), eps_y(n);
+  with_joint_index(data, n, stride, workers, [&](const auto& joint) {
+    for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
+      for (std::size_t j = 0; j < k; ++j) {
+        eps_x[i] = std::max(eps_x[i], xs.distance(i, nb[j].index));
+        eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
+      }
     });
-    const auto nx = xs.others_within(eps_x, false, workers);
-    const auto ny = ys.others_within(eps_y, false, workers);
-    const double psi_k2 = psi_k - 1.0 / static_cast<double>(k);
-    fill_locals(n, workers, local, [&](std::size_t i) { return psi_k2 + psi_n - psi(nx[i]) - psi(ny[i]); });
-  }
+  });
+  const auto nx = xs.others_within(eps_x.data(), false, workers);
+  const auto ny = ys.others_within(eps_y.data(), false, workers);
+  const double psi_k2 = psi(k) - 1.0 / static_cast<double>(k);
+  const double psi_n = psi(n);
+  fill_locals(n, workers, local, [&](std::size_t i) { return psi_k2 + psi_n - psi(nx[i]) - psi(ny[i]); });
 }
 
 void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
                                  std::size_t k, int workers, double* local) {
+  if (dz == 0) throw std::invalid_argument("z needs at least one column");
+  KsgConditionalMI(data, n, dx, dz, dy, k, TimeWindow{}, workers).locals(workers, local);
+}
+
+KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
+                                   std::size_t dy, std::size_t k, TimeWindow window, int workers)
+    : data_(data, data + n * (dx + dz + dy)), n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)) {
   check_k(n, k);
-  if (dx == 0 || dy == 0 || dz == 0) throw std::invalid_argument("x, y and z need at least one column each");
-  const std::size_t stride = dx + dz + dy;
-  const std::vector<Marginal> marginals =
-      build_marginals(data, n, stride, {{0, dx + dz}, {dx, dz}, {dx, dz + dy}}, workers);
-  const Marginal& xz = marginals[0];
-  const Marginal& zs = marginals[1];
-  const Marginal& zy = marginals[2];
-  const double psi_k = psi(k);
-  const std::vector<double> eps = kth_distances(data, n, stride, k, workers);
-  const auto n_xz = xz.others_within(eps, true, workers);
-  const auto n_zy = zy.others_within(eps, true, workers);
-  const auto n_z = zs.others_within(eps, true, workers);
-  fill_locals(n, workers, local,
+  if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
+  const auto& starts = window_.trial_starts;
+  if (!starts.empty() && (starts.front() != 0 || starts.back() != n || !std::is_sorted(starts.begin(), starts.end()))) {
+    throw std::invalid_argument("trial_starts must ascend from 0 to the number of samples");
+  }
+  // Every sample must keep k neighbours outside its window.
+  std::size_t longest = starts.empty() ? n : 0;
+  for (std::size_t t = 1; t < starts.size(); ++t) longest = std::max(longest, starts[t] - starts[t - 1]);
+  const std::size_t window_size = std::min(longest, 2 * window_.theiler + 1);
+  if (n - window_size < k) {
+    throw std::invalid_argument("k plus the Theiler window leave too few samples: k=" + std::to_string(k) +
+                                ", theiler=" + std::to_string(window_.theiler) + ", n=" + std::to_string(n));
+  }
+  std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, dx + dz}, {dx, dz + dy}};
+  if (dz > 0) ranges.push_back({dx, dz});
+  spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers);
+}
+
+std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const std::vector<double>& eps,
+                                                  int workers) const {
+  std::vector<std::size_t> c = space.others_within(eps.data(), true, workers);
+  const Excluded excluded(window_, n_);
+  if (excluded.any()) {
+    parallel_for(n_, workers, kChunk * 16, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        for (std::size_t j = excluded.first(i); j <= excluded.last(i); ++j) {
+          if (j != i && space.distance(i, j) < eps[i]) --c[i];
+        }
+      }
+    });
+  }
+  return c;
+}
+
+void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers, double* local) const {
+  const Excluded excluded(window_, n_);
+  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, window_.theiler, workers);
+  const auto n_xz = counts(spaces_[0], eps, workers);
+  const auto n_zy = counts(zy, eps, workers);
+  const double psi_k = psi(k_);
+  if (dz_ == 0) {  // KSG algorithm 1, eq. 8
+    const double psi_n = psi(n_);
+    fill_locals(n_, workers, local,
+                [&](std::size_t i) { return psi_k + psi_n - psi(n_xz[i] + 1) - psi(n_zy[i] + 1); });
+    return;
+  }
+  const auto n_z = counts(spaces_[2], eps, workers);
+  fill_locals(n_, workers, local,
               [&](std::size_t i) { return psi_k - psi(n_xz[i] + 1) - psi(n_zy[i] + 1) + psi(n_z[i] + 1); });
+}
+
+void KsgConditionalMI::locals(int workers, double* local) const { fill(data_.data(), spaces_[1], workers, local); }
+
+void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, int workers,
+                                  double* estimates) const {
+  for (std::size_t i = 0; i < count * n_; ++i) {
+    if (perms[i] >= n_) throw std::invalid_argument("permutation entries must be row indices below n");
+  }
+  const std::size_t cols = stride(), y0 = dx_ + dz_;
+  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> data(data_);
+    std::vector<double> local(n_);
+    for (std::size_t s = begin; s < end; ++s) {
+      const std::uint32_t* perm = perms + s * n_;
+      for (std::size_t i = 0; i < n_; ++i) {
+        std::copy_n(&data_[perm[i] * cols + y0], dy_, &data[i * cols + y0]);
+      }
+      const Marginal zy(data.data(), n_, cols, dx_, dz_ + dy_, 1);
+      fill(data.data(), zy, 1, local.data());
+      double sum = 0.0;
+      for (double v : local) sum += v;
+      estimates[s] = sum / static_cast<double>(n_);
+    }
+  });
 }
 
 }  // namespace infoscope

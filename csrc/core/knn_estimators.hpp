@@ -6,8 +6,11 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "core/distance.hpp"
+#include "core/marginal.hpp"
 
 namespace infoscope {
 
@@ -34,5 +37,46 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
 // data: n x (dx + dz + dy), columns ordered X, Z, Y so that XZ, Z and ZY are contiguous column ranges.
 void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
                                  std::size_t k, int workers, double* local);
+
+// Samples that are time points of one or more trials, in time order within each trial: rows
+// [trial_starts[t], trial_starts[t + 1]) are trial t. A Theiler window (Theiler 1986) leaves out of every
+// neighbour search and count the other samples of the same trial at most `theiler` steps away: they are close
+// because they are close in time, not because the process revisits the state.
+struct TimeWindow {
+  std::vector<std::size_t> trial_starts;  // ascending from 0 to n; empty: all rows are one trial
+  std::size_t theiler = 0;                // 0: only the sample itself is left out
+};
+
+// The Frenzel-Pompe estimate of I(X;Y|Z) (KSG algorithm 1 of I(X;Y) when Z has no columns), prepared to be
+// repeated with the rows of Y permuted, as a permutation test does: the X-Z and Z spaces, which such surrogates
+// leave unchanged, are built once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
+class KsgConditionalMI {
+ public:
+  // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied.
+  KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
+                   TimeWindow window, int workers);
+  KsgConditionalMI(const KsgConditionalMI&) = delete;  // the spaces point into data_
+  KsgConditionalMI& operator=(const KsgConditionalMI&) = delete;
+
+  std::size_t size() const { return n_; }
+
+  // The n local values of the estimate.
+  void locals(int workers, double* local) const;
+
+  // estimates[s] (s < count) = the estimate with row i of Y replaced by row perms[s * n + i]. Surrogates run
+  // one per thread.
+  void surrogates(const std::uint32_t* perms, std::size_t count, int workers, double* estimates) const;
+
+ private:
+  // Local values for data (X and Z columns as data_'s) whose ZY space is zy.
+  void fill(const double* data, const Marginal& zy, int workers, double* local) const;
+  std::vector<std::size_t> counts(const Marginal& space, const std::vector<double>& eps, int workers) const;
+  std::size_t stride() const { return dx_ + dz_ + dy_; }
+
+  std::vector<double> data_;
+  std::size_t n_, dx_, dz_, dy_, k_;
+  TimeWindow window_;
+  std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0
+};
 
 }  // namespace infoscope

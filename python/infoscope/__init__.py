@@ -1,4 +1,4 @@
-"""infoscope: entropy, mutual information and conditional mutual information from samples, on a C++ core.
+"""infoscope: entropy, mutual information, conditional mutual information and transfer entropy, on a C++ core.
 
 >>> import infoscope as isc
 >>> isc.mutual_info(x, y)            # KSG, nats          # doctest: +SKIP
@@ -8,11 +8,14 @@
 from __future__ import annotations
 
 from ._native import HAS_CUDA, core as _core
-from .estimators import conditional_mutual_info, entropy, mutual_info
+from . import stats
+from .estimators import (LagScan, conditional_mutual_info, entropy, mutual_info, transfer_entropy,
+                         transfer_entropy_lags)
 
 __version__ = _core.build_info()["version"]
 
-__all__ = ["entropy", "mutual_info", "conditional_mutual_info", "build_info", "__version__"]
+__all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags",
+           "LagScan", "stats", "build_info", "__version__"]
 
 
 def build_info() -> dict:

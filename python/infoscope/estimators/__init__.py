@@ -1,7 +1,7 @@
 """The public estimators. Each takes ``method=`` and forwards the method's options to its family module.
 
 Families: :mod:`infoscope.estimators.knn` (k-nearest neighbours) and :mod:`infoscope.estimators.binning`
-(histograms of binned or discrete data). Every estimator returns nats by default
+(histograms of binned or discrete data); :mod:`infoscope.estimators.transfer` builds transfer entropy on both. Every estimator returns nats by default
 (``base=2`` gives bits) and, with ``local=True``, the per-sample values whose mean is the estimate.
 """
 
@@ -13,31 +13,47 @@ import numbers
 
 import numpy as np
 
-from . import binning, knn
+from dataclasses import dataclass
 
-__all__ = ["entropy", "mutual_info", "conditional_mutual_info"]
+from . import binning, knn, transfer
+from ._problem import null_distribution, p_value
+
+__all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan"]
 
 _ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy}
 _MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "binned": binning.binned_mutual_info}
 _CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info}
 
 
-def _run(table: dict, method, arrays: tuple, options: dict, base, local):
+def method_function(table: dict, method, options: dict, hidden=()):
+    """The family function for ``method``, after checking that it takes every option given."""
     if method not in table:
         raise ValueError(f"method must be one of {', '.join(map(repr, table))}; got {method!r}")
     fn = table[method]
-    accepted = inspect.signature(fn).parameters
-    unknown = [name for name in options if name not in accepted or accepted[name].kind is not inspect.Parameter.KEYWORD_ONLY]
+    accepted = {name: p for name, p in inspect.signature(fn).parameters.items()
+                if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in hidden}
+    unknown = [name for name in options if name not in accepted]
     if unknown:
         raise TypeError(f"method={method!r} takes no option {', '.join(map(repr, unknown))}; "
-                        f"its options are {', '.join(n for n, p in accepted.items() if p.kind is p.KEYWORD_ONLY)}")
+                        f"its options are {', '.join(accepted)}")
+    return fn
+
+
+def check_output(base, local=False) -> float:
+    """Validates base and local; returns log(base), the divisor that converts nats."""
     if isinstance(base, bool) or not isinstance(base, numbers.Real) or not (base > 0 and base != 1) or not math.isfinite(base):
         raise ValueError(f"base must be a positive number other than 1 (e.g. 2 for bits, math.e for nats); got {base!r}")
     if not isinstance(local, (bool, np.bool_)):
         raise TypeError(f"local must be True or False, got {local!r}")
+    return math.log(base)
+
+
+def _run(table: dict, method, arrays: tuple, options: dict, base, local):
+    fn = method_function(table, method, options)
+    divisor = check_output(base, local)
     values = fn(*arrays, **options)
     if base != math.e:
-        values = values / math.log(base)
+        values = values / divisor
     return values if local else float(np.mean(values))
 
 
@@ -143,3 +159,157 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     float, or ndarray of shape (N,) when ``local=True``.
     """
     return _run(_CONDITIONAL_MUTUAL_INFO, method, (x, y, z), options, base, local)
+
+
+# Options the embedding arguments of transfer_entropy already name, and internal ones.
+_TE_HIDDEN = ("lag", "k_hist", "l_hist", "tau", "condition", "condition_lag", "condition_hist", "first_time")
+
+
+def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
+                     condition_lag=1, condition_hist=1, base=math.e, local=False, **options):
+    """Transfer entropy TE(source -> target) (Schreiber 2000), the information the source's past adds about the
+    target's next value beyond the target's own past:
+
+    ``TE = I(target_t ; source_{t-lag-(l_hist-1)tau}, ..., source_{t-lag} | target_{t-1-(k_hist-1)tau}, ..., target_{t-1})``
+
+    Parameters
+    ----------
+    source, target : array_like
+        One series, (T,) or (T, d); or several trials (replications) of one process, as a (trials, T, d) array
+        or a list of (T,) / (T, d) arrays. Source and target may have different numbers of variables but must
+        have the same trials and time points. Trials are pooled into one estimate; no embedding vector spans two
+        trials, and each trial loses its first time points to the embedding.
+    method : {"ksg", "binned"}
+        "ksg": the Frenzel-Pompe CMI estimator on the embedding (KSG algorithm 1 in form, max-norm), as JIDT's
+        ``TransferEntropyCalculatorKraskov``. "binned": plug-in (or bias-corrected) CMI of symbols; float series
+        are binned once over all their time points with the options of :func:`entropy` (method="binned"),
+        integer and boolean series (e.g. binarised activations) are symbols already.
+    lag : int >= 1
+        Source-target delay u: the most recent source value used for target_t is source_{t-lag}. JIDT's
+        ``DELAY``. Instantaneous coupling (lag 0) is not transfer and is rejected; condition on a
+        contemporaneous series with ``condition_lag=0`` instead.
+    k_hist, l_hist : int >= 1
+        Lengths of the target's and the source's pasts: JIDT's ``k_HISTORY`` and ``l_HISTORY``.
+    tau : int >= 1
+        Spacing of the past values of every history: JIDT's ``k_TAU`` and ``l_TAU`` (one value for both here).
+    condition : array_like or dict of array_like, optional
+        Other series to condition on (conditional TE): one series, or {name: series} for several. Each enters
+        with its values ``W_{t-condition_lag-(condition_hist-1)tau}, ..., W_{t-condition_lag}``.
+    condition_lag : int >= 0 or dict
+        Delay of each conditioning series (one for all, or {name: lag}); 0 conditions on the present value.
+    condition_hist : int >= 1 or dict
+        History length of each conditioning series.
+    base : float
+        e (nats, default) or 2 (bits).
+    local : bool
+        Return local TE per time point instead of the estimate: shape (T,) for one series, (trials, T) for
+        equally long trials, else a list; NaN at the first time points of each trial, which have no full past.
+        ``np.nanmean`` of it is the estimate.
+    **options
+        For "ksg": ``k=4`` (as JIDT), ``theiler=0`` (Theiler window: neighbours of a sample that are at most
+        this many time steps away in the same trial are excluded from every search and count, as JIDT's
+        ``DYN_CORR_EXCL``), ``normalize=True``, ``transform=None|"rank"``, ``noise=1e-10``, ``seed=0``,
+        ``workers=-1``; standardisation and noise are applied to each series before embedding.
+        For "binned": ``bins``, ``range``, ``bin_width``, ``quantiles``, ``out_of_range``, ``correction``,
+        ``workers`` as for :func:`entropy`.
+
+    Returns
+    -------
+    float, or the local values (see ``local``). KSG estimates of a TE of zero scatter around zero and can be
+    negative; test significance with :func:`infoscope.stats.permutation_test`.
+
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal(5000)
+    >>> y = np.zeros(5000)
+    >>> for t in range(1, 5000):
+    ...     y[t] = 0.5 * y[t - 1] + 0.6 * x[t - 1] + 0.5 * rng.standard_normal()
+    >>> round(isc.transfer_entropy(x, y), 2)   # truth: 0.5 * log(1 + 0.36 / 0.25) = 0.446; KSG's bias at N=5000
+    0.47
+    >>> round(isc.transfer_entropy(y, x), 2)   # nothing flows back
+    0.0
+    """
+    fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
+    divisor = check_output(base, local)
+    problem, embedding = fn(source, target, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition,
+                            condition_lag=condition_lag, condition_hist=condition_hist, **options)
+    values = problem.locals()
+    if base != math.e:
+        values = values / divisor
+    return embedding.align(values) if local else float(np.mean(values))
+
+
+@dataclass(frozen=True)
+class LagScan:
+    """Transfer entropy over a range of source-target delays, all estimated on the same target time points.
+
+    ``te[i]`` is the TE at ``lags[i]`` (in ``unit``); ``p_values[i]`` its permutation p-value when surrogates
+    were asked for, else None. The interaction delay is usually taken as the lag of the largest TE
+    (Wibral et al. 2013): :attr:`best_lag`.
+    """
+
+    lags: np.ndarray
+    te: np.ndarray
+    p_values: np.ndarray | None
+    unit: str
+
+    @property
+    def best_lag(self) -> int:
+        return int(self.lags[int(np.argmax(self.te))])
+
+    def plot(self, ax=None, alpha: float = 0.05):
+        """TE against lag (matplotlib); lags with p < alpha are marked when p-values exist. Returns the axes."""
+        import matplotlib.pyplot as plt
+
+        ax = ax if ax is not None else plt.subplots(figsize=(5, 3))[1]
+        ax.plot(self.lags, self.te, marker="o", color="C0", label="TE")
+        if self.p_values is not None:
+            significant = self.p_values < alpha
+            ax.plot(self.lags[significant], self.te[significant], "o", color="C3", label=f"p < {alpha}")
+            ax.legend(frameon=False)
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        ax.set_xlabel("lag (time steps)")
+        ax.set_ylabel(f"transfer entropy ({self.unit})")
+        return ax
+
+
+def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_hist=1, l_hist=1, tau=1,
+                          condition=None, condition_lag=1, condition_hist=1, base=math.e, n_permutations=0, seed=0,
+                          shuffle="within", progress=None, **options) -> LagScan:
+    """Transfer entropy at each source-target delay in ``lags``, to find the interaction delay.
+
+    Every lag is estimated on the same target time points (those that have a full past at the largest lag), so
+    the values differ only through the lag. Other arguments are those of :func:`transfer_entropy`; with
+    ``n_permutations > 0`` each lag also gets the p-value of :func:`infoscope.stats.permutation_test`
+    (``seed``, ``shuffle`` and ``progress`` as there).
+
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.standard_normal(4000)
+    >>> y = np.concatenate([np.zeros(3), 0.8 * x[:-3]]) + 0.6 * rng.standard_normal(4000)
+    >>> isc.transfer_entropy_lags(x, y, lags=range(1, 6)).best_lag
+    3
+    """
+    lags = np.asarray(list(lags))
+    if lags.size == 0 or lags.ndim != 1 or lags.dtype.kind not in "iu" or (lags < 1).any():
+        raise ValueError(f"lags must be a non-empty sequence of integers >= 1, got {lags!r}")
+    if isinstance(n_permutations, bool) or not isinstance(n_permutations, numbers.Integral) or n_permutations < 0:
+        raise ValueError(f"n_permutations must be an integer >= 0, got {n_permutations!r}")
+    fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
+    divisor = check_output(base)
+    embedding = dict(k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition, condition_lag=condition_lag,
+                     condition_hist=condition_hist)
+    first = transfer.first_time(lag=int(lags.max()), **embedding)
+    te, p_values = [], []
+    for lag in lags:
+        problem, _ = fn(source, target, lag=int(lag), first_time=first, **embedding, **options)
+        te.append(float(np.mean(problem.locals())))
+        if n_permutations:
+            null = null_distribution(problem, n_permutations, seed, shuffle, progress, f"lag {lag}")
+            p_values.append(p_value(te[-1], null))
+    unit = "nats" if base == math.e else ("bits" if base == 2 else f"log base {base}")
+    return LagScan(lags, np.array(te) / divisor, np.array(p_values) if n_permutations else None, unit)

@@ -33,8 +33,10 @@ import numpy as np
 
 from .._arrays import as_binnable, check_choice, check_same_length, check_workers
 from .._native import core
+from ._problem import CmiProblem, binned_problem
 
-__all__ = ["BinningOptions", "binned_entropy", "binned_mutual_info", "binned_conditional_mutual_info"]
+__all__ = ["BinningOptions", "binned_entropy", "binned_mutual_info", "binned_conditional_mutual_info",
+           "mutual_info_problem", "conditional_mutual_info_problem"]
 
 CORRECTIONS = ("plugin", "miller_madow", "jackknife", "grassberger")
 _DEFAULT_BINS = 10
@@ -209,9 +211,8 @@ def binned_mutual_info(x, y, *, bins=None, range=None, bin_width=None, quantiles
     The plug-in local values equal ``h(x_i) + h(y_i) - h(x_i, y_i)``; with a correction each of the three
     entropies is corrected. Options as :func:`binned_entropy`.
     """
-    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x, y=y)
-    h = lambda s: core.symbol_entropy(s, correction)  # noqa: E731
-    return h(sx) + h(sy) - h(core.pair_symbols(sx, sy))
+    return mutual_info_problem(x, y, bins=bins, range=range, bin_width=bin_width, quantiles=quantiles,
+                               out_of_range=out_of_range, correction=correction, workers=workers).locals()
 
 
 def binned_conditional_mutual_info(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
@@ -220,8 +221,21 @@ def binned_conditional_mutual_info(x, y, z, *, bins=None, range=None, bin_width=
 
     Options as :func:`binned_entropy`.
     """
+    return conditional_mutual_info_problem(x, y, z, bins=bins, range=range, bin_width=bin_width,
+                                           quantiles=quantiles, out_of_range=out_of_range, correction=correction,
+                                           workers=workers).locals()
+
+
+def mutual_info_problem(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
+                        correction="plugin", workers=-1) -> CmiProblem:
+    """:func:`binned_mutual_info`, prepared for surrogates that permute the rows of y."""
+    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x, y=y)
+    return binned_problem(sx, None, sy, correction, check_workers(workers))
+
+
+def conditional_mutual_info_problem(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
+                                    out_of_range="raise", correction="plugin", workers=-1) -> CmiProblem:
+    """:func:`binned_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
     (sx, sy, sz), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers,
                                         x=x, y=y, z=z)
-    h = lambda s: core.symbol_entropy(s, correction)  # noqa: E731
-    sxz = core.pair_symbols(sx, sz)
-    return h(sxz) + h(core.pair_symbols(sy, sz)) - h(core.pair_symbols(sxz, sy)) - h(sz)
+    return binned_problem(sx, sz, sy, correction, check_workers(workers))

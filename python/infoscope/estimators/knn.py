@@ -19,9 +19,11 @@ import numpy as np
 
 from .._arrays import as_samples, check_choice, check_k, check_same_length, check_workers
 from .._native import core
+from ._problem import CmiProblem, ksg_problem
 from ._transforms import Preprocessing
 
-__all__ = ["kl_entropy", "ksg_mutual_info", "ksg_conditional_mutual_info"]
+__all__ = ["kl_entropy", "ksg_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
+           "conditional_mutual_info_problem"]
 
 
 def kl_entropy(x, *, k=3, metric="chebyshev", normalize=False, transform=None, noise=0.0, seed=0, workers=-1):
@@ -66,14 +68,12 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, normalize=True, transform=None, n
     neighbours (the lowest row indices among neighbours tied at the k-th distance) and non-strict counts
     ``n_x = #{j != i : |x_i - x_j| <= eps_x,i}``, ``i_i = psi(k) - 1/k + psi(N) - psi(n_x) - psi(n_y)``.
     """
-    x = as_samples(x, "x")
-    y = as_samples(y, "y")
-    n = check_same_length(x=x, y=y)
-    k = check_k(k, n)
     check_choice(algorithm, "algorithm", (1, 2))
-    prep = Preprocessing(normalize, transform, noise, seed)
-    xy, _ = prep.apply(np.hstack([x, y]))
-    return core.ksg_mutual_info(xy, x.shape[1], k, int(algorithm), check_workers(workers))
+    if algorithm == 1:
+        return mutual_info_problem(x, y, k=k, normalize=normalize, transform=transform, noise=noise, seed=seed,
+                                   workers=workers).locals()
+    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed))
+    return core.ksg_mutual_info(xy, x.shape[1], k, 2, check_workers(workers))
 
 
 def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1):
@@ -83,13 +83,29 @@ def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None,
     of other samples within ``eps_i`` in the XZ, YZ and Z spaces:
     ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
     """
-    x = as_samples(x, "x")
-    y = as_samples(y, "y")
-    z = as_samples(z, "z")
-    n = check_same_length(x=x, y=y, z=z)
-    k = check_k(k, n)
+    return conditional_mutual_info_problem(x, y, z, k=k, normalize=normalize, transform=transform, noise=noise,
+                                           seed=seed, workers=workers).locals()
+
+
+def mutual_info_problem(x, y, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1) -> CmiProblem:
+    """KSG algorithm 1 of :func:`ksg_mutual_info`, prepared for surrogates that permute the rows of y."""
+    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed))
+    return ksg_problem(xy, x.shape[1], 0, k, check_workers(workers))
+
+
+def conditional_mutual_info_problem(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0,
+                                    workers=-1) -> CmiProblem:
+    """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
+    x, y, z = as_samples(x, "x"), as_samples(y, "y"), as_samples(z, "z")
+    check_k(k, check_same_length(x=x, y=y, z=z))
     prep = Preprocessing(normalize, transform, noise, seed)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
     xzy, _ = prep.apply(np.hstack([x, z, y]))
-    return core.ksg_conditional_mutual_info(xzy, x.shape[1], z.shape[1], k, check_workers(workers))
+    return ksg_problem(xzy, x.shape[1], z.shape[1], k, check_workers(workers))
 
+
+def _paired(x, y, k, prep):
+    """x and y as float64 tables of equal length, k checked, and [x | y] preprocessed by prep."""
+    x, y = as_samples(x, "x"), as_samples(y, "y")
+    check_k(k, check_same_length(x=x, y=y))
+    return x, y, prep.apply(np.hstack([x, y]))[0]

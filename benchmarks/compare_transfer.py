@@ -1,0 +1,173 @@
+"""Times infoscope's KSG transfer entropy against its peers on identical inputs and writes the table to
+benchmarks/results/transfer{,_quick}.{md,csv,json}.
+
+    python benchmarks/compare_transfer.py            # N in {1e3, 1e4, 1e5}
+    python benchmarks/compare_transfer.py --quick    # N in {1e3, 1e4}
+
+Task: TE(X -> Y) = I(Y_t ; X_{t-1} | Y_{t-1}) of the coupled linear-Gaussian pair
+X_t = 0.5 X_{t-1} + e_t, Y_t = 0.4 Y_{t-1} + 0.5 X_{t-1} + e'_t (independent unit-variance noises), KSG algorithm 1,
+max-norm, k = 4, against the exact value. Each (N, implementation) runs in a fresh spawned subprocess that
+regenerates the same seeded series, so a peer that exceeds --timeout is stopped without losing the run. Before
+timing, each subprocess makes 10 untimed calls on the first 1000 points (imports, class loading, and the JIT
+warm-up JIDT needs: its first calls run several times slower); JIDT's JVM start-up is measured and reported in the
+note column. Times are medians of --repeats runs (one run for anything slower than 5 s); ratios are peer time /
+infoscope time. Peer settings are in peers.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import multiprocessing as mp
+import platform
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+import peers
+
+RESULTS = Path(__file__).parent / "results"
+A, B, C = 0.5, 0.4, 0.5  # X_t = A X_{t-1} + e_t;  Y_t = B Y_{t-1} + C X_{t-1} + e'_t
+WARMUP_POINTS, WARMUP_CALLS = 1000, 10
+
+
+def stationary_moments(a=A, b=B, c=C):
+    """Var X, Var Y and Cov(X_t, Y_t) of the stationary process, from the recursions (noises are unit, independent):
+    Var X:   sx  = a^2 sx + 1                              ->  sx  = 1 / (1 - a^2)
+    Cov:     cxy = E[(a X + e)(b Y + c X + e')]_{t-1}
+                 = ab cxy + ac sx                          ->  cxy = ac sx / (1 - ab)
+    Var Y:   sy  = b^2 sy + c^2 sx + 2bc cxy + 1           ->  sy  = (c^2 sx + 2bc cxy + 1) / (1 - b^2)
+    """
+    sx = 1 / (1 - a * a)
+    cxy = a * c * sx / (1 - a * b)
+    sy = (c * c * sx + 2 * b * c * cxy + 1) / (1 - b * b)
+    return sx, sy, cxy
+
+
+def exact_te(a=A, b=B, c=C):
+    """TE(X -> Y) in nats. For Gaussians TE = 1/2 log[Var(Y_t | Y_{t-1}) / Var(Y_t | Y_{t-1}, X_{t-1})].
+    Given both pasts only e' is unknown, so the denominator is 1. Given Y_{t-1} alone, Y_t - b Y_{t-1} = c X_{t-1} + e',
+    so Var(Y_t | Y_{t-1}) = 1 + c^2 Var(X_{t-1} | Y_{t-1}) = 1 + c^2 (sx - cxy^2 / sy) by Gaussian conditioning.
+    Rescaling X or Y leaves TE unchanged.
+    """
+    sx, sy, cxy = stationary_moments(a, b, c)
+    return 0.5 * math.log(1 + c * c * (sx - cxy * cxy / sy))
+
+
+def coupled_series(n: int, seed: int = 0, burn: int = 1000):
+    """Seeded (source, target) = (X, Y), each divided by its exact stationary standard deviation: peers that
+    standardise columns (JIDT's and ennemi's defaults) and peers that do not then see nearly the same geometry,
+    while no peer's normalisation is done for it from the sample."""
+    from scipy.signal import lfilter
+
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal((2, n + burn))
+    x = lfilter([1.0], [1.0, -A], e[0])
+    y = lfilter([1.0], [1.0, -B], e[1] + C * np.concatenate([[0.0], x[:-1]]))
+    sx, sy, _ = stationary_moments()
+    return x[burn:] / math.sqrt(sx), y[burn:] / math.sqrt(sy)
+
+
+def _worker(n, k, name, repeats, queue):
+    estimator = peers.TRANSFER_ENTROPY[name]
+    try:
+        source, target = coupled_series(n)
+        np.random.seed(0)  # npeet draws its tie-breaking noise from numpy's global RNG
+        setup = peers.TRANSFER_SETUP.get(name)
+        note = setup() if setup else None
+        for _ in range(WARMUP_CALLS):
+            estimator(source[:WARMUP_POINTS], target[:WARMUP_POINTS], k)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            value = float(estimator(source, target, k))
+            times.append(time.perf_counter() - start)
+            if times[-1] > 5:
+                break
+        queue.put(("ok", statistics.median(times), value, note))
+    except (ImportError, NotImplementedError) as err:
+        queue.put(("skipped", None, None, str(err)))
+    except Exception as err:  # a peer's own failure is a result to report, not a crash of the benchmark
+        queue.put(("failed", None, None, f"{type(err).__name__}: {err}"))
+
+
+def run_one(n, k, name, repeats, timeout):
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_worker, args=(n, k, name, repeats, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return "timeout", None, None, f"> {timeout:.0f} s"
+    return queue.get() if not queue.empty() else ("failed", None, None, f"exit code {proc.exitcode}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="N = 1e3 and 1e4 only")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer and N")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--k", type=int, default=4)
+    parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+    args = parser.parse_args(argv)
+
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    truth = exact_te()
+    rows = []
+    for n in sizes:
+        results = {}
+        for name in peers.TRANSFER_ENTROPY:
+            if args.only and name not in args.only:
+                continue
+            results[name] = run_one(n, args.k, name, args.repeats, args.timeout)
+            status, seconds, value, note = results[name]
+            shown = f"{seconds:.4f} s, {value:.6f}" if status == "ok" else status
+            print(f"N={n:<7d} {name:12s} {shown}" + (f"  [{note}]" if note else ""), flush=True)
+        ours = results.get("infoscope", ("", None))[1]
+        for name, (status, seconds, value, note) in results.items():
+            rows.append({"n": n, "k": args.k, "truth": truth, "implementation": name, "status": status,
+                         "seconds": seconds, "estimate": value, "ratio": seconds / ours if seconds and ours else None,
+                         "note": note})
+    write(rows, args)
+
+
+def write(rows, args):
+    RESULTS.mkdir(exist_ok=True)
+    stem = "transfer_quick" if args.quick else "transfer"
+    meta = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
+            "cores": mp.cpu_count(), "k": args.k, "timeout_s": args.timeout, "repeats": args.repeats,
+            "date": time.strftime("%Y-%m-%d"), "process": {"a": A, "b": B, "c": C}, "truth": exact_te(),
+            "jidt_properties": peers.JIDT_PROPERTIES}
+    (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    with open(RESULTS / f"{stem}.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    lines = [f"# KSG transfer entropy: infoscope vs peers ({meta['date']}, {meta['cores']} cores, k={args.k})", "",
+             f"TE(X -> Y) of X_t = {A} X_(t-1) + e, Y_t = {B} Y_(t-1) + {C} X_(t-1) + e' (unit noises, series "
+             "scaled to unit variance), lag 1, histories 1, KSG algorithm 1, max-norm. Time in seconds (median of "
+             f"runs, after {WARMUP_CALLS} untimed warm-up calls on {WARMUP_POINTS} points), estimate in nats, and peer "
+             "time / infoscope time.", "",
+             "Settings: JIDT NORMALISE=false, NOISE_LEVEL_TO_ADD=0, NUM_THREADS=USE_ALL; ennemi preprocess=False; "
+             "infomeasure noise_level=0; npeet-plus always adds uniform [0, 1e-10) noise (numpy's global RNG, seeded "
+             "0) to target and source. ennemi (one task), infomeasure and npeet-plus run single-threaded.", "",
+             "| N | truth | implementation | seconds | estimate | peer / infoscope | note |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        secs = f"{r['seconds']:.4f}" if r["seconds"] is not None else r["status"]
+        est = f"{r['estimate']:.6f}" if r["estimate"] is not None else ""
+        ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None and r["implementation"] != "infoscope" else ""
+        lines.append(f"| {r['n']} | {r['truth']:.6f} | {r['implementation']} | {secs} | {est} | {ratio} | "
+                     f"{r['note'] or ''} |")
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
+    print(f"wrote {RESULTS / stem}.md/.csv/.json")
+
+
+if __name__ == "__main__":
+    main()

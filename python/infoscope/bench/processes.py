@@ -1,0 +1,336 @@
+"""Processes whose information-theoretic quantities are known exactly.
+
+:class:`LinearGaussianVAR` is a stationary Gaussian vector autoregression. Its autocovariance follows from the
+stationary covariance of its companion form, and any transfer entropy between its components is a ratio of
+conditional covariances of the stacked lagged variables, so it is exact up to rounding.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Sequence, Union
+
+import numpy as np
+
+__all__ = ["LinearGaussianVAR"]
+
+Indices = Union[int, Sequence[int]]
+
+# Largest companion dimension for which the stationary covariance is solved as one dense (m^2, m^2) system;
+# above it the doubling iteration is used (the system would need m^4 floats).
+_KRONECKER_MAX_DIM = 40
+
+
+def _as_int(name: str, value, minimum: int) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be an integer; got {value!r}")
+    value = int(value)
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}")
+    return value
+
+
+def _is_index(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def _per_series(name: str, value, count: int, minimum: int) -> list:
+    """An int for every condition series, or one int per series."""
+    if _is_index(value):
+        return [_as_int(name, value, minimum)] * count
+    try:
+        values = list(value)
+    except TypeError:
+        raise ValueError(f"{name} must be an integer or a sequence of integers; got {value!r}") from None
+    if len(values) != count:
+        raise ValueError(f"{name} has {len(values)} entries but condition has {count} series")
+    return [_as_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(values)]
+
+
+def _cholesky_factor(cov: np.ndarray) -> np.ndarray:
+    """A factor L with L L^T = cov; falls back to the symmetric square root when Cholesky fails on rounding."""
+    try:
+        return np.linalg.cholesky(cov)
+    except np.linalg.LinAlgError:
+        w, v = np.linalg.eigh(cov)
+        return v * np.sqrt(np.clip(w, 0.0, None))
+
+
+def _conditional_cov(cov: np.ndarray, n_y: int, n_given: int) -> np.ndarray:
+    """Cov(Y | W) = S_yy - S_yw S_ww^{-1} S_wy for Y = the first n_y variables, W = the next n_given."""
+    s_yy = cov[:n_y, :n_y]
+    if n_given == 0:
+        return s_yy
+    w = slice(n_y, n_y + n_given)
+    s_yw = cov[:n_y, w]
+    return s_yy - s_yw @ np.linalg.solve(cov[w, w], s_yw.T)
+
+
+def _logdet(name: str, cov: np.ndarray) -> float:
+    sign, value = np.linalg.slogdet(cov)
+    if sign <= 0:
+        raise ValueError(f"{name}: the conditional covariance is singular (the variables are linearly dependent)")
+    return float(value)
+
+
+class LinearGaussianVAR:
+    r"""Stationary Gaussian VAR(p): :math:`X_t = \sum_{i=1}^p A_i X_{t-i} + e_t`, :math:`e_t \sim N(0, \Sigma)`.
+
+    Parameters
+    ----------
+    coefficients : sequence of p arrays of shape (D, D), an array (p, D, D), or one (D, D) array for p = 1
+        :math:`A_1, \dots, A_p`. The companion matrix must have spectral radius < 1 (stationarity).
+    noise_cov : array (D, D)
+        :math:`\Sigma`, symmetric positive definite; the innovations are independent across time.
+
+    Conventions: ``Gamma(h) = Cov(X_{t+h}, X_t) = E[X_{t+h} X_t^T]`` (mean zero), so ``Gamma(-h) = Gamma(h)^T``.
+    The companion state is :math:`s_t = (X_t, X_{t-1}, \dots, X_{t-p+1})`, :math:`s_t = F s_{t-1} + G e_t`.
+    """
+
+    def __init__(self, coefficients, noise_cov):
+        try:
+            if np.ndim(coefficients) == 2:  # a single matrix means VAR(1)
+                coefficients = [coefficients]
+        except ValueError:  # ragged; the per-block checks below report it
+            pass
+        try:
+            blocks = [np.array(a, dtype=np.float64) for a in coefficients]
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"coefficients must be a sequence of (D, D) numeric arrays: {exc}") from None
+        if not blocks:
+            raise ValueError("coefficients must hold at least one (D, D) matrix (p >= 1)")
+        first = blocks[0].shape
+        if len(first) != 2 or first[0] != first[1] or first[0] == 0:
+            raise ValueError(f"coefficients[0] must be a non-empty square (D, D) matrix; got shape {first}")
+        for i, a in enumerate(blocks):
+            if a.shape != first:
+                raise ValueError(f"coefficients[{i}] has shape {a.shape}; expected {first} like coefficients[0]")
+            if not np.all(np.isfinite(a)):
+                raise ValueError(f"coefficients[{i}] has non-finite entries")
+        dim = first[0]
+
+        sigma = np.array(noise_cov, dtype=np.float64)
+        if sigma.shape != (dim, dim):
+            raise ValueError(f"noise_cov must have shape {(dim, dim)} to match coefficients; got {sigma.shape}")
+        if not np.all(np.isfinite(sigma)):
+            raise ValueError("noise_cov has non-finite entries")
+        if not np.allclose(sigma, sigma.T, rtol=1e-10, atol=1e-12 * np.abs(sigma).max()):
+            raise ValueError("noise_cov must be symmetric")
+        sigma = 0.5 * (sigma + sigma.T)
+        try:
+            self._noise_factor = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            raise ValueError("noise_cov must be positive definite") from None
+
+        self._dim, self._order = dim, len(blocks)
+        self._coefficients = np.stack(blocks)
+        self._noise_cov = sigma
+        self._companion = self._build_companion()
+        radius = float(np.max(np.abs(np.linalg.eigvals(self._companion))))
+        if not radius < 1.0:
+            raise ValueError(
+                f"coefficients give a non-stationary process: the companion matrix has spectral radius {radius:.6g} >= 1"
+            )
+        self._state_cov = None  # solved on first use
+
+    # ----------------------------------------------------------------------------------------------- structure
+
+    @property
+    def dim(self) -> int:
+        """D, the number of components."""
+        return self._dim
+
+    @property
+    def order(self) -> int:
+        """p, the number of lags."""
+        return self._order
+
+    @property
+    def coefficients(self) -> np.ndarray:
+        """A copy of the coefficients, shape (p, D, D); ``[i]`` is A_{i+1}."""
+        return self._coefficients.copy()
+
+    @property
+    def noise_cov(self) -> np.ndarray:
+        """A copy of the innovation covariance Sigma."""
+        return self._noise_cov.copy()
+
+    @property
+    def companion(self) -> np.ndarray:
+        """A copy of the companion matrix F, shape (pD, pD)."""
+        return self._companion.copy()
+
+    def _build_companion(self) -> np.ndarray:
+        d, p = self._dim, self._order
+        f = np.zeros((p * d, p * d))
+        f[:d] = np.concatenate(list(self._coefficients), axis=1)
+        f[d:, :-d] = np.eye((p - 1) * d)
+        return f
+
+    def state_covariance(self) -> np.ndarray:
+        r"""Stationary covariance P of the companion state, the solution of :math:`P = F P F^T + Q`.
+
+        :math:`Q` holds :math:`\Sigma` in its top-left block. Block (i, j) of P is ``Gamma(j - i)``. For companion
+        dimension m <= 40 P is solved exactly from :math:`(I - F \otimes F)\,\mathrm{vec}(P) = \mathrm{vec}(Q)`;
+        above that by the doubling iteration :math:`P \leftarrow P + F_k P F_k^T`, :math:`F_{k+1} = F_k^2`,
+        run until :math:`F_k` vanishes to rounding.
+        """
+        if self._state_cov is None:
+            f, d = self._companion, self._dim
+            m = f.shape[0]
+            q = np.zeros((m, m))
+            q[:d, :d] = self._noise_cov
+            if m <= _KRONECKER_MAX_DIM:
+                # Row-major vec: vec(F P F^T) = (F kron F) vec(P).
+                p = np.linalg.solve(np.eye(m * m) - np.kron(f, f), q.reshape(-1)).reshape(m, m)
+            else:
+                p, fk = q.copy(), f.copy()
+                for _ in range(200):
+                    p = p + fk @ p @ fk.T
+                    fk = fk @ fk
+                    if np.abs(fk).max() < 1e-17:
+                        break
+            self._state_cov = 0.5 * (p + p.T)
+        return self._state_cov.copy()
+
+    def autocovariance(self, max_lag: int) -> np.ndarray:
+        r"""``Gamma(h) = Cov(X_{t+h}, X_t)`` for h = 0..max_lag, shape (max_lag + 1, D, D).
+
+        Lags below p are read off the stationary state covariance (block (0, h) is Cov(X_t, X_{t-h}));
+        larger lags follow the Yule-Walker recursion :math:`\Gamma(h) = \sum_{i=1}^p A_i \Gamma(h - i)`,
+        which holds for h >= 1 because e_{t+h} is independent of X_t.
+        """
+        max_lag = _as_int("max_lag", max_lag, 0)
+        d, p = self._dim, self._order
+        state = self._state_cov if self._state_cov is not None else self.state_covariance()
+        gamma = np.empty((max_lag + 1, d, d))
+        for h in range(min(max_lag + 1, p)):
+            gamma[h] = state[:d, h * d:(h + 1) * d]
+        for h in range(p, max_lag + 1):
+            gamma[h] = sum(self._coefficients[i] @ gamma[h - 1 - i] for i in range(p))
+        return gamma
+
+    # ---------------------------------------------------------------------------------------------- sampling
+
+    def simulate(self, n: int, *, trials=None, seed=0, burn_in=None) -> np.ndarray:
+        """Sample paths of length n: shape (n, D), or (trials, n, D) when ``trials`` is given.
+
+        Each path starts from an exact draw of the stationary distribution of the companion state, so every
+        sample is stationary and no burn-in is needed; ``burn_in`` (default 0) steps are dropped anyway if asked.
+        ``seed`` is anything :func:`numpy.random.default_rng` accepts. Trials are independent.
+        """
+        n = _as_int("n", n, 1)
+        batch = 1 if trials is None else _as_int("trials", trials, 1)
+        burn_in = 0 if burn_in is None else _as_int("burn_in", burn_in, 0)
+        rng = np.random.default_rng(seed)
+        d, p = self._dim, self._order
+
+        # Rows 0..p-1 of each path are the initial state (X_{-p+1}, ..., X_0), oldest first; they are
+        # already stationary, so they count as output samples.
+        length = max(p, burn_in + n)
+        x = np.empty((batch, length, d))
+        state = rng.standard_normal((batch, p * d)) @ _cholesky_factor(self.state_covariance()).T
+        x[:, :p] = state.reshape(batch, p, d)[:, ::-1]
+        steps = length - p
+        if steps:
+            noise = rng.standard_normal((batch, steps, d)) @ self._noise_factor.T
+            # Oldest-first window times [A_p, ..., A_1] gives sum_i A_i X_{t-i} in one product.
+            stacked = np.concatenate(list(self._coefficients[::-1]), axis=1).T
+            for t in range(p, length):
+                x[:, t] = x[:, t - p:t].reshape(batch, p * d) @ stacked + noise[:, t - p]
+        out = x[:, burn_in:burn_in + n]
+        return out[0] if trials is None else out
+
+    # ------------------------------------------------------------------------------------------------ truths
+
+    def _components(self, name: str, value) -> list:
+        items = [value] if _is_index(value) else value
+        try:
+            items = list(items)
+        except TypeError:
+            raise ValueError(f"{name} must be a component index or a sequence of them; got {value!r}") from None
+        if not items:
+            raise ValueError(f"{name} must name at least one component")
+        for i in items:
+            if not _is_index(i) or not 0 <= int(i) < self._dim:
+                raise ValueError(f"{name} entries must be integers in [0, {self._dim}); got {i!r}")
+        items = [int(i) for i in items]
+        if len(set(items)) != len(items):
+            raise ValueError(f"{name} repeats a component: {items}")
+        return items
+
+    def _condition_groups(self, condition) -> list:
+        if _is_index(condition):
+            return [self._components("condition", condition)]
+        try:
+            items = list(condition)
+        except TypeError:
+            raise ValueError(f"condition must be an index, a sequence of indices, or a sequence of groups; got {condition!r}") from None
+        if not items:
+            return []
+        if all(_is_index(i) for i in items):
+            return [self._components("condition", items)]
+        return [self._components(f"condition[{g}]", group) for g, group in enumerate(items)]
+
+    def _stacked_cov(self, variables: list) -> np.ndarray:
+        """Covariance of scalar variables (component, k) meaning X_{t-k}[component]."""
+        comp = np.array([c for c, _ in variables])
+        back = np.array([k for _, k in variables])
+        gamma = self.autocovariance(int(back.max() - back.min()))
+        # Cov(X_{t-a}, X_{t-b}) = Gamma(b - a) if b >= a, else Gamma(a - b)^T.
+        diff = back[None, :] - back[:, None]
+        ahead = gamma[np.clip(diff, 0, None), comp[:, None], comp[None, :]]
+        behind = gamma[np.clip(-diff, 0, None), comp[None, :], comp[:, None]]
+        cov = np.where(diff >= 0, ahead, behind)
+        return 0.5 * (cov + cov.T)
+
+    def transfer_entropy(self, source: Indices, target: Indices, *, lag: int = 1, k_hist: int = 1, l_hist: int = 1,
+                         tau: int = 1, condition=(), condition_lag=1, condition_hist=1) -> float:
+        r"""Exact (conditional) transfer entropy from ``source`` to ``target``, in nats.
+
+        TE = I(Y_t ; S | T, C) (Schreiber 2000, Phys. Rev. Lett. 85, 461), where Y_t = X_t[target] and
+
+        - T = target past: X_{t-1-j*tau}[target], j = 0..k_hist-1 (k_hist = 0 leaves it out),
+        - S = source past: X_{t-lag-j*tau}[source], j = 0..l_hist-1, lag >= 1,
+        - C = for every condition series c: X_{t-condition_lag_c-j*tau}[c], j = 0..condition_hist_c-1.
+
+        For jointly Gaussian variables
+        :math:`TE = \tfrac12 \log \det\mathrm{Cov}(Y_t | T, C) / \det\mathrm{Cov}(Y_t | T, C, S)`, half the
+        Granger causality (Barnett, Barrett & Seth 2009, Phys. Rev. Lett. 103, 238701). The covariance of the
+        stacked variables comes from :meth:`autocovariance`; the conditional covariances are Schur complements.
+
+        ``source``, ``target`` are a component index or a sequence of them (a multivariate series).
+        ``condition`` is an index or a sequence of indices (one series), or a sequence of groups (one series
+        each; a group is an index or a sequence). ``condition_lag`` (>= 0) and ``condition_hist`` (>= 1) are one
+        int for all condition series or one per series. Variables that appear twice (e.g. a source lag
+        already in T) are kept once; if every source variable is already conditioned on, TE is 0.
+        """
+        target_idx = self._components("target", target)
+        source_idx = self._components("source", source)
+        lag = _as_int("lag", lag, 1)
+        k_hist = _as_int("k_hist", k_hist, 0)
+        l_hist = _as_int("l_hist", l_hist, 1)
+        tau = _as_int("tau", tau, 1)
+        groups = self._condition_groups(condition)
+        c_lags = _per_series("condition_lag", condition_lag, len(groups), 0)
+        c_hists = _per_series("condition_hist", condition_hist, len(groups), 1)
+
+        present = [(c, 0) for c in target_idx]
+        given = [(c, 1 + j * tau) for j in range(k_hist) for c in target_idx]
+        for group, c_lag, c_hist in zip(groups, c_lags, c_hists):
+            given += [(c, c_lag + j * tau) for j in range(c_hist) for c in group]
+        if set(given) & set(present):
+            raise ValueError("condition includes a target component at time t (condition_lag 0); TE is undefined")
+        given = list(dict.fromkeys(given))  # duplicates would make the covariance singular
+        seen = set(given)
+        extra = [v for v in dict.fromkeys((c, lag + j * tau) for j in range(l_hist) for c in source_idx) if v not in seen]
+        if not extra:
+            return 0.0
+
+        cov = self._stacked_cov(present + given + extra)
+        n_y = len(present)
+        restricted = _conditional_cov(cov[: n_y + len(given), : n_y + len(given)], n_y, len(given))
+        full = _conditional_cov(cov, n_y, len(given) + len(extra))
+        te = 0.5 * (_logdet("transfer_entropy", restricted) - _logdet("transfer_entropy", full))
+        # Conditioning on more never increases the conditional variance; clip rounding below zero.
+        return max(te, 0.0)

@@ -1,0 +1,251 @@
+"""Transfer entropy (Schreiber 2000) as a conditional mutual information on a delay embedding.
+
+For a target series Y and a source series X (either may be multivariate),
+
+    TE(X -> Y) = I( Y_t ; X_{t-lag-(l_hist-1)tau}, ..., X_{t-lag} | Y_{t-1-(k_hist-1)tau}, ..., Y_{t-1} [, C] )
+
+where C holds, for each conditioning series W (conditional TE), ``W_{t-c_lag-(c_hist-1)tau}, ..., W_{t-c_lag}``.
+Every target time point t whose whole past lies inside its trial is one sample; with several trials (independent
+replications of one process) the samples of all trials are pooled into one estimate, and no embedding vector ever
+spans two trials. The k-NN family estimates the CMI with Frenzel & Pompe 2007 (the KSG estimator of TE, as JIDT's
+``TransferEntropyCalculatorKraskov``); the binned family bins each series once (common bins over all trials) and
+counts symbols of the embedded codes.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._arrays import _to_numpy, as_binnable, as_samples, check_k, check_workers
+from ._problem import CmiProblem, binned_problem, ksg_problem
+from ._transforms import Preprocessing
+from .binning import CORRECTIONS, BinningOptions
+
+__all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "Embedding"]
+
+
+def _positive_int(value, name: str, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def _trials(a, name: str, reader) -> tuple[list[np.ndarray], bool]:
+    """``a`` as a list of (T, d) trials read by ``reader``, and whether it was given as a single series.
+
+    One series: (T,) or (T, d). Several trials: a (trials, T, d) array, or a list/tuple of (T,) or (T, d) arrays.
+    """
+    if isinstance(a, (list, tuple)) and a and all(np.ndim(item) >= 1 for item in a):
+        items, single = list(a), False
+    else:
+        arr = _to_numpy(a, name)
+        if arr.ndim == 3:
+            items, single = list(arr), False
+        elif arr.ndim > 3:
+            raise ValueError(f"{name} must be (T,), (T, d) or (trials, T, d); got {arr.ndim} dimensions {arr.shape}")
+        else:
+            items, single = [arr], True
+    if not items:
+        raise ValueError(f"{name} has no trials")
+    trials = [reader(item, name if single else f"{name}[{i}]") for i, item in enumerate(items)]
+    if single and trials[0].shape[1] > trials[0].shape[0]:
+        raise ValueError(f"{name} has more variables ({trials[0].shape[1]}) than time points ({trials[0].shape[0]}): "
+                         f"a 2-D array is one series (T, d); pass trials as a (trials, T, d) array or a list of series")
+    dims = {t.shape[1] for t in trials}
+    if len(dims) > 1:
+        raise ValueError(f"the trials of {name} must have the same number of variables; got {sorted(dims)}")
+    return trials, single
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Which time points of each trial are samples: ``first`` .. ``lengths[t] - 1`` of trial t.
+
+    ``single`` records whether the input was one series (local values then come back as one array).
+    """
+
+    first: int
+    lengths: tuple[int, ...]
+    single: bool
+
+    @property
+    def trial_starts(self) -> np.ndarray:
+        """Row offsets of the trials in the pooled samples."""
+        return np.concatenate([[0], np.cumsum([n - self.first for n in self.lengths])]).astype(np.int64)
+
+    def align(self, values: np.ndarray):
+        """Pooled local values back on each trial's time axis, NaN where a time point has no full past:
+        shape (T,) for one series, (trials, T) for equal-length trials, else a list of (T_t,) arrays."""
+        out, starts = [], self.trial_starts
+        for t, length in enumerate(self.lengths):
+            row = np.full(length, np.nan)
+            row[self.first:] = values[starts[t]:starts[t + 1]]
+            out.append(row)
+        if self.single:
+            return out[0]
+        return np.stack(out) if len(set(self.lengths)) == 1 else out
+
+
+class _Spec:
+    """Validated embedding parameters of one TE: which past of which series enters where."""
+
+    def __init__(self, lag, k_hist, l_hist, tau, condition_names, condition_lag, condition_hist):
+        self.lag = _positive_int(lag, "lag", 1)
+        self.k_hist = _positive_int(k_hist, "k_hist", 1)
+        self.l_hist = _positive_int(l_hist, "l_hist", 1)
+        self.tau = _positive_int(tau, "tau", 1)
+        self.condition_lags = self._per_condition(condition_lag, "condition_lag", 0, condition_names)
+        self.condition_hists = self._per_condition(condition_hist, "condition_hist", 1, condition_names)
+
+    @staticmethod
+    def _per_condition(value, name, minimum, condition_names) -> list[int]:
+        """One value per conditioning series: an int for all, or a dict keyed as condition."""
+        if isinstance(value, dict):
+            keys = [f"condition[{key!r}]" for key in value]
+            if sorted(keys) != sorted(condition_names):
+                raise ValueError(f"{name} as a dict must have the keys of condition; got {list(value)}")
+            by_name = dict(zip(keys, value.values()))
+            return [_positive_int(by_name[c], f"{name} of {c}", minimum) for c in condition_names]
+        value = _positive_int(value, name, minimum)
+        return [value] * len(condition_names)
+
+    def offsets(self) -> tuple[list[int], list[int], list[list[int]]]:
+        """Steps back from t of the target's past, the source's past and each condition's past."""
+        target = [1 + j * self.tau for j in range(self.k_hist)]
+        source = [self.lag + j * self.tau for j in range(self.l_hist)]
+        conditions = [[c + j * self.tau for j in range(h)] for c, h in zip(self.condition_lags, self.condition_hists)]
+        return target, source, conditions
+
+    def first_time(self) -> int:
+        target, source, conditions = self.offsets()
+        return max([max(target), max(source)] + [max(c) for c in conditions])
+
+
+def _conditions(condition) -> dict:
+    """``condition`` as {name: series}: None, one series (named "condition"), or a dict of named series."""
+    if condition is None:
+        return {}
+    if isinstance(condition, dict):
+        if not condition:
+            raise ValueError("condition is an empty dict; pass None for no conditioning series")
+        return {f"condition[{key!r}]": series for key, series in condition.items()}
+    return {"condition": condition}
+
+
+def _series(source, target, conditions: dict, reader):
+    """Source, target and condition trials, checked against each other, and whether the input was one series."""
+    tgt, single = _trials(target, "target", reader)
+    src, _ = _trials(source, "source", reader)
+    conds = [_trials(series, name, reader)[0] for name, series in conditions.items()]
+    for name, trials in zip(["source", *conditions], [src, *conds]):
+        if len(trials) != len(tgt):
+            raise ValueError(f"{name} has {len(trials)} trials and target has {len(tgt)}")
+        for t, (a, b) in enumerate(zip(trials, tgt)):
+            if a.shape[0] != b.shape[0]:
+                where = "" if single else f" in trial {t}"
+                raise ValueError(f"{name} has {a.shape[0]} time points{where} and target has {b.shape[0]}")
+    return src, tgt, conds, single
+
+
+def _embedding(spec: _Spec, tgt, single: bool, first: int | None) -> Embedding:
+    needed = spec.first_time() if first is None else max(first, spec.first_time())
+    lengths = tuple(t.shape[0] for t in tgt)
+    for t, length in enumerate(lengths):
+        if length <= needed:
+            where = "the series" if single else f"trial {t}"
+            raise ValueError(
+                f"{where} has {length} time points, too short for the embedding: its first sample is time point "
+                f"{needed} (lag={spec.lag}, k_hist={spec.k_hist}, l_hist={spec.l_hist}, tau={spec.tau}); "
+                f"use shorter histories or longer series"
+            )
+    return Embedding(needed, lengths, single)
+
+
+def _embed(emb: Embedding, spec: _Spec, src, tgt, conds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pooled (target_next, target past + condition pasts, source past) matrices."""
+    target_off, source_off, condition_offs = spec.offsets()
+    nexts, zs, ys = [], [], []
+    for t in range(len(tgt)):
+        times = np.arange(emb.first, emb.lengths[t])
+        nexts.append(tgt[t][times])
+        z = [tgt[t][times - o] for o in target_off]
+        for c, offs in zip(conds, condition_offs):
+            z += [c[t][times - o] for o in offs]
+        zs.append(np.hstack(z))
+        ys.append(np.hstack([src[t][times - o] for o in source_off]))
+    return np.vstack(nexts), np.vstack(zs), np.vstack(ys)
+
+
+def _pool(trials_by_series: list[list[np.ndarray]]) -> np.ndarray:
+    """All series side by side, trials stacked: (total time, total columns)."""
+    return np.vstack([np.hstack(step) for step in zip(*trials_by_series)])
+
+
+def _unpool(pooled: np.ndarray, like: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    """Inverse of :func:`_pool`."""
+    widths = np.cumsum([0] + [series[0].shape[1] for series in like])
+    lengths = np.cumsum([0] + [trial.shape[0] for trial in like[0]])
+    return [[pooled[lengths[t]:lengths[t + 1], widths[s]:widths[s + 1]] for t in range(len(like[0]))]
+            for s in range(len(like))]
+
+
+def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
+                                 condition_lag=1, condition_hist=1, k=4, theiler=0, normalize=True, transform=None,
+                                 noise=1e-10, seed=0, workers=-1, first_time=None) -> tuple[CmiProblem, Embedding]:
+    """The KSG (Frenzel-Pompe) estimate of TE, prepared for surrogates that permute the source's past."""
+    conditions = _conditions(condition)
+    src, tgt, conds, single = _series(source, target, conditions, as_samples)
+    spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
+    emb = _embedding(spec, tgt, single, first_time)
+    theiler = _positive_int(theiler, "theiler", 0)
+    prep = Preprocessing(normalize, transform, noise, seed)
+    workers = check_workers(workers)
+    # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
+    # every embedding vector it enters, as it would in the series itself.
+    series = [tgt, src] + conds
+    tgt, src, *conds = _unpool(prep.apply(_pool(series))[0], series)
+    nxt, z, y = _embed(emb, spec, src, tgt, conds)
+    starts = emb.trial_starts
+    check_k(k, int(starts[-1]))
+    return ksg_problem(np.hstack([nxt, z, y]), nxt.shape[1], z.shape[1], k, workers, starts, theiler), emb
+
+
+def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
+                                    condition_lag=1, condition_hist=1, bins=None, range=None, bin_width=None,
+                                    quantiles=None, out_of_range="raise", correction="plugin", workers=-1,
+                                    first_time=None) -> tuple[CmiProblem, Embedding]:
+    """The binned (plug-in or corrected) estimate of TE, prepared for surrogates that permute the source's past."""
+    conditions = _conditions(condition)
+    src, tgt, conds, single = _series(source, target, conditions, as_binnable)
+    spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
+    emb = _embedding(spec, tgt, single, first_time)
+    options = BinningOptions(bins, range, bin_width, quantiles, out_of_range)
+    if correction not in CORRECTIONS:
+        raise ValueError(f"correction must be one of {', '.join(map(repr, CORRECTIONS))}; got {correction!r}")
+    workers = check_workers(workers)
+
+    # Each series becomes one code per time point, binned over all its trials at once (common bins).
+    def codes(trials, name):
+        ids = options.symbols(np.vstack(trials), name, workers).ids.astype(np.int64).reshape(-1, 1)
+        return np.split(ids, np.cumsum([t.shape[0] for t in trials])[:-1])
+
+    tgt_c = codes(tgt, "target")
+    src_c = codes(src, "source")
+    conds_c = [codes(c, name) for c, name in zip(conds, conditions)]
+    nxt, z, y = _embed(emb, spec, src_c, tgt_c, conds_c)
+    symbols = [options.symbols(np.ascontiguousarray(a), name, workers) for a, name in
+               ((nxt, "target"), (z, "target"), (y, "source"))]
+    return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb.trial_starts), emb
+
+
+def first_time(*, lag, k_hist, l_hist, tau, condition, condition_lag, condition_hist) -> int:
+    """The first target time point with a full past under these embedding parameters."""
+    return _Spec(lag, k_hist, l_hist, tau, list(_conditions(condition)), condition_lag, condition_hist).first_time()
+
+
+PROBLEMS = {"ksg": ksg_transfer_entropy_problem, "binned": binned_transfer_entropy_problem}
