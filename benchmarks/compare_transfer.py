@@ -4,6 +4,9 @@ benchmarks/results/transfer{,_quick}.{md,csv,json}.
     python benchmarks/compare_transfer.py            # N in {1e3, 1e4, 1e5}
     python benchmarks/compare_transfer.py --quick    # N in {1e3, 1e4}
 
+Then a permutation test of the same TE with --permutations surrogates (1000) at N = 1e4: infoscope's batched
+test, JIDT's computeSignificance, and a Python loop over npeet-plus (the other peers have no test of their own).
+
 Task: TE(X -> Y) = I(Y_t ; X_{t-1} | Y_{t-1}) of the coupled linear-Gaussian pair
 X_t = 0.5 X_{t-1} + e_t, Y_t = 0.4 Y_{t-1} + 0.5 X_{t-1} + e'_t (independent unit-variance noises), KSG algorithm 1,
 max-norm, k = 4, against the exact value. Each (N, implementation) runs in a fresh spawned subprocess that
@@ -72,14 +75,15 @@ def coupled_series(n: int, seed: int = 0, burn: int = 1000):
     return x[burn:] / math.sqrt(sx), y[burn:] / math.sqrt(sy)
 
 
-def _worker(n, k, name, repeats, queue):
-    estimator = peers.TRANSFER_ENTROPY[name]
+def _worker(n, k, name, repeats, queue, permutations=0):
+    estimator = peers.TRANSFER_ENTROPY[name] if not permutations else \
+        (lambda s, t, k_: peers.TE_PERMUTATION_TEST[name](s, t, k_, permutations))
     try:
         source, target = coupled_series(n)
         np.random.seed(0)  # npeet draws its tie-breaking noise from numpy's global RNG
         setup = peers.TRANSFER_SETUP.get(name)
         note = setup() if setup else None
-        for _ in range(WARMUP_CALLS):
+        for _ in range(WARMUP_CALLS if not permutations else 1):
             estimator(source[:WARMUP_POINTS], target[:WARMUP_POINTS], k)
         times = []
         for _ in range(repeats):
@@ -95,10 +99,10 @@ def _worker(n, k, name, repeats, queue):
         queue.put(("failed", None, None, f"{type(err).__name__}: {err}"))
 
 
-def run_one(n, k, name, repeats, timeout):
+def run_one(n, k, name, repeats, timeout, permutations=0):
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(n, k, name, repeats, queue))
+    proc = ctx.Process(target=_worker, args=(n, k, name, repeats, queue, permutations))
     proc.start()
     proc.join(timeout)
     if proc.is_alive():
@@ -115,6 +119,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--k", type=int, default=4)
     parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+    parser.add_argument("--permutations", type=int, default=1000, help="surrogates of the permutation test (0: skip)")
+    parser.add_argument("--test-n", type=int, default=10_000, help="N of the permutation test")
     args = parser.parse_args(argv)
 
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -134,17 +140,33 @@ def main(argv=None):
             rows.append({"n": n, "k": args.k, "truth": truth, "implementation": name, "status": status,
                          "seconds": seconds, "estimate": value, "ratio": seconds / ours if seconds and ours else None,
                          "note": note})
-    write(rows, args)
+    tests = []
+    if args.permutations:
+        results = {}
+        for name in peers.TE_PERMUTATION_TEST:
+            if args.only and name not in args.only:
+                continue
+            results[name] = run_one(args.test_n, args.k, name, 3, args.timeout * 2.5, args.permutations)
+            status, seconds, value, note = results[name]
+            shown = f"{seconds:.3f} s, p = {value:.4f}" if status == "ok" else status
+            print(f"test N={args.test_n} {name:18s} {shown}" + (f"  [{note}]" if note else ""), flush=True)
+        ours = results.get("infoscope", ("", None))[1]
+        for name, (status, seconds, value, note) in results.items():
+            tests.append({"n": args.test_n, "permutations": args.permutations, "implementation": name,
+                          "status": status, "seconds": seconds, "p_value": value,
+                          "ratio": seconds / ours if seconds and ours else None, "note": note})
+    write(rows, tests, args)
 
 
-def write(rows, args):
+def write(rows, tests, args):
     RESULTS.mkdir(exist_ok=True)
     stem = "transfer_quick" if args.quick else "transfer"
     meta = {"machine": platform.processor() or platform.machine(), "python": platform.python_version(),
             "cores": mp.cpu_count(), "k": args.k, "timeout_s": args.timeout, "repeats": args.repeats,
             "date": time.strftime("%Y-%m-%d"), "process": {"a": A, "b": B, "c": C}, "truth": exact_te(),
             "jidt_properties": peers.JIDT_PROPERTIES}
-    (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+    (RESULTS / f"{stem}.json").write_text(json.dumps({"meta": meta, "rows": rows, "permutation_tests": tests},
+                                                     indent=1))
     with open(RESULTS / f"{stem}.csv", "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -165,6 +187,17 @@ def write(rows, args):
         ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None and r["implementation"] != "infoscope" else ""
         lines.append(f"| {r['n']} | {r['truth']:.6f} | {r['implementation']} | {secs} | {est} | {ratio} | "
                      f"{r['note'] or ''} |")
+    if tests:
+        lines += ["", f"## Permutation test: {args.permutations} surrogates at N = {args.test_n}", "",
+                  "Seconds for the estimate plus its null distribution (median of up to 3 runs); p-value; peer time / "
+                  "infoscope time. JIDT: computeSignificance (surrogates permute the source's embedded past, as "
+                  "infoscope's default); npeet-plus: a Python loop over shuffled source pasts.", "",
+                  "| implementation | seconds | p-value | peer / infoscope | note |", "|---|---|---|---|---|"]
+        for r in tests:
+            secs = f"{r['seconds']:.3f}" if r["seconds"] is not None else r["status"]
+            p = f"{r['p_value']:.4f}" if r["p_value"] is not None else ""
+            ratio = f"{r['ratio']:.1f}x" if r["ratio"] is not None and r["implementation"] != "infoscope" else ""
+            lines.append(f"| {r['implementation']} | {secs} | {p} | {ratio} | {r['note'] or ''} |")
     (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS / stem}.md/.csv/.json")
 

@@ -5,13 +5,12 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/parallel.hpp"
+
 namespace infoscope {
 
 namespace {
 
-// About one point per cell: measured on 2-D Gaussians at N = 1e5, k = 3, the k-NN pass takes 20 ms with 1 point
-// per cell, 22 with 2, 25 with 4 (and a KD-tree 38).
-constexpr double kPointsPerCell = 1.0;
 // Beyond this mean own-cell occupancy a query scans more points than a KD-tree descent costs.
 constexpr double kMaxOwnCell = 8.0;
 // Edges are quantiles of evenly spaced samples, at least this many and four per cell: exact quantiles are not
@@ -27,16 +26,16 @@ std::size_t cells_for(double n_cells, std::size_t dim) {
 }  // namespace
 
 std::optional<Grid> Grid::build(const double* data, std::size_t n, std::size_t row_stride, std::size_t first_col,
-                                std::size_t dim) {
+                                std::size_t dim, double points_per_cell) {
   // Cell ids are 32-bit and there are up to 4 cells per point.
   if (dim == 0 || dim > kMaxDim || n < kMinPoints || n > std::numeric_limits<std::uint32_t>::max() / 8) return {};
-  const double n_cells = static_cast<double>(n) / kPointsPerCell;
+  const double n_cells = static_cast<double>(n) / points_per_cell;
   Grid grid(data, n, row_stride, first_col, dim, cells_for(n_cells, dim));
   double own = grid.mean_own_cell();
   if (own > kMaxOwnCell) {
     // Dependent coordinates fill a thin region of the grid; finer cells (up to 4 per point) may restore the
     // occupancy there.
-    const double finer = std::min(n_cells * own / kPointsPerCell, 4.0 * static_cast<double>(n));
+    const double finer = std::min(n_cells * own / points_per_cell, 4.0 * static_cast<double>(n));
     grid = Grid(data, n, row_stride, first_col, dim, cells_for(finer, dim));
     own = grid.mean_own_cell();
   }
@@ -117,12 +116,21 @@ std::size_t Grid::cell_coord(std::size_t d, double v) const {
 void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
   if (metric != Metric::Chebyshev) throw std::invalid_argument("Grid::knn_of: only the max-norm is supported");
   if (k == 0 || k >= size()) throw std::invalid_argument("Grid::knn_of: k must be between 1 and the number of other points");
+  switch (dim_) {
+    case 1: return knn_in<1>(pos, k, ties, out);
+    case 2: return knn_in<2>(pos, k, ties, out);
+    default: return knn_in<3>(pos, k, ties, out);
+  }
+}
+
+template <std::size_t D>
+void Grid::knn_in(std::size_t pos, std::size_t k, Ties ties, Neighbor* out) const {
   const double* q = point_at(pos);
   const std::size_t exclude = perm_[pos];
   KBest best(k, ties, out);
   auto scan = [&](std::size_t begin, std::size_t end) {  // a run of consecutive positions
     for (std::size_t pos = begin; pos < end; ++pos) {
-      const double dist = chebyshev(q, &points_[pos * dim_], dim_);
+      const double dist = chebyshev(q, &points_[pos * D], D);
       if (dist <= best.worst() && perm_[pos] != exclude) best.offer(dist, perm_[pos]);
     }
   };
@@ -130,7 +138,7 @@ void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neig
   const std::ptrdiff_t m = static_cast<std::ptrdiff_t>(cells_);
   std::ptrdiff_t c[kMaxDim] = {0, 0, 0};
   std::ptrdiff_t extent[kMaxDim] = {1, 1, 1};
-  for (std::size_t d = 0, id = cell_[pos]; d < dim_; ++d, id /= cells_) {
+  for (std::size_t d = 0, id = cell_[pos]; d < D; ++d, id /= cells_) {
     c[d] = static_cast<std::ptrdiff_t>(id % cells_);
     extent[d] = m;
   }
@@ -155,12 +163,56 @@ void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neig
     // Every point outside the scanned block lies beyond one of its faces: its distance is at least the gap from
     // q to that face (fl(a - b) is monotone, so this holds in floating point too).
     double bound = std::numeric_limits<double>::infinity();
-    for (std::size_t d = 0; d < dim_; ++d) {
+    for (std::size_t d = 0; d < D; ++d) {
       if (c[d] - ring >= 1) bound = std::min(bound, q[d] - edges_[d][c[d] - ring - 1]);
       if (c[d] + ring + 1 < m) bound = std::min(bound, edges_[d][c[d] + ring] - q[d]);
     }
     if (bound == std::numeric_limits<double>::infinity() || best.settled(bound)) return;
   }
+}
+
+void Grid::count_all(const double* radii, bool strict, std::size_t* counts, int workers) const {
+  // Queries in cell order: neighbouring queries scan the same cells.
+  parallel_for(size(), workers, 1024, 2048, [&](std::size_t begin, std::size_t end) {
+    switch (dim_ * 2 + strict) {
+      case 2: return count_range<1, false>(begin, end, radii, counts);
+      case 3: return count_range<1, true>(begin, end, radii, counts);
+      case 4: return count_range<2, false>(begin, end, radii, counts);
+      case 5: return count_range<2, true>(begin, end, radii, counts);
+      case 6: return count_range<3, false>(begin, end, radii, counts);
+      default: return count_range<3, true>(begin, end, radii, counts);
+    }
+  });
+}
+
+template <std::size_t D, bool Strict>
+void Grid::count_range(std::size_t begin, std::size_t end, const double* radii, std::size_t* counts) const {
+  for (std::size_t pos = begin; pos < end; ++pos) counts[perm_[pos]] = count_around<D, Strict>(pos, radii[perm_[pos]]);
+}
+
+template <std::size_t D, bool Strict>
+std::size_t Grid::count_around(std::size_t pos, double r) const {
+  const double* q = point_at(pos);
+  // The cells that can hold a point within r: those between the cells of q - r and q + r, widened by a
+  // relative 1e-15, more than the rounding of q -+ r, so that no point whose fl(p - q) is inside is missed.
+  std::size_t lo[kMaxDim] = {0, 0, 0}, hi[kMaxDim] = {0, 0, 0}, extent[kMaxDim] = {1, 1, 1};
+  for (std::size_t d = 0; d < D; ++d) {
+    const double margin = (std::abs(q[d]) + r) * 1e-15;
+    lo[d] = cell_coord(d, q[d] - r - margin);
+    hi[d] = cell_coord(d, q[d] + r + margin);
+    extent[d] = cells_;
+  }
+  std::size_t count = 0;
+  for (std::size_t z = lo[2]; z <= hi[2]; ++z) {
+    for (std::size_t y = lo[1]; y <= hi[1]; ++y) {
+      const std::size_t row = (z * extent[1] + y) * extent[0];  // cells along dimension 0 are contiguous
+      for (std::size_t p = start_[row + lo[0]]; p < start_[row + hi[0] + 1]; ++p) {
+        const double dist = chebyshev(q, &points_[p * D], D);
+        count += Strict ? dist < r : dist <= r;
+      }
+    }
+  }
+  return count;
 }
 
 }  // namespace infoscope

@@ -10,14 +10,15 @@
 #include <vector>
 
 #include "core/distance.hpp"
+#include "core/grid.hpp"
 #include "core/kdtree.hpp"
 #include "core/parallel.hpp"
 #include "core/sorted_axis.hpp"
 
 namespace infoscope {
 
-// A sorted copy for one variable, a KD-tree for several. Both copy the coordinates they index; `data` must
-// outlive the Marginal only for distance().
+// A sorted copy for one variable, a grid of cells for two or three when the points spread over its cells, a
+// KD-tree otherwise. All copy the coordinates they index; `data` must outlive the Marginal only for distance().
 class Marginal {
  public:
   // Radius counts cover hundreds of points per query; leaves of 64 spend less on node visits than they lose on
@@ -28,7 +29,7 @@ class Marginal {
       : data_(data), n_(n), stride_(stride), first_(first), dim_(dim) {
     if (dim == 1 && n <= std::numeric_limits<std::uint32_t>::max()) {
       axis_.emplace(data, n, stride, first);
-    } else {
+    } else if (!(grid_ = Grid::build(data, n, stride, first, dim, Grid::kCountPointsPerCell))) {
       tree_.emplace(data, n, stride, first, dim, kCountLeafSize, workers);
     }
   }
@@ -39,6 +40,8 @@ class Marginal {
     std::vector<std::size_t> counts(n_);
     if (axis_) {
       axis_->count_all(radii, strict, counts.data(), workers);
+    } else if (grid_) {
+      grid_->count_all(radii, strict, counts.data(), workers);
     } else {
       tree_->count_all(radii, strict, counts.data(), workers);
     }
@@ -54,6 +57,7 @@ class Marginal {
   const double* data_;
   std::size_t n_, stride_, first_, dim_;
   std::optional<SortedAxis> axis_;
+  std::optional<Grid> grid_;
   std::optional<KDTree> tree_;
 };
 

@@ -36,6 +36,19 @@ static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned 
   for (std::size_t pos = 0; grid && pos < n; ++pos) grid_pos[grid->original_index(pos)] = pos;
   const std::size_t k = 4;
   std::vector<Neighbor> got(k);
+  // Radii for the grid's counts: each point's k-th distance, so that points lie exactly on the boundary.
+  std::vector<double> radii(n);
+  std::vector<std::size_t> grid_strict(n), grid_loose(n);
+  const std::optional<Grid> count_grid = Grid::build(x.data(), n, dim, 0, dim, Grid::kCountPointsPerCell);
+  if (spacing == 0) CHECK(count_grid.has_value() == grid.has_value());
+  if (count_grid) {
+    for (std::size_t i = 0; i < n; ++i) {
+      tree.knn(&x[i * dim], i, k, Metric::Chebyshev, Ties::Any, got.data());
+      radii[i] = got[k - 1].dist;
+    }
+    count_grid->count_all(radii.data(), true, grid_strict.data(), 2);
+    count_grid->count_all(radii.data(), false, grid_loose.data(), 2);
+  }
   for (std::size_t i = 0; i < n; ++i) {
     std::vector<Neighbor> all;
     for (std::size_t j = 0; j < n; ++j) {
@@ -61,6 +74,10 @@ static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned 
       for (std::size_t t = 0; t < k; ++t) CHECK(got[t].index == all[t].index && got[t].dist == all[t].dist);
       grid->knn_of(grid_pos[i], k, Metric::Chebyshev, Ties::Any, got.data());
       CHECK(got[k - 1].dist == all[k - 1].dist);
+    }
+    if (count_grid) {
+      CHECK(grid_strict[i] == strict - (r > 0 ? 0 : 1));
+      CHECK(grid_loose[i] == loose);
     }
   }
 }

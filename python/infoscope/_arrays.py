@@ -18,7 +18,7 @@ __all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_w
 _HOST_DEVICES = {1, 3, 11}
 
 
-def _to_numpy(x, name: str) -> np.ndarray:
+def to_numpy(x, name: str) -> np.ndarray:
     if x is None:
         raise TypeError(f"{name} must be an array of samples, got None")
     if hasattr(x, "__dlpack_device__"):
@@ -40,7 +40,7 @@ def _to_numpy(x, name: str) -> np.ndarray:
 
 def _as_table(x, name: str) -> np.ndarray:
     """``x`` as a real array of shape (N, d), N >= 1 and d >= 1, in its own dtype (a view where possible)."""
-    a = _to_numpy(x, name)
+    a = to_numpy(x, name)
     kind = a.dtype.kind
     if kind == "c":
         raise TypeError(f"{name} must be real; got complex dtype {a.dtype}")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._arrays import _to_numpy, as_binnable, as_samples, check_k, check_workers
+from .._arrays import as_binnable, as_samples, check_choice, check_k, check_workers, to_numpy
 from ._problem import CmiProblem, binned_problem, ksg_problem
 from ._transforms import Preprocessing
 from .binning import CORRECTIONS, BinningOptions
@@ -27,7 +27,7 @@ from .binning import CORRECTIONS, BinningOptions
 __all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "Embedding"]
 
 
-def _positive_int(value, name: str, minimum: int) -> int:
+def _int_at_least(value, name: str, minimum: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an integer, got {value!r}")
     if value < minimum:
@@ -43,7 +43,7 @@ def _trials(a, name: str, reader) -> tuple[list[np.ndarray], bool]:
     if isinstance(a, (list, tuple)) and a and all(np.ndim(item) >= 1 for item in a):
         items, single = list(a), False
     else:
-        arr = _to_numpy(a, name)
+        arr = to_numpy(a, name)
         if arr.ndim == 3:
             items, single = list(arr), False
         elif arr.ndim > 3:
@@ -95,10 +95,10 @@ class _Spec:
     """Validated embedding parameters of one TE: which past of which series enters where."""
 
     def __init__(self, lag, k_hist, l_hist, tau, condition_names, condition_lag, condition_hist):
-        self.lag = _positive_int(lag, "lag", 1)
-        self.k_hist = _positive_int(k_hist, "k_hist", 1)
-        self.l_hist = _positive_int(l_hist, "l_hist", 1)
-        self.tau = _positive_int(tau, "tau", 1)
+        self.lag = _int_at_least(lag, "lag", 1)
+        self.k_hist = _int_at_least(k_hist, "k_hist", 1)
+        self.l_hist = _int_at_least(l_hist, "l_hist", 1)
+        self.tau = _int_at_least(tau, "tau", 1)
         self.condition_lags = self._per_condition(condition_lag, "condition_lag", 0, condition_names)
         self.condition_hists = self._per_condition(condition_hist, "condition_hist", 1, condition_names)
 
@@ -110,8 +110,8 @@ class _Spec:
             if sorted(keys) != sorted(condition_names):
                 raise ValueError(f"{name} as a dict must have the keys of condition; got {list(value)}")
             by_name = dict(zip(keys, value.values()))
-            return [_positive_int(by_name[c], f"{name} of {c}", minimum) for c in condition_names]
-        value = _positive_int(value, name, minimum)
+            return [_int_at_least(by_name[c], f"{name} of {c}", minimum) for c in condition_names]
+        value = _int_at_least(value, name, minimum)
         return [value] * len(condition_names)
 
     def offsets(self) -> tuple[list[int], list[int], list[list[int]]]:
@@ -202,7 +202,7 @@ def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, t
     src, tgt, conds, single = _series(source, target, conditions, as_samples)
     spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
     emb = _embedding(spec, tgt, single, first_time)
-    theiler = _positive_int(theiler, "theiler", 0)
+    theiler = _int_at_least(theiler, "theiler", 0)
     prep = Preprocessing(normalize, transform, noise, seed)
     workers = check_workers(workers)
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
@@ -225,8 +225,7 @@ def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1
     spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
     emb = _embedding(spec, tgt, single, first_time)
     options = BinningOptions(bins, range, bin_width, quantiles, out_of_range)
-    if correction not in CORRECTIONS:
-        raise ValueError(f"correction must be one of {', '.join(map(repr, CORRECTIONS))}; got {correction!r}")
+    check_choice(correction, "correction", CORRECTIONS)
     workers = check_workers(workers)
 
     # Each series becomes one code per time point, binned over all its trials at once (common bins).
