@@ -143,7 +143,8 @@ def start_jvm():
     return time.perf_counter() - start
 
 
-def _jidt_te(source, target, k):
+def _jidt_calculator(source, target, k):
+    """JIDT's KSG TE calculator with JIDT_PROPERTIES and the observations set."""
     import jpype
 
     start_jvm()
@@ -153,7 +154,11 @@ def _jidt_te(source, target, k):
     calc.initialise()
     double_array = jpype.JArray(jpype.JDouble)
     calc.setObservations(double_array(source), double_array(target))
-    return float(calc.computeAverageLocalOfObservations())
+    return calc
+
+
+def _jidt_te(source, target, k):
+    return float(_jidt_calculator(source, target, k).computeAverageLocalOfObservations())
 
 
 def _jidt_setup():
@@ -189,15 +194,7 @@ def _infoscope_te_test(source, target, k, n_permutations):
 
 
 def _jidt_te_test(source, target, k, n_permutations):
-    import jpype
-
-    start_jvm()
-    calc = jpype.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
-    for name, value in {**JIDT_PROPERTIES, "k": str(k)}.items():
-        calc.setProperty(name, value)
-    calc.initialise()
-    double_array = jpype.JArray(jpype.JDouble)
-    calc.setObservations(double_array(source), double_array(target))
+    calc = _jidt_calculator(source, target, k)
     calc.computeAverageLocalOfObservations()
     return float(calc.computeSignificance(n_permutations).pValue)
 

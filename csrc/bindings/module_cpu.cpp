@@ -66,11 +66,11 @@ infoscope::Symbols row_symbols(const py::array& a, const infoscope::Binning& bin
   throw std::invalid_argument("expected float32, float64 or int64 data");
 }
 
-// Runs fn(perms, count, out) with the GIL released on a (count, n) array of row permutations; returns the count
-// surrogate estimates.
-template <class Fn>
-py::array_t<double> surrogate_estimates(const Permutations& perms, std::size_t n, Fn&& fn) {
-  if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != n) {
+// The estimates of `problem` (KsgConditionalMI or BinnedConditionalMI) with Y permuted by each row of a
+// (count, n) array, computed with the GIL released.
+template <class Problem>
+py::array_t<double> surrogates(const Problem& problem, const Permutations& perms, int workers) {
+  if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != problem.size()) {
     throw std::invalid_argument("perms must have shape (count, n)");
   }
   const auto count = static_cast<std::size_t>(perms.shape(0));
@@ -78,7 +78,7 @@ py::array_t<double> surrogate_estimates(const Permutations& perms, std::size_t n
   const std::uint32_t* p = perms.data();
   double* dst = out.mutable_data();
   py::gil_scoped_release release;
-  fn(p, count, dst);
+  problem.surrogates(p, count, workers, dst);
   return out;
 }
 
@@ -156,14 +156,8 @@ PYBIND11_MODULE(_core, m) {
             return locals(self.size(), [&](double* out) { self.locals(workers, out); });
           },
           py::arg("workers"), "The local values (nats).")
-      .def(
-          "surrogates",
-          [](const infoscope::KsgConditionalMI& self, const Permutations& perms, int workers) {
-            return surrogate_estimates(perms, self.size(), [&](const std::uint32_t* p, std::size_t count, double* out) {
-              self.surrogates(p, count, workers, out);
-            });
-          },
-          py::arg("perms").noconvert(), py::arg("workers"), "Estimates with the rows of Y permuted by each row of perms.");
+      .def("surrogates", &surrogates<infoscope::KsgConditionalMI>, py::arg("perms").noconvert(), py::arg("workers"),
+           "Estimates with the rows of Y permuted by each row of perms.");
 
   py::class_<infoscope::Binning> binning(m, "Binning", "How the columns of an array become integer codes.");
   py::enum_<infoscope::Binning::Rule>(binning, "Rule")
@@ -213,14 +207,8 @@ PYBIND11_MODULE(_core, m) {
             return locals(self.size(), [&](double* out) { self.locals(out); });
           },
           "The local values (nats).")
-      .def(
-          "surrogates",
-          [](const infoscope::BinnedConditionalMI& self, const Permutations& perms, int workers) {
-            return surrogate_estimates(perms, self.size(), [&](const std::uint32_t* p, std::size_t count, double* out) {
-              self.surrogates(p, count, workers, out);
-            });
-          },
-          py::arg("perms").noconvert(), py::arg("workers"), "Estimates with y permuted by each row of perms.");
+      .def("surrogates", &surrogates<infoscope::BinnedConditionalMI>, py::arg("perms").noconvert(),
+           py::arg("workers"), "Estimates with y permuted by each row of perms.");
 
   m.def(
       "build_info",

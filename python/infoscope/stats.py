@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .estimators import (check_output, conditional_mutual_info, method_function, mutual_info, transfer_entropy)
-from .estimators import binning, knn, transfer
+from .estimators import (binning, check_output, conditional_mutual_info, knn, method_function, mutual_info,
+                         transfer, transfer_entropy, unit_name)
 from .estimators._problem import null_distribution, p_value
 
 __all__ = ["permutation_test", "PermutationTest"]
@@ -100,7 +100,6 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
         raise TypeError("permutation_test takes no local=: it tests the estimate")
     base = kwargs.pop("base", math.e)
     divisor = check_output(base)
-    unit = "nats" if base == math.e else ("bits" if base == 2 else f"log base {base}")
     batched = _BATCHED.get(estimator)
     if batched is not None and not (estimator is mutual_info and kwargs.get("algorithm", 1) != 1):
         default, builders, n_arrays = batched
@@ -117,7 +116,7 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
         null = null_distribution(problem, int(n_permutations), seed, shuffle, progress, estimator.__name__)
     else:
         estimate, null = _generic(estimator, args, kwargs, int(n_permutations), seed, shuffle, progress)
-    return PermutationTest(estimate / divisor, p_value(estimate, null), null / divisor, unit)
+    return PermutationTest(estimate / divisor, p_value(estimate, null), null / divisor, unit_name(base))
 
 
 def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress):

@@ -1,8 +1,8 @@
 """The public estimators. Each takes ``method=`` and forwards the method's options to its family module.
 
 Families: :mod:`infoscope.estimators.knn` (k-nearest neighbours) and :mod:`infoscope.estimators.binning`
-(histograms of binned or discrete data); :mod:`infoscope.estimators.transfer` builds transfer entropy on both. Every estimator returns nats by default
-(``base=2`` gives bits) and, with ``local=True``, the per-sample values whose mean is the estimate.
+(histograms of binned or discrete data); :mod:`infoscope.estimators.transfer` builds transfer entropy on both.
+Every estimator returns nats by default (``base=2`` gives bits) and, with ``local=True``, the per-sample values whose mean is the estimate.
 """
 
 from __future__ import annotations
@@ -10,10 +10,9 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
-
-from dataclasses import dataclass
 
 from . import binning, knn, transfer
 from ._problem import null_distribution, p_value
@@ -46,6 +45,10 @@ def check_output(base, local=False) -> float:
     if not isinstance(local, (bool, np.bool_)):
         raise TypeError(f"local must be True or False, got {local!r}")
     return math.log(base)
+
+
+def unit_name(base) -> str:
+    return "nats" if base == math.e else ("bits" if base == 2 else f"log base {base}")
 
 
 def _run(table: dict, method, arrays: tuple, options: dict, base, local):
@@ -311,5 +314,4 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
         if n_permutations:
             null = null_distribution(problem, n_permutations, seed, shuffle, progress, f"lag {lag}")
             p_values.append(p_value(te[-1], null))
-    unit = "nats" if base == math.e else ("bits" if base == 2 else f"log base {base}")
-    return LagScan(lags, np.array(te) / divisor, np.array(p_values) if n_permutations else None, unit)
+    return LagScan(lags, np.array(te) / divisor, np.array(p_values) if n_permutations else None, unit_name(base))
