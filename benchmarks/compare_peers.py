@@ -57,15 +57,7 @@ def _worker(kind, d, n, k, name, repeats, queue):
 
 
 def run_one(kind, d, n, k, name, repeats, timeout):
-    queue = mp.get_context("spawn").Queue()
-    proc = mp.get_context("spawn").Process(target=_worker, args=(kind, d, n, k, name, repeats, queue))
-    proc.start()
-    proc.join(timeout)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join()
-        return "timeout", None, f"> {timeout:.0f} s"
-    return queue.get() if not queue.empty() else ("failed", None, f"exit code {proc.exitcode}")
+    return peers.run_isolated(_worker, (kind, d, n, k, name, repeats), timeout, 3)
 
 
 def main(argv=None):

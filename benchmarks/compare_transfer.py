@@ -75,7 +75,7 @@ def coupled_series(n: int, seed: int = 0, burn: int = 1000):
     return x[burn:] / math.sqrt(sx), y[burn:] / math.sqrt(sy)
 
 
-def _worker(n, k, name, repeats, queue, permutations=0):
+def _worker(n, k, name, repeats, permutations, queue):
     estimator = peers.TRANSFER_ENTROPY[name] if not permutations else \
         (lambda s, t, k_: peers.TE_PERMUTATION_TEST[name](s, t, k_, permutations))
     try:
@@ -100,16 +100,7 @@ def _worker(n, k, name, repeats, queue, permutations=0):
 
 
 def run_one(n, k, name, repeats, timeout, permutations=0):
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=_worker, args=(n, k, name, repeats, queue, permutations))
-    proc.start()
-    proc.join(timeout)
-    if proc.is_alive():
-        proc.terminate()
-        proc.join()
-        return "timeout", None, None, f"> {timeout:.0f} s"
-    return queue.get() if not queue.empty() else ("failed", None, None, f"exit code {proc.exitcode}")
+    return peers.run_isolated(_worker, (n, k, name, repeats, permutations), timeout, 4)
 
 
 def main(argv=None):

@@ -8,6 +8,7 @@ make them strict), the baseline any user could write. ``TRANSFER_ENTROPY`` adapt
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 from pathlib import Path
 
@@ -85,6 +86,24 @@ MUTUAL_INFO = {"infoscope": _infoscope_mi, "scikit-learn": _sklearn_mi, "npeet-p
                "ennemi": _ennemi_mi, "scipy-cKDTree": _scipy_ksg}
 ENTROPY = {"infoscope": _infoscope_entropy, "npeet-plus": _npeet_entropy, "ennemi": _ennemi_entropy,
            "scipy-cKDTree": _scipy_kl}
+
+
+def run_isolated(worker, args: tuple, timeout: float, width: int):
+    """Runs worker(*args, queue) in a fresh spawned process, so that a peer past `timeout` seconds is stopped
+    without losing the run. Returns the tuple the worker put on the queue, or ("timeout" | "failed", None, ...,
+    message) padded to `width` entries."""
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=worker, args=(*args, queue))
+    proc.start()
+    proc.join(timeout)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
+        return ("timeout",) + (None,) * (width - 2) + (f"> {timeout:.0f} s",)
+    if queue.empty():
+        return ("failed",) + (None,) * (width - 2) + (f"exit code {proc.exitcode}",)
+    return queue.get()
 
 
 # Transfer entropy TE(source -> target) in nats with lag 1 and histories 1: I(target_t ; source_{t-1} | target_{t-1}),
