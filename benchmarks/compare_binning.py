@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
 import infoscope as isc
+
+import peers
 
 RESULTS = Path(__file__).parent / "results"
 BINS, RANGE = 30, (-1.0, 1.0)
@@ -85,15 +86,6 @@ PEERS = {"infoscope": _infoscope, "pyitlib": _pyitlib, "scikit-learn": _sklearn,
          "numpy-unique": _numpy}
 
 
-def median_time(fn, repeats):
-    times, value = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), value
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="N = 1e4")
@@ -105,7 +97,7 @@ def main(argv=None):
     rows = []
     for name, fn in PEERS.items():
         try:
-            seconds, value = median_time(lambda: fn(x, y), args.repeats)
+            seconds, value = peers.median_time(lambda: fn(x, y), args.repeats)
             rows.append({"implementation": name, "seconds": seconds, "estimate": value})
             print(f"MI 10-unit layer, N={n}: {name:13s} {seconds:.4f} s  {value:.6f}", flush=True)
         except ImportError as err:
@@ -116,8 +108,8 @@ def main(argv=None):
         r["ratio"] = r["seconds"] / ours if r["seconds"] else None
 
     wide, _ = layer_task(n, 1000, dtype=np.float32)
-    sum_s, _ = median_time(lambda: wide.sum(), args.repeats)
-    entropy_s, wide_h = median_time(lambda: isc.entropy(wide, method="binned", bins=BINS, range=RANGE), args.repeats)
+    sum_s, _ = peers.median_time(lambda: wide.sum(), args.repeats)
+    entropy_s, wide_h = peers.median_time(lambda: isc.entropy(wide, method="binned", bins=BINS, range=RANGE), args.repeats)
     limit = {"n": n, "units": 1000, "dtype": "float32", "numpy_sum_s": sum_s, "infoscope_entropy_s": entropy_s,
              "ratio": entropy_s / sum_s, "entropy": wide_h}
     print(f"H 1000-unit float32 layer, N={n}: infoscope {entropy_s:.4f} s, x.sum() {sum_s:.4f} s, "

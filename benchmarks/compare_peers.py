@@ -16,7 +16,6 @@ import json
 import math
 import multiprocessing as mp
 import platform
-import statistics
 import time
 from pathlib import Path
 
@@ -38,35 +37,16 @@ def gaussian_task(kind: str, d: int, n: int, seed: int = 0):
     return (x, y), -0.5 * d * math.log(1 - rho**2)
 
 
-def _worker(kind, d, n, k, name, repeats, queue):
+def _timed(kind, d, n, k, name, repeats):
     table = peers.ENTROPY if kind == "entropy" else peers.MUTUAL_INFO
-    try:
-        arrays, _ = gaussian_task(kind, d, n)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            value = float(table[name](*arrays, k))
-            times.append(time.perf_counter() - start)
-            if times[-1] > 5:
-                break
-        queue.put(("ok", statistics.median(times), value))
-    except (ImportError, NotImplementedError) as err:
-        queue.put(("skipped", None, str(err)))
-    except Exception as err:  # a peer's own failure is a result to report, not a crash of the benchmark
-        queue.put(("failed", None, f"{type(err).__name__}: {err}"))
-
-
-def run_one(kind, d, n, k, name, repeats, timeout):
-    return peers.run_isolated(_worker, (kind, d, n, k, name, repeats), timeout, 3)
+    arrays, _ = gaussian_task(kind, d, n)
+    seconds, value = peers.median_time(lambda: float(table[name](*arrays, k)), repeats, stop_after=5)
+    return seconds, value, None
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="N = 1e3 and 1e4 only")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer and task")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--k", type=int, default=3)
-    parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+    peers.common_arguments(parser, k=3)
     args = parser.parse_args(argv)
 
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
@@ -79,15 +59,15 @@ def main(argv=None):
         for name in table:
             if args.only and name not in args.only:
                 continue
-            status, seconds, value = run_one(kind, d, n, args.k, name, args.repeats, args.timeout)
-            results[name] = (status, seconds, value)
-            shown = f"{seconds:.4f} s, {value:.4f}" if status == "ok" else f"{status}: {value}"
+            status, seconds, value, note = peers.run_isolated(_timed, (kind, d, n, args.k, name, args.repeats),
+                                                              args.timeout)
+            results[name] = (status, seconds, value, note)
+            shown = f"{seconds:.4f} s, {value:.4f}" if status == "ok" else f"{status}: {note}"
             print(f"{kind:12s} d={d:<3d} N={n:<7d} {name:14s} {shown}", flush=True)
-        ours = results.get("infoscope", ("", None, None))[1]
-        for name, (status, seconds, value) in results.items():
+        ours = results.get("infoscope", ("", None))[1]
+        for name, (status, seconds, value, note) in results.items():
             rows.append({"task": kind, "d": d, "n": n, "k": args.k, "truth": truth, "implementation": name,
-                         "status": status, "seconds": seconds, "estimate": value if status == "ok" else None,
-                         "note": None if status == "ok" else value,
+                         "status": status, "seconds": seconds, "estimate": value, "note": note,
                          "ratio": (seconds / ours) if (status == "ok" and ours) else None})
     write(rows, args)
 

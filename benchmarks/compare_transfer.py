@@ -25,7 +25,6 @@ import json
 import math
 import multiprocessing as mp
 import platform
-import statistics
 import time
 from pathlib import Path
 
@@ -75,41 +74,22 @@ def coupled_series(n: int, seed: int = 0, burn: int = 1000):
     return x[burn:] / math.sqrt(sx), y[burn:] / math.sqrt(sy)
 
 
-def _worker(n, k, name, repeats, permutations, queue):
+def _timed(n, k, name, repeats, permutations):
     estimator = peers.TRANSFER_ENTROPY[name] if not permutations else \
         (lambda s, t, k_: peers.TE_PERMUTATION_TEST[name](s, t, k_, permutations))
-    try:
-        source, target = coupled_series(n)
-        np.random.seed(0)  # npeet draws its tie-breaking noise from numpy's global RNG
-        setup = peers.TRANSFER_SETUP.get(name)
-        note = setup() if setup else None
-        for _ in range(WARMUP_CALLS if not permutations else 1):
-            estimator(source[:WARMUP_POINTS], target[:WARMUP_POINTS], k)
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            value = float(estimator(source, target, k))
-            times.append(time.perf_counter() - start)
-            if times[-1] > 5:
-                break
-        queue.put(("ok", statistics.median(times), value, note))
-    except (ImportError, NotImplementedError) as err:
-        queue.put(("skipped", None, None, str(err)))
-    except Exception as err:  # a peer's own failure is a result to report, not a crash of the benchmark
-        queue.put(("failed", None, None, f"{type(err).__name__}: {err}"))
-
-
-def run_one(n, k, name, repeats, timeout, permutations=0):
-    return peers.run_isolated(_worker, (n, k, name, repeats, permutations), timeout, 4)
+    source, target = coupled_series(n)
+    np.random.seed(0)  # npeet draws its tie-breaking noise from numpy's global RNG
+    setup = peers.TRANSFER_SETUP.get(name)
+    note = setup() if setup else None
+    for _ in range(WARMUP_CALLS if not permutations else 1):
+        estimator(source[:WARMUP_POINTS], target[:WARMUP_POINTS], k)
+    seconds, value = peers.median_time(lambda: float(estimator(source, target, k)), repeats, stop_after=5)
+    return seconds, value, note
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="N = 1e3 and 1e4 only")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer and N")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--k", type=int, default=4)
-    parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+    peers.common_arguments(parser, k=4)
     parser.add_argument("--permutations", type=int, default=1000, help="surrogates of the permutation test (0: skip)")
     parser.add_argument("--test-n", type=int, default=10_000, help="N of the permutation test")
     args = parser.parse_args(argv)
@@ -122,7 +102,7 @@ def main(argv=None):
         for name in peers.TRANSFER_ENTROPY:
             if args.only and name not in args.only:
                 continue
-            results[name] = run_one(n, args.k, name, args.repeats, args.timeout)
+            results[name] = peers.run_isolated(_timed, (n, args.k, name, args.repeats, 0), args.timeout)
             status, seconds, value, note = results[name]
             shown = f"{seconds:.4f} s, {value:.6f}" if status == "ok" else status
             print(f"N={n:<7d} {name:12s} {shown}" + (f"  [{note}]" if note else ""), flush=True)
@@ -137,7 +117,8 @@ def main(argv=None):
         for name in peers.TE_PERMUTATION_TEST:
             if args.only and name not in args.only:
                 continue
-            results[name] = run_one(args.test_n, args.k, name, 3, args.timeout * 2.5, args.permutations)
+            results[name] = peers.run_isolated(_timed, (args.test_n, args.k, name, 3, args.permutations),
+                                              args.timeout * 2.5)
             status, seconds, value, note = results[name]
             shown = f"{seconds:.3f} s, p = {value:.4f}" if status == "ok" else status
             print(f"test N={args.test_n} {name:18s} {shown}" + (f"  [{note}]" if note else ""), flush=True)

@@ -8,7 +8,9 @@ make them strict), the baseline any user could write. ``TRANSFER_ENTROPY`` adapt
 
 from __future__ import annotations
 
+import math
 import multiprocessing as mp
+import statistics
 import time
 from pathlib import Path
 
@@ -88,22 +90,50 @@ ENTROPY = {"infoscope": _infoscope_entropy, "npeet-plus": _npeet_entropy, "ennem
            "scipy-cKDTree": _scipy_kl}
 
 
-def run_isolated(worker, args: tuple, timeout: float, width: int):
-    """Runs worker(*args, queue) in a fresh spawned process, so that a peer past `timeout` seconds is stopped
-    without losing the run. Returns the tuple the worker put on the queue, or ("timeout" | "failed", None, ...,
-    message) padded to `width` entries."""
+def median_time(fn, repeats: int, stop_after: float = math.inf):
+    """Median seconds of `repeats` calls of fn() (fewer once a call takes over `stop_after` s) and its last value."""
+    times, value = [], None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        value = fn()
+        times.append(time.perf_counter() - start)
+        if times[-1] > stop_after:
+            break
+    return statistics.median(times), value
+
+
+def common_arguments(parser, k: int):
+    """The options every peer comparison takes."""
+    parser.add_argument("--quick", action="store_true", help="N = 1e3 and 1e4 only")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per peer and task")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--k", type=int, default=k)
+    parser.add_argument("--only", nargs="*", help="restrict to these implementations")
+
+
+def _child(job, args, queue):
+    try:
+        queue.put(("ok", *job(*args)))
+    except (ImportError, NotImplementedError) as err:
+        queue.put(("skipped", None, None, str(err)))
+    except Exception as err:  # a peer's own failure is a result to report, not a crash of the benchmark
+        queue.put(("failed", None, None, f"{type(err).__name__}: {err}"))
+
+
+def run_isolated(job, args: tuple, timeout: float):
+    """Runs job(*args) -> (seconds, value, note) in a fresh spawned process, so that a peer past `timeout` seconds
+    is stopped without losing the run. Returns (status, seconds, value, note), status "ok", "skipped" (the peer is
+    not installed), "failed" or "timeout"."""
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=worker, args=(*args, queue))
+    proc = ctx.Process(target=_child, args=(job, args, queue))
     proc.start()
     proc.join(timeout)
     if proc.is_alive():
         proc.terminate()
         proc.join()
-        return ("timeout",) + (None,) * (width - 2) + (f"> {timeout:.0f} s",)
-    if queue.empty():
-        return ("failed",) + (None,) * (width - 2) + (f"exit code {proc.exitcode}",)
-    return queue.get()
+        return "timeout", None, None, f"> {timeout:.0f} s"
+    return queue.get() if not queue.empty() else ("failed", None, None, f"exit code {proc.exitcode}")
 
 
 # Transfer entropy TE(source -> target) in nats with lag 1 and histories 1: I(target_t ; source_{t-1} | target_{t-1}),
