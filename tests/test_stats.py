@@ -57,7 +57,7 @@ def test_binned_surrogates_equal_estimates_on_permuted_data():
 def test_te_surrogates_permute_the_source_past(method):
     x, y = coupled(400, seed=3)
     options = dict(EXACT, theiler=2) if method == "ksg" else dict(bins=3)
-    problem, _ = transfer.PROBLEMS[method](x, y, k_hist=2, **options)
+    problem = transfer.PROBLEMS[method](x, y, k_hist=2, **options)
     # the identity permutation reproduces the estimate
     identity = np.arange(problem.n, dtype=np.uint32)[None]
     assert problem.surrogates(identity)[0] == pytest.approx(np.mean(problem.locals()), abs=1e-12)

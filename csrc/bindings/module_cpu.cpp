@@ -122,20 +122,6 @@ PYBIND11_MODULE(_core, m) {
       py::arg("xy").noconvert(), py::arg("dx"), py::arg("k"), py::arg("algorithm"), py::arg("workers"),
       "Local KSG mutual informations (nats); xy holds the dx columns of x, then those of y.");
 
-  m.def(
-      "ksg_conditional_mutual_info",
-      [](const Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k, int workers) {
-        const Samples s = samples(xzy);
-        if (dx == 0 || dz == 0 || dx + dz >= s.cols) {
-          throw std::invalid_argument("dx and dz must split the columns into x, z and y");
-        }
-        return locals(s.n, [&](double* out) {
-          infoscope::ksg_conditional_mutual_info(s.data, s.n, dx, dz, s.cols - dx - dz, k, workers, out);
-        });
-      },
-      py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("workers"),
-      "Local Frenzel-Pompe conditional mutual informations (nats); columns ordered x, z, y.");
-
   py::class_<infoscope::KsgConditionalMI>(
       m, "KsgConditionalMI",
       "Frenzel-Pompe I(X;Y|Z) (KSG I(X;Y) when dz = 0) of time-indexed samples, repeatable with Y permuted.")

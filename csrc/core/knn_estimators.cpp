@@ -16,6 +16,27 @@
 
 namespace infoscope {
 
+// Which samples a Theiler window leaves out of sample i's neighbours: the rows rows(i).first..rows(i).second of
+// its trial, i included.
+class Excluded {
+ public:
+  Excluded(const TimeWindow& w, std::size_t n) : starts_(w.trial_starts), width_(w.theiler), n_(n) {}
+  std::size_t width() const { return width_; }
+  std::pair<std::size_t, std::size_t> rows(std::size_t i) const {
+    std::size_t begin = 0, end = n_;
+    if (!starts_.empty()) {
+      const auto next = std::upper_bound(starts_.begin(), starts_.end(), i);
+      begin = *(next - 1);
+      end = *next;
+    }
+    return {std::max(begin, i - std::min(i, width_)), std::min(end - 1, i + width_)};
+  }
+
+ private:
+  const std::vector<std::size_t>& starts_;
+  std::size_t width_, n_;
+};
+
 namespace {
 
 // Queries are handed out in chunks of consecutive tree positions (neighbouring points, warm cache lines);
@@ -53,40 +74,19 @@ void with_joint_index(const double* data, std::size_t n, std::size_t dim, int wo
   }
 }
 
-// Which samples a Theiler window leaves out of sample i's neighbours: rows first(i)..last(i), i included.
-class Excluded {
- public:
-  Excluded(const TimeWindow& w, std::size_t n) : starts_(w.trial_starts), width_(w.theiler), n_(n) {}
-  bool any() const { return width_ > 0; }
-  std::size_t first(std::size_t i) const { return std::max(trial_begin(i), i - std::min(i, width_)); }
-  std::size_t last(std::size_t i) const { return std::min(trial_end(i) - 1, i + width_); }
-  bool contains(std::size_t i, std::size_t j) const { return j >= first(i) && j <= last(i); }
-
- private:
-  std::size_t trial_begin(std::size_t i) const {
-    if (starts_.empty()) return 0;
-    return *(std::upper_bound(starts_.begin(), starts_.end(), i) - 1);
-  }
-  std::size_t trial_end(std::size_t i) const {
-    if (starts_.empty()) return n_;
-    return *std::upper_bound(starts_.begin(), starts_.end(), i);
-  }
-  const std::vector<std::size_t>& starts_;
-  std::size_t width_, n_;
-};
-
 // Max-norm distance from every sample to its k-th neighbour in the joint space (n x dim), leaving out the
-// samples of a Theiler window. Those are at most 2 * theiler, so the k-th kept neighbour is among the
-// k + 2 * theiler nearest: whichever of the tied points the search returns, no point outside them is closer.
+// samples of a Theiler window. Those are at most 2 * width, so the k-th kept neighbour is among the
+// k + 2 * width nearest: whichever of the tied points the search returns, no point outside them is closer.
 std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t dim, std::size_t k,
-                                  const Excluded& excluded, std::size_t theiler, int workers) {
+                                  const Excluded& excluded, int workers) {
   std::vector<double> eps(n);
-  const std::size_t m = excluded.any() ? std::min(n - 1, k + 2 * theiler) : k;
+  const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
   with_joint_index(data, n, dim, workers, [&](const auto& joint) {
     for_each_knn(joint, m, Metric::Chebyshev, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
+      const auto [first, last] = excluded.rows(i);
       std::size_t kept = 0;
       for (std::size_t j = 0; j < m; ++j) {
-        if (excluded.any() && excluded.contains(i, nb[j].index)) continue;
+        if (nb[j].index >= first && nb[j].index <= last) continue;
         if (++kept == k) {
           eps[i] = nb[j].dist;
           break;
@@ -159,12 +159,6 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   fill_locals(n, workers, local, [&](std::size_t i) { return psi_k2 + psi_n - psi(nx[i]) - psi(ny[i]); });
 }
 
-void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
-                                 std::size_t k, int workers, double* local) {
-  if (dz == 0) throw std::invalid_argument("z needs at least one column");
-  KsgConditionalMI(data, n, dx, dz, dy, k, TimeWindow{}, workers).locals(workers, local);
-}
-
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
                                    std::size_t dy, std::size_t k, TimeWindow window, int workers)
     : data_(data, data + n * (dx + dz + dy)), n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)) {
@@ -188,13 +182,13 @@ KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_
 }
 
 std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const std::vector<double>& eps,
-                                                  int workers) const {
+                                                  const Excluded& excluded, int workers) const {
   std::vector<std::size_t> c = space.others_within(eps.data(), true, workers);
-  const Excluded excluded(window_, n_);
-  if (excluded.any()) {
+  if (excluded.width() > 0) {
     parallel_for(n_, workers, kChunk * 16, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i) {
-        for (std::size_t j = excluded.first(i); j <= excluded.last(i); ++j) {
+        const auto [first, last] = excluded.rows(i);
+        for (std::size_t j = first; j <= last; ++j) {
           if (j != i && space.distance(i, j) < eps[i]) --c[i];
         }
       }
@@ -205,9 +199,9 @@ std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const s
 
 void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers, double* local) const {
   const Excluded excluded(window_, n_);
-  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, window_.theiler, workers);
-  const auto n_xz = counts(spaces_[0], eps, workers);
-  const auto n_zy = counts(zy, eps, workers);
+  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, workers);
+  const auto n_xz = counts(spaces_[0], eps, excluded, workers);
+  const auto n_zy = counts(zy, eps, excluded, workers);
   const double psi_k = psi(k_);
   if (dz_ == 0) {  // KSG algorithm 1, eq. 8
     const double psi_n = psi(n_);
@@ -215,7 +209,7 @@ void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers,
                 [&](std::size_t i) { return psi_k + psi_n - psi(n_xz[i] + 1) - psi(n_zy[i] + 1); });
     return;
   }
-  const auto n_z = counts(spaces_[2], eps, workers);
+  const auto n_z = counts(spaces_[2], eps, excluded, workers);
   fill_locals(n_, workers, local,
               [&](std::size_t i) { return psi_k - psi(n_xz[i] + 1) - psi(n_zy[i] + 1) + psi(n_z[i] + 1); });
 }

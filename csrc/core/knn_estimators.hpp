@@ -31,13 +31,6 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
 void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
                      int algorithm, int workers, double* local);
 
-// Conditional mutual information I(X;Y|Z), Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour
-// in the joint (X,Z,Y) space and strict counts in the marginal spaces,
-//   i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1).
-// data: n x (dx + dz + dy), columns ordered X, Z, Y so that XZ, Z and ZY are contiguous column ranges.
-void ksg_conditional_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
-                                 std::size_t k, int workers, double* local);
-
 // Samples that are time points of one or more trials, in time order within each trial: rows
 // [trial_starts[t], trial_starts[t + 1]) are trial t. A Theiler window (Theiler 1986) leaves out of every
 // neighbour search and count the other samples of the same trial at most `theiler` steps away: they are close
@@ -47,9 +40,14 @@ struct TimeWindow {
   std::size_t theiler = 0;                // 0: only the sample itself is left out
 };
 
-// The Frenzel-Pompe estimate of I(X;Y|Z) (KSG algorithm 1 of I(X;Y) when Z has no columns), prepared to be
-// repeated with the rows of Y permuted, as a permutation test does: the X-Z and Z spaces, which such surrogates
-// leave unchanged, are built once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
+class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours (knn_estimators.cpp)
+
+// Conditional mutual information I(X;Y|Z), Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour
+// in the joint (X,Z,Y) space and strict counts in the marginal spaces,
+//   i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1);
+// without Z columns, KSG algorithm 1 of I(X;Y) (eq. 8 above). Prepared to be repeated with the rows of Y
+// permuted, as a permutation test does: the X-Z and Z spaces, which such surrogates leave unchanged, are built
+// once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
 class KsgConditionalMI {
  public:
   // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied.
@@ -70,7 +68,9 @@ class KsgConditionalMI {
  private:
   // Local values for data (X and Z columns as data_'s) whose ZY space is zy.
   void fill(const double* data, const Marginal& zy, int workers, double* local) const;
-  std::vector<std::size_t> counts(const Marginal& space, const std::vector<double>& eps, int workers) const;
+  // Strict counts within eps in `space`, the samples of a Theiler window left out.
+  std::vector<std::size_t> counts(const Marginal& space, const std::vector<double>& eps,
+                                  const Excluded& excluded, int workers) const;
   std::size_t stride() const { return dx_ + dz_ + dy_; }
 
   std::vector<double> data_;

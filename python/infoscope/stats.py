@@ -110,8 +110,6 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
         if "seed" in inspect.signature(builder).parameters:
             kwargs["seed"] = seed
         problem = builder(*args, **kwargs)
-        if estimator is transfer_entropy:
-            problem = problem[0]
         estimate = float(np.mean(problem.locals()))
         null = null_distribution(problem, int(n_permutations), seed, shuffle, progress, estimator.__name__)
     else:

@@ -236,12 +236,12 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
     """
     fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
     divisor = check_output(base, local)
-    problem, embedding = fn(source, target, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition,
+    problem = fn(source, target, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition,
                             condition_lag=condition_lag, condition_hist=condition_hist, **options)
     values = problem.locals()
     if base != math.e:
         values = values / divisor
-    return embedding.align(values) if local else float(np.mean(values))
+    return problem.align(values) if local else float(np.mean(values))
 
 
 @dataclass(frozen=True)
@@ -309,7 +309,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
     first = transfer.first_time(lag=int(lags.max()), **embedding)
     te, p_values = [], []
     for lag in lags:
-        problem, _ = fn(source, target, lag=int(lag), first_time=first, **embedding, **options)
+        problem = fn(source, target, lag=int(lag), first_time=first, **embedding, **options)
         te.append(float(np.mean(problem.locals())))
         if n_permutations:
             null = null_distribution(problem, n_permutations, seed, shuffle, progress, f"lag {lag}")

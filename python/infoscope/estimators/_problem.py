@@ -19,39 +19,45 @@ from .._native import core
 @dataclass(frozen=True)
 class CmiProblem:
     """``locals()`` gives the estimate's local values; ``surrogates(perms)`` the estimates with row i of Y
-    replaced by row ``perms[s, i]``, for each row s of a (count, n) uint32 array. Rows
-    ``trial_starts[t]:trial_starts[t + 1]`` are trial t (one trial: ``[0, n]``)."""
+    replaced by row ``perms[s, i]``, for each row s of a (count, n) uint32 array. ``embedding`` (an
+    :class:`infoscope.estimators.transfer.Embedding`, for transfer entropy) says which rows are which trial and
+    where each local value lies in time; without it the n rows are one trial."""
 
     locals: Callable[[], np.ndarray]
     surrogates: Callable[[np.ndarray], np.ndarray]
-    trial_starts: np.ndarray
+    n: int
+    embedding: object = None
 
     @property
-    def n(self) -> int:
-        return int(self.trial_starts[-1])
+    def trial_starts(self) -> np.ndarray:
+        """Rows ``trial_starts[t]:trial_starts[t + 1]`` are trial t."""
+        return np.array([0, self.n], dtype=np.int64) if self.embedding is None else self.embedding.trial_starts
+
+    def align(self, values: np.ndarray):
+        """Local values laid out as the input: on each trial's time axis for TE, as they are otherwise."""
+        return values if self.embedding is None else self.embedding.align(values)
 
 
-def ksg_problem(xzy: np.ndarray, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0):
+def ksg_problem(xzy: np.ndarray, dx: int, dz: int, k: int, workers: int, embedding=None, theiler: int = 0):
     """A :class:`CmiProblem` on the core's KSG estimator; xzy holds X, Z, Y columns in that order."""
-    starts = np.array([0, xzy.shape[0]] if trial_starts is None else trial_starts, dtype=np.int64)
-    prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts.tolist(), theiler, workers)
-    return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers), starts)
+    starts = [0, xzy.shape[0]] if embedding is None else embedding.trial_starts.tolist()
+    prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
+    return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers),
+                      xzy.shape[0], embedding)
 
 
-def binned_problem(sx, sz, sy, correction: str, workers: int, trial_starts=None):
+def binned_problem(sx, sz, sy, correction: str, workers: int, embedding=None):
     """A :class:`CmiProblem` on the core's symbol counts; sz may be None (mutual information)."""
-    starts = np.array([0, len(sx)] if trial_starts is None else trial_starts, dtype=np.int64)
     prepared = core.BinnedConditionalMI(sx, sz, sy, correction)
-    return CmiProblem(prepared.locals, lambda perms: prepared.surrogates(perms, workers), starts)
+    return CmiProblem(prepared.locals, lambda perms: prepared.surrogates(perms, workers), len(sx), embedding)
 
 
 SHUFFLES = ("within", "trials")
 
 
-def permutations(trial_starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str) -> np.ndarray:
+def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str) -> np.ndarray:
     """(count, n) uint32 row permutations that keep every row inside its trial ("within"), or that give each
     trial the rows of a randomly chosen trial, in order ("trials": trials must be equally long)."""
-    starts = trial_starts
     n = int(starts[-1])
     perms = np.empty((count, n), dtype=np.uint32)
     if shuffle == "within":

@@ -196,7 +196,7 @@ def _unpool(pooled: np.ndarray, like: list[list[np.ndarray]]) -> list[list[np.nd
 
 def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
                                  condition_lag=1, condition_hist=1, k=4, theiler=0, normalize=True, transform=None,
-                                 noise=1e-10, seed=0, workers=-1, first_time=None) -> tuple[CmiProblem, Embedding]:
+                                 noise=1e-10, seed=0, workers=-1, first_time=None) -> CmiProblem:
     """The KSG (Frenzel-Pompe) estimate of TE, prepared for surrogates that permute the source's past."""
     conditions = _conditions(condition)
     src, tgt, conds, single = _series(source, target, conditions, as_samples)
@@ -210,15 +210,14 @@ def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, t
     series = [tgt, src] + conds
     tgt, src, *conds = _unpool(prep.apply(_pool(series))[0], series)
     nxt, z, y = _embed(emb, spec, src, tgt, conds)
-    starts = emb.trial_starts
-    check_k(k, int(starts[-1]))
-    return ksg_problem(np.hstack([nxt, z, y]), nxt.shape[1], z.shape[1], k, workers, starts, theiler), emb
+    check_k(k, nxt.shape[0])
+    return ksg_problem(np.hstack([nxt, z, y]), nxt.shape[1], z.shape[1], k, workers, emb, theiler)
 
 
 def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
                                     condition_lag=1, condition_hist=1, bins=None, range=None, bin_width=None,
                                     quantiles=None, out_of_range="raise", correction="plugin", workers=-1,
-                                    first_time=None) -> tuple[CmiProblem, Embedding]:
+                                    first_time=None) -> CmiProblem:
     """The binned (plug-in or corrected) estimate of TE, prepared for surrogates that permute the source's past."""
     conditions = _conditions(condition)
     src, tgt, conds, single = _series(source, target, conditions, as_binnable)
@@ -239,7 +238,7 @@ def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1
     nxt, z, y = _embed(emb, spec, src_c, tgt_c, conds_c)
     symbols = [options.symbols(np.ascontiguousarray(a), name, workers) for a, name in
                ((nxt, "target"), (z, "target"), (y, "source"))]
-    return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb.trial_starts), emb
+    return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb)
 
 
 def first_time(*, lag, k_hist, l_hist, tau, condition, condition_lag, condition_hist) -> int:
