@@ -22,19 +22,20 @@ from pathlib import Path
 import numpy as np
 
 import peers
+from infoscope.bench import tasks
 
 RESULTS = Path(__file__).parent / "results"
 
 
 def gaussian_task(kind: str, d: int, n: int, seed: int = 0):
-    """Same data for every implementation: correlated Gaussians with known MI, or standard normal samples."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((n, d))
+    """Same data for every implementation, from the suite's generator (infoscope.bench.tasks): d pairs
+    (X_i, Y_i) with correlation 0.6 and known MI, or the X half alone, standard normal, for entropy."""
+    task = tasks.gaussian_task(f"pairs-{d}x{d}", tasks.block_covariance(d, d, "sparse", 0.6, interacting=d), d,
+                               f"{d} pairs with correlation 0.6")
+    x, y = task.sample(n, seed)
     if kind == "entropy":
         return (x,), 0.5 * d * math.log(2 * math.pi * math.e)
-    rho = 0.6
-    y = rho * x + math.sqrt(1 - rho**2) * rng.standard_normal((n, d))
-    return (x, y), -0.5 * d * math.log(1 - rho**2)
+    return (x, y), task.truth
 
 
 def _timed(kind, d, n, k, name, repeats):

@@ -72,3 +72,27 @@ def ksg_conditional_mutual_info(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: 
     n_yz = (np.maximum(dy, dz) < eps).sum(axis=1)
     n_z = (dz < eps).sum(axis=1)
     return digamma(k) - digamma(n_xz + 1) - digamma(n_yz + 1) + digamma(n_z + 1)
+
+
+def weighted_kl_entropy(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Berrett, Samworth & Yuan 2019 in Kraskov's form: sum_j w_j (-psi(j) + psi(N) + d log(2 r_ij)), max-norm."""
+    n, d = x.shape
+    dist = np.sort(chebyshev_matrix(x), axis=1)[:, : len(weights)]
+    j = np.arange(1, len(weights) + 1)
+    return ((-digamma(j) + digamma(n) + d * np.log(2 * dist)) * weights).sum(axis=1)
+
+
+def lnc_correction(xy: np.ndarray, k: int, alpha: float) -> np.ndarray:
+    """Gao, Ver Steeg & Galstyan 2015, per sample: k max-norm neighbours (ties to the lowest index), offsets from
+    the sample, axis box log V = sum log max|o|, principal box by numpy's eigh of sum o o^T; log(V / W) where
+    W / V < alpha, else 0."""
+    nb = neighbours(chebyshev_matrix(xy), k)
+    out = np.zeros(len(xy))
+    for i in range(len(xy)):
+        offsets = xy[nb[i]] - xy[i]
+        log_box = np.log(np.abs(offsets).max(axis=0)).sum()
+        axes = np.linalg.eigh(offsets.T @ offsets)[1]
+        log_principal = np.log(np.abs(offsets @ axes).max(axis=0)).sum()
+        if log_principal - log_box < np.log(alpha):
+            out[i] = log_box - log_principal
+    return out

@@ -12,7 +12,8 @@ settings.register_profile("infoscope", deadline=None, max_examples=40,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("infoscope")
 
-finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, width=64)
+# No subnormals: a column spanning only a subnormal range has bins / range = inf, which binning rightly refuses.
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False, allow_subnormal=False, width=64)
 
 
 @st.composite

@@ -160,3 +160,70 @@ def test_wrong_number_of_arrays():
     x, y = coupled(100)
     with pytest.raises(TypeError, match="takes 3 arrays"):
         isc.stats.permutation_test(isc.conditional_mutual_info, x, y)
+
+
+# ------------------------------------------------------------------------------------------- subsample
+
+def _discrete_pair(seed, n=400):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 8, n)
+    return x, (x + rng.integers(0, 3, n)) % 8   # I = log 8 - log 3 exactly
+
+
+def test_subsample_bias_moves_the_plugin_estimate_towards_the_truth():
+    truth = math.log(8) - math.log(3)
+    raw, corrected = [], []
+    for seed in range(20):
+        s = isc.stats.subsample(isc.mutual_info, *_discrete_pair(seed), method="binned", seed=seed)
+        raw.append(s.estimate)
+        corrected.append(s.corrected)
+        assert s.bias > 0 and s.sizes[-1] == 400 and s.estimate == isc.mutual_info(*_discrete_pair(seed), method="binned")
+    assert abs(np.mean(corrected) - truth) < 0.5 * abs(np.mean(raw) - truth)
+
+
+def test_subsample_standard_error_matches_the_spread_across_datasets():
+    rng = np.random.default_rng(0)
+    def pair(seed):
+        r = np.random.default_rng(seed)
+        x = r.standard_normal(2000)
+        return x, 0.6 * x + 0.8 * r.standard_normal(2000)
+    spread = np.std([isc.mutual_info(*pair(100 + s)) for s in range(30)], ddof=1)
+    errors = [isc.stats.subsample(isc.mutual_info, *pair(s), fractions=(0.5, 0.25, 0.125)).std_error
+              for s in range(10)]
+    assert 0.5 * spread < np.mean(errors) < 2.0 * spread
+
+
+def test_subsample_keeps_time_series_in_order_for_transfer_entropy():
+    seen = []
+    def recorder(source, target):
+        seen.append(np.asarray(source).copy())
+        return 0.0
+    series = np.arange(100.0)
+    isc.stats.subsample(recorder, series, series, split="contiguous")
+    assert all(np.all(np.diff(s) == 1) for s in seen)
+    isc.stats.subsample(recorder, series, series)
+    assert not all(np.all(np.diff(s) == 1) for s in seen[len(seen) // 2:])
+
+
+def test_subsample_validates_its_arguments():
+    x, y = _discrete_pair(0)
+    with pytest.raises(TypeError, match="local"):
+        isc.stats.subsample(isc.mutual_info, x, y, local=True)
+    with pytest.raises(ValueError, match="fractions"):
+        isc.stats.subsample(isc.mutual_info, x, y, fractions=(0.9,))
+    with pytest.raises(ValueError, match="split"):
+        isc.stats.subsample(isc.mutual_info, x, y, split="blocks")
+    with pytest.raises(ValueError, match="same number of rows"):
+        isc.stats.subsample(isc.mutual_info, x, y[:-1])
+    with pytest.raises(TypeError, match="arrays"):
+        isc.stats.subsample(isc.mutual_info)
+
+
+def test_permutation_test_of_an_option_the_core_cannot_batch_uses_the_loop():
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(300)
+    y = x + rng.standard_normal(300)
+    result = isc.stats.permutation_test(isc.mutual_info, x, y, correction="gaussian", n_permutations=20,
+                                        progress=False)
+    assert result.estimate == pytest.approx(isc.mutual_info(x, y, correction="gaussian"))
+    assert result.p_value == pytest.approx(1 / 21)

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -15,6 +16,7 @@
 #include "core/histogram.hpp"
 #include "core/knn_estimators.hpp"
 #include "core/parallel.hpp"
+#include "core/special.hpp"
 
 namespace py = pybind11;
 using Matrix = py::array_t<double, py::array::c_style>;
@@ -102,13 +104,31 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "kl_entropy",
-      [](const Matrix& x, std::size_t k, const std::string& metric, int workers) {
+      [](const Matrix& x, std::size_t k, const std::string& metric, int workers, std::vector<double> weights) {
         const Samples s = samples(x);
         const infoscope::Metric mt = parse_metric(metric);
-        return locals(s.n, [&](double* out) { infoscope::kl_entropy(s.data, s.n, s.cols, k, mt, workers, out); });
+        return locals(s.n, [&](double* out) {
+          infoscope::kl_entropy(s.data, s.n, s.cols, k, mt, workers, out, weights);
+        });
       },
       py::arg("x").noconvert(), py::arg("k"), py::arg("metric"), py::arg("workers"),
-      "Local Kozachenko-Leonenko entropies (nats) of the rows of x.");
+      py::arg("weights") = std::vector<double>{},
+      "Local Kozachenko-Leonenko entropies (nats) of the rows of x; weights over the 1st..k-th neighbours "
+      "(Berrett et al. 2019), or none for the k-th alone.");
+
+  m.def("digamma", py::vectorize(infoscope::digamma), py::arg("x"), "The digamma function psi(x) of the core.");
+
+  m.def(
+      "lnc_correction",
+      [](const Matrix& x, std::size_t k, double alpha, int workers) {
+        if (!(alpha > 0.0 && alpha <= 1.0)) throw std::invalid_argument("alpha must be in (0, 1]");
+        const Samples s = samples(x);
+        return locals(s.n, [&](double* out) {
+          infoscope::lnc_correction(s.data, s.n, s.cols, k, std::log(alpha), workers, out);
+        });
+      },
+      py::arg("x").noconvert(), py::arg("k"), py::arg("alpha"), py::arg("workers"),
+      "Local LNC corrections (Gao, Ver Steeg & Galstyan 2015, nats) to add to KSG local values of the joint rows x.");
 
   m.def(
       "ksg_mutual_info",

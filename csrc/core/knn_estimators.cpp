@@ -110,16 +110,28 @@ double psi(std::size_t count) { return digamma(static_cast<double>(count)); }
 }  // namespace
 
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
-                double* local) {
+                double* local, const std::vector<double>& weights) {
   check_k(n, k);
+  if (!weights.empty() && weights.size() != k) throw std::invalid_argument("weights must hold one weight per j = 1..k");
   const double dd = static_cast<double>(d);
   const double log_cd = metric == Metric::Chebyshev
                             ? 0.0
                             : 0.5 * dd * std::log(M_PI) - std::lgamma(1.0 + 0.5 * dd) - dd * std::log(2.0);
-  const double constant = -psi(k) + psi(n) + log_cd;
+  // local_i = sum_j w_j (constant_j + d log eps_ij), with w = e_k when unweighted.
+  std::vector<double> w = weights;
+  if (w.empty()) {
+    w.assign(k, 0.0);
+    w[k - 1] = 1.0;
+  }
+  double constant = 0.0;
+  for (std::size_t j = 1; j <= k; ++j) constant += w[j - 1] * (-psi(j) + psi(n) + log_cd);
   auto fill = [&](const auto& index) {
     for_each_knn(index, k, metric, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
-      local[i] = constant + dd * std::log(2.0 * nb[k - 1].dist);
+      double sum = constant;
+      for (std::size_t j = 0; j < k; ++j) {
+        if (w[j] != 0.0) sum += w[j] * dd * std::log(2.0 * nb[j].dist);
+      }
+      local[i] = sum;
     });
   };
   if (metric == Metric::Chebyshev) {
@@ -127,6 +139,104 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
   } else {
     fill(KDTree(data, n, d, 0, d, 0, workers));
   }
+}
+
+namespace {
+
+// Eigenvectors of the symmetric d x d matrix a (row-major, destroyed) by cyclic Jacobi rotations, into the
+// columns of v. d is small here (the joint dimension of an LNC estimate), so O(d^3) sweeps are cheap.
+void symmetric_eigenvectors(std::vector<double>& a, std::size_t d, std::vector<double>& v) {
+  v.assign(d * d, 0.0);
+  for (std::size_t i = 0; i < d; ++i) v[i * d + i] = 1.0;
+  for (int sweep = 0; sweep < 64; ++sweep) {
+    double off = 0.0, diag = 0.0;
+    for (std::size_t p = 0; p < d; ++p) {
+      diag += a[p * d + p] * a[p * d + p];
+      for (std::size_t q = p + 1; q < d; ++q) off += a[p * d + q] * a[p * d + q];
+    }
+    if (off <= 1e-30 * diag) return;
+    for (std::size_t p = 0; p < d; ++p) {
+      for (std::size_t q = p + 1; q < d; ++q) {
+        const double apq = a[p * d + q];
+        if (apq == 0.0) continue;
+        // The rotation that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.5.1).
+        const double theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
+        const double t = (theta >= 0 ? 1.0 : -1.0) / (std::fabs(theta) + std::sqrt(theta * theta + 1.0));
+        const double c = 1.0 / std::sqrt(t * t + 1.0), s = t * c;
+        for (std::size_t r = 0; r < d; ++r) {  // columns p and q
+          const double arp = a[r * d + p], arq = a[r * d + q];
+          a[r * d + p] = c * arp - s * arq;
+          a[r * d + q] = s * arp + c * arq;
+        }
+        for (std::size_t r = 0; r < d; ++r) {  // rows p and q
+          const double apr = a[p * d + r], aqr = a[q * d + r];
+          a[p * d + r] = c * apr - s * aqr;
+          a[q * d + r] = s * apr + c * aqr;
+        }
+        for (std::size_t r = 0; r < d; ++r) {
+          const double vrp = v[r * d + p], vrq = v[r * d + q];
+          v[r * d + p] = c * vrp - s * vrq;
+          v[r * d + q] = s * vrp + c * vrq;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_t k, double log_alpha, int workers,
+                    double* correction) {
+  check_k(n, k);
+  if (k < d) {
+    throw std::invalid_argument("the LNC correction needs k >= the joint dimension (k=" + std::to_string(k) +
+                                ", dimension " + std::to_string(d) + ")");
+  }
+  with_joint_index(data, n, d, workers, [&](const auto& joint) {
+    parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+      std::vector<Neighbor> nb(k);
+      std::vector<double> offsets(k * d), scatter(d * d), axes;
+      for (std::size_t pos = begin; pos < end; ++pos) {
+        joint.knn_of(pos, k, Metric::Chebyshev, Ties::ByIndex, nb.data());
+        const std::size_t i = joint.original_index(pos);
+        const double* p = data + i * d;
+        std::fill(scatter.begin(), scatter.end(), 0.0);
+        double log_box = 0.0;
+        for (std::size_t c = 0; c < d; ++c) {
+          double extent = 0.0;
+          for (std::size_t j = 0; j < k; ++j) {
+            const double o = data[nb[j].index * d + c] - p[c];
+            offsets[j * d + c] = o;
+            extent = std::max(extent, std::fabs(o));
+          }
+          log_box += std::log(extent);
+        }
+        for (std::size_t j = 0; j < k; ++j) {
+          const double* o = offsets.data() + j * d;
+          for (std::size_t r = 0; r < d; ++r) {
+            for (std::size_t c = r; c < d; ++c) scatter[r * d + c] += o[r] * o[c];
+          }
+        }
+        for (std::size_t r = 0; r < d; ++r) {
+          for (std::size_t c = 0; c < r; ++c) scatter[r * d + c] = scatter[c * d + r];
+        }
+        symmetric_eigenvectors(scatter, d, axes);
+        double log_principal = 0.0;
+        for (std::size_t c = 0; c < d; ++c) {
+          double extent = 0.0;
+          for (std::size_t j = 0; j < k; ++j) {
+            double proj = 0.0;
+            for (std::size_t r = 0; r < d; ++r) proj += offsets[j * d + r] * axes[r * d + c];
+            extent = std::max(extent, std::fabs(proj));
+          }
+          log_principal += std::log(extent);
+        }
+        // A box with a zero side (duplicated neighbours) has no defined ratio: no correction.
+        const double log_ratio = log_principal - log_box;
+        correction[i] = std::isfinite(log_ratio) && log_ratio < log_alpha ? -log_ratio : 0.0;
+      }
+    });
+  });
 }
 
 void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,

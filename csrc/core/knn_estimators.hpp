@@ -19,8 +19,22 @@ namespace infoscope {
 // eps_i twice the distance from sample i to its k-th neighbour and c_d the volume of the unit-diameter ball
 // (1 for the max-norm, pi^(d/2) / Gamma(1 + d/2) / 2^d for the Euclidean norm). A duplicated sample gives
 // eps_i = 0 and h_i = -inf. data: n x d.
+//
+// With `weights` (k of them, summing to 1), the weighted estimator of Berrett, Samworth & Yuan 2019:
+//   h_i = sum_j weights[j - 1] (-psi(j) + psi(n) + log c_d + d log eps_ij),
+// eps_ij twice the distance to the j-th neighbour; weights chosen to cancel the leading bias terms make the
+// estimator efficient in higher dimension. Without weights, all weight is on j = k.
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
-                double* local);
+                double* local, const std::vector<double>& weights = {});
+
+// The local non-uniformity correction of Gao, Ver Steeg & Galstyan 2015 (LNC), added to KSG local values.
+// For each sample i with offsets o_j = p_j - p_i to its k nearest joint neighbours (max-norm, lowest indices
+// among ties), V_i is the volume of the axis-aligned box centred at p_i that holds them, and W_i that of the
+// box aligned with the principal axes of the o_j (eigenvectors of sum_j o_j o_j^T). Where the neighbours are
+// strongly non-uniform, log(W_i / V_i) < log_alpha, the local value gains log(V_i / W_i) > 0; elsewhere 0.
+// Needs k >= d (the principal box of fewer than d offsets is flat). data: n x d, written to correction.
+void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_t k, double log_alpha, int workers,
+                    double* correction);
 
 // KSG mutual information I(X;Y) (Kraskov et al. 2004), max-norm in every space. data: n x (dx + dy), X first.
 //   algorithm 1: eps_i = distance to the k-th joint neighbour, n_x = #{j != i : |x_i - x_j| <  eps_i},

@@ -1,7 +1,18 @@
-"""Known-truth tasks for checking estimators; the runner comes later."""
+"""Known-truth benchmark suite: tasks whose information is known exactly, the estimators to check on them, a
+runner and its report. ``python -m infoscope.bench --quick`` runs it; see :mod:`infoscope.bench.__main__`.
+
+>>> from infoscope import bench
+>>> results = bench.run(bench.select_tasks("normal-*"), bench.select_estimators(["ksg", "gaussian"]))  # doctest: +SKIP
+>>> results.scores()                                                                                  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
+from .estimators import ESTIMATORS, RECOMMENDED, Estimator, register_estimator, select_estimators
 from .processes import LinearGaussianVAR
+from .runner import Results, Run, run, tolerance
+from .tasks import QUICK_TASKS, TASKS, Task, get_task, register, select_tasks
 
-__all__ = ["LinearGaussianVAR"]
+__all__ = ["LinearGaussianVAR", "Task", "TASKS", "QUICK_TASKS", "register", "get_task", "select_tasks", "Estimator",
+           "ESTIMATORS", "RECOMMENDED", "register_estimator", "select_estimators", "run", "Run", "Results",
+           "tolerance"]

@@ -14,14 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import binning, knn, transfer
+from . import binning, gaussian, knn, transfer
 from ._problem import null_distribution, p_value
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan"]
 
-_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy}
-_MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "binned": binning.binned_mutual_info}
-_CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info}
+_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy, "gaussian": gaussian.gaussian_entropy}
+_MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "kl": knn.kl_mutual_info, "binned": binning.binned_mutual_info,
+                "gaussian": gaussian.gaussian_mutual_info}
+_CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info,
+                            "gaussian": gaussian.gaussian_conditional_mutual_info}
 
 
 def method_function(table: dict, method, options: dict, hidden=()):

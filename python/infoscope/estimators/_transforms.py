@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import statistics
 
 import numpy as np
 
 from .._arrays import check_choice, check_flag
 
-__all__ = ["Preprocessing", "rank_columns"]
+__all__ = ["Preprocessing", "rank_columns", "normal_scores"]
 
 
 def rank_columns(a: np.ndarray) -> np.ndarray:
@@ -34,6 +35,15 @@ def rank_columns(a: np.ndarray) -> np.ndarray:
     return out
 
 
+def normal_scores(a: np.ndarray) -> np.ndarray:
+    """Gaussian copula transform: each column replaced by ``Phi^-1((r - 1/2) / N)``, the standard normal quantiles
+    of its scaled average ranks (van der Waerden scores)."""
+    u = rank_columns(a)
+    values, inverse = np.unique(u, return_inverse=True)  # at most N distinct ranks: N quantile calls
+    quantile = statistics.NormalDist().inv_cdf
+    return np.array([quantile(v) for v in values])[inverse].reshape(u.shape)
+
+
 class Preprocessing:
     """Validated transform options shared by the k-NN estimators.
 
@@ -41,9 +51,11 @@ class Preprocessing:
     ----------
     normalize : bool
         Standardise each column to zero mean and unit variance (constant columns are only centred).
-    transform : None or "rank"
-        "rank" applies the copula transform (:func:`rank_columns`) first; it leaves MI unchanged in theory and
-        makes the estimate invariant to monotone transforms of each variable and robust to long tails.
+    transform : None, "rank" or "normal"
+        "rank" applies the copula transform (:func:`rank_columns`) first, "normal" the Gaussian copula transform
+        (:func:`normal_scores`). Both leave MI unchanged in theory and make the estimate invariant to monotone
+        transforms of each variable and robust to long tails; on the suite of :mod:`infoscope.bench`, KSG is
+        more accurate on normal scores than on uniform ranks, whose bounded support it handles worse.
     noise : float
         Standard deviation of Gaussian noise added to break ties, relative to each column's standard
         deviation after the transforms (absolute, 1.0-scaled, for a constant column). 0 disables it.
@@ -53,7 +65,7 @@ class Preprocessing:
 
     def __init__(self, normalize, transform, noise, seed):
         self.normalize = check_flag(normalize, "normalize")
-        self.transform = check_choice(transform, "transform", (None, "rank"))
+        self.transform = check_choice(transform, "transform", (None, "rank", "normal"))
         if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
             raise ValueError(f"noise must be a finite number >= 0 (a relative standard deviation), got {noise!r}")
         self.noise = float(noise)
@@ -69,6 +81,8 @@ class Preprocessing:
         """
         if self.transform == "rank":
             a = rank_columns(a)
+        elif self.transform == "normal":
+            a = normal_scores(a)
         if not (self.normalize or self.noise > 0):
             return a, np.ones(a.shape[1])
         centred = a - a.mean(axis=0)

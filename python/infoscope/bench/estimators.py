@@ -1,0 +1,254 @@
+"""The estimators the suite runs: infoscope's methods and variants, and adapters for peer packages.
+
+Each :class:`Estimator` takes a task's arrays and a seed and returns nats. Every estimator runs at the settings
+a user would call it with (its own default k, preprocessing and noise) unless its name says otherwise. A peer
+whose package is missing is reported as unavailable and skipped; a task an estimator cannot take (e.g. a
+one-dimensional-only peer on a 5 x 5 task) is marked unsupported, with the reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import importlib.util
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+__all__ = ["Estimator", "ESTIMATORS", "RECOMMENDED", "register_estimator", "select_estimators", "start_jvm"]
+
+
+@dataclass(frozen=True)
+class Estimator:
+    """``fn(arrays, task, seed) -> nats`` for the tasks of one quantity ("mi" or "te").
+
+    ``requires`` names the modules it imports (it is unavailable when one is missing); ``max_dim`` is the
+    largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks.
+    """
+
+    name: str
+    quantity: str
+    fn: Callable
+    description: str
+    peer: bool = False
+    requires: tuple = ()
+    max_dim: Optional[int] = None
+    one_dimensional: bool = False
+    options: dict = field(default_factory=dict)
+
+    def unavailable(self) -> Optional[str]:
+        """Why the estimator cannot run here (a missing package), or None."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        return f"{', '.join(missing)} not installed" if missing else None
+
+    def unsupported(self, task) -> Optional[str]:
+        """Why the estimator cannot take ``task``, or None."""
+        if self.one_dimensional and tuple(task.dims) != (1, 1):
+            return "one-dimensional x and y only"
+        if self.max_dim is not None and sum(task.dims) > self.max_dim:
+            return f"at most {self.max_dim} dimensions in all"
+        return None
+
+    def __call__(self, arrays, task, seed) -> float:
+        return float(self.fn(arrays, task, seed))
+
+
+ESTIMATORS: dict = {}
+
+# The estimator the suite recommends for continuous data (see the README's table).
+RECOMMENDED = "ksg-gaussref"
+
+
+def register_estimator(estimator: Estimator, *, replace: bool = False) -> Estimator:
+    """Adds an estimator to the registry the runner draws from."""
+    if not isinstance(estimator, Estimator):
+        raise TypeError(f"estimator must be an infoscope.bench.Estimator, got {type(estimator).__name__}")
+    if estimator.name in ESTIMATORS and not replace:
+        raise ValueError(f"an estimator named {estimator.name!r} is already registered (pass replace=True)")
+    ESTIMATORS[estimator.name] = estimator
+    return estimator
+
+
+def select_estimators(patterns=None, *, peers: bool = True) -> list:
+    """Registered estimators whose names match any glob pattern (all if None); peers left out if ``peers=False``."""
+    chosen = [e for e in ESTIMATORS.values() if peers or not e.peer]
+    if patterns is not None:
+        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+        unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(e.name, p) for e in ESTIMATORS.values())]
+        if unmatched:
+            raise ValueError(f"no estimator matches {', '.join(map(repr, unmatched))}; "
+                             f"registered: {', '.join(ESTIMATORS)}")
+        chosen = [e for e in chosen if any(fnmatch.fnmatchcase(e.name, p) for p in patterns)]
+    return chosen
+
+
+# ------------------------------------------------------------------------------------------------- infoscope
+
+def _mi(**options):
+    seeded = options.get("method") != "gaussian"  # the Gaussian estimators draw no noise
+
+    def fn(arrays, task, seed):
+        import infoscope
+
+        x, y = arrays
+        return infoscope.mutual_info(x, y, **options, **({"seed": seed} if seeded else {}))
+
+    return fn
+
+
+def _lnc(arrays, task, seed):
+    import infoscope
+
+    x, y = arrays
+    return infoscope.mutual_info(x, y, correction="lnc", k=max(5, sum(task.dims)), seed=seed)
+
+
+def _kl_berrett(arrays, task, seed):
+    import infoscope
+
+    x, y = arrays
+    return infoscope.mutual_info(x, y, method="kl", weights="berrett", k=max(10, sum(task.dims) // 4 + 5), seed=seed)
+
+
+def _te(**options):
+    seeded = options.get("method") != "binned"  # plug-in counts draw no noise
+
+    def fn(arrays, task, seed):
+        import infoscope
+
+        source, target = arrays
+        return infoscope.transfer_entropy(source, target, **task.te_options, **options,
+                                          **({"seed": seed} if seeded else {}))
+
+    return fn
+
+
+for _e in [
+    Estimator("ksg", "mi", _mi(), "KSG algorithm 1, k=3 (infoscope's default)"),
+    Estimator("ksg-alg2", "mi", _mi(algorithm=2), "KSG algorithm 2, k=3"),
+    Estimator("ksg-rank", "mi", _mi(transform="rank"), "KSG on the copula (uniform ranks), k=3"),
+    Estimator("ksg-normal", "mi", _mi(transform="normal"), "KSG on normal scores, k=3"),
+    Estimator("ksg-lnc", "mi", _lnc, "KSG + LNC correction (Gao et al. 2015), k=max(5, dx+dy)", max_dim=10),
+    Estimator(RECOMMENDED, "mi", _mi(transform="normal", correction="gaussian"),
+              "KSG on normal scores minus its bias on a Gaussian reference, k=3 (recommended)"),
+    Estimator("kl-berrett", "mi", _kl_berrett,
+              "H(X)+H(Y)-H(X,Y), weighted Kozachenko-Leonenko (Berrett et al. 2019), k=max(10, d/4+5)", max_dim=20),
+    Estimator("gaussian", "mi", _mi(method="gaussian"), "Gaussian / CCA MI, bias-corrected log-determinants"),
+    Estimator("gaussian-copula", "mi", _mi(method="gaussian", transform="normal"),
+              "Gaussian copula MI (Ince et al. 2017): CCA on normal scores"),
+    Estimator("ksg-te", "te", _te(), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
+    Estimator("binned-te", "te", _te(method="binned", bins="quantile", quantiles=4),
+              "plug-in transfer entropy on 4 quantile bins, Miller-Madow"),
+]:
+    register_estimator(_e)
+
+
+# ------------------------------------------------------------------------------------------------------ peers
+
+def _sklearn(arrays, task, seed):
+    from sklearn.feature_selection import mutual_info_regression
+
+    x, y = arrays
+    return mutual_info_regression(x, y[:, 0], random_state=seed)[0]
+
+
+def _npeet(arrays, task, seed):
+    import npeet_plus
+
+    x, y = arrays
+    np.random.seed(seed)  # npeet adds its tie-breaking noise from numpy's global generator
+    return npeet_plus.mi(x, y, base=np.e)
+
+
+def _ennemi(arrays, task, seed):
+    import ennemi
+
+    x, y = arrays
+    return np.asarray(ennemi.estimate_mi(y[:, 0], x[:, 0])).item()
+
+
+def start_jvm() -> float:
+    """Starts the JVM on the infodynamics.jar (JIDT) that IDTxl bundles; returns the seconds it took (0 if up)."""
+    import jpype
+
+    if jpype.isJVMStarted():
+        return 0.0
+    spec = importlib.util.find_spec("idtxl")
+    if spec is None:
+        raise ImportError("idtxl (package idtxl-uv) is not installed, so there is no infodynamics.jar")
+    jar = Path(spec.submodule_search_locations[0]) / "infodynamics.jar"
+    start = time.perf_counter()
+    jpype.startJVM(classpath=[str(jar)], convertStrings=False)
+    return time.perf_counter() - start
+
+
+def _jidt_matrix(a):
+    import jpype
+
+    return jpype.JArray(jpype.JDouble, 2)(np.ascontiguousarray(a, dtype=np.float64).tolist())
+
+
+def _jidt_mi_here(x, y):
+    import jpype
+
+    start_jvm()
+    calc = jpype.JClass("infodynamics.measures.continuous.kraskov.MutualInfoCalculatorMultiVariateKraskov1")()
+    calc.setProperty("NOISE_LEVEL_TO_ADD", "1e-8")  # JIDT's default, restated; its generator is unseeded
+    calc.initialise(x.shape[1], y.shape[1])
+    calc.setObservations(_jidt_matrix(x), _jidt_matrix(y))
+    return float(calc.computeAverageLocalOfObservations())
+
+
+def _jidt_te_here(source, target, options):
+    import jpype
+
+    start_jvm()
+    calc = jpype.JClass("infodynamics.measures.continuous.kraskov.TransferEntropyCalculatorKraskov")()
+    for name, value in {"k_HISTORY": options.get("k_hist", 1), "l_HISTORY": options.get("l_hist", 1),
+                        "DELAY": options.get("lag", 1)}.items():
+        calc.setProperty(name, str(value))
+    calc.initialise()
+    double_array = jpype.JArray(jpype.JDouble)
+    calc.setObservations(double_array(source.tolist()), double_array(target.tolist()))
+    return float(calc.computeAverageLocalOfObservations())
+
+
+_jvm_pool = None
+
+
+def _in_jvm_process(fn, *args):
+    """fn(*args) in one spawned worker process that hosts the JVM for the whole run. A JVM started inside this
+    process breaks numpy: with its guard pages on the main thread's stack, LAPACK calls on large arrays
+    segfault (seen with OpenBLAS 0.3.31 and np.linalg.solve on a (100, 5000) right-hand side)."""
+    global _jvm_pool
+    if _jvm_pool is None:
+        import atexit
+        import multiprocessing
+
+        _jvm_pool = multiprocessing.get_context("spawn").Pool(1)
+        atexit.register(_jvm_pool.terminate)
+    return _jvm_pool.apply(fn, args)
+
+
+def _jidt_mi(arrays, task, seed):
+    return _in_jvm_process(_jidt_mi_here, *arrays)
+
+
+def _jidt_te(arrays, task, seed):
+    return _in_jvm_process(_jidt_te_here, *arrays, dict(task.te_options))
+
+
+for _e in [
+    Estimator("sklearn", "mi", _sklearn, "scikit-learn mutual_info_regression (KSG, k=3)", peer=True,
+              requires=("sklearn",), one_dimensional=True),
+    Estimator("npeet-plus", "mi", _npeet, "NPEET (npeet-plus) mi (KSG, k=3)", peer=True, requires=("npeet_plus",)),
+    Estimator("ennemi", "mi", _ennemi, "ennemi estimate_mi (KSG, k=3)", peer=True, requires=("ennemi",),
+              one_dimensional=True),
+    Estimator("jidt", "mi", _jidt_mi, "JIDT MutualInfoCalculatorMultiVariateKraskov1 (KSG 1, k=4) via IDTxl's jar",
+              peer=True, requires=("jpype", "idtxl")),
+    Estimator("jidt-te", "te", _jidt_te, "JIDT TransferEntropyCalculatorKraskov (k=4) via IDTxl's jar", peer=True,
+              requires=("jpype", "idtxl")),
+]:
+    register_estimator(_e)

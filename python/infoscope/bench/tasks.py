@@ -1,0 +1,294 @@
+"""Tasks with exact ground truth: a sampler (n, seed) -> arrays, and the true value in nats.
+
+The standard tasks follow the families of Czyz et al. 2023 ("Beyond Normal: On the Evaluation of Mutual
+Information Estimators", NeurIPS): multivariate normals with dense and sparse interactions from 1 to 50
+dimensions per side, multivariate Student-t, invertible transforms of the marginals (which leave MI
+unchanged), additive uniform noise, and linear-Gaussian autoregressive processes with exact transfer entropy.
+
+A task's quantity is "mi" (its sampler returns ``(x, y)``) or "te" (it returns ``(source, target)`` series and
+``te_options`` holds the lag and history lengths the truth is for). :func:`register` adds user tasks to the
+registry that the runner (:mod:`infoscope.bench.runner`) draws from.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import numbers
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .._native import core
+from .processes import LinearGaussianVAR
+
+__all__ = ["Task", "register", "get_task", "select_tasks", "TASKS", "QUICK_TASKS", "gaussian_task", "student_t_task",
+           "transformed_task", "additive_noise_task", "var_task", "gaussian_mi", "student_t_mi", "block_covariance"]
+
+Sampler = Callable[[int, np.random.Generator], tuple]
+
+
+@dataclass(frozen=True)
+class Task:
+    """A distribution with a known information quantity.
+
+    ``sampler(n, rng)`` returns ``(x, y)`` arrays of shape (n, dims[0]) and (n, dims[1]) for quantity "mi", or
+    ``(source, target)`` series of length n for quantity "te", whose truth is the transfer entropy with
+    ``te_options`` (``lag``, ``k_hist``, ``l_hist``) as :func:`infoscope.transfer_entropy` takes them.
+    """
+
+    name: str
+    truth: float
+    sampler: Sampler
+    dims: tuple
+    family: str
+    description: str
+    quantity: str = "mi"
+    te_options: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.quantity not in ("mi", "te"):
+            raise ValueError(f"quantity must be 'mi' or 'te', got {self.quantity!r}")
+        if not (isinstance(self.truth, numbers.Real) and math.isfinite(self.truth)):
+            raise ValueError(f"truth must be a finite number of nats, got {self.truth!r}")
+
+    def sample(self, n: int, seed=0) -> tuple:
+        """n samples drawn with ``numpy.random.default_rng(seed)``."""
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 2:
+            raise ValueError(f"n must be an integer >= 2, got {n!r}")
+        return self.sampler(int(n), np.random.default_rng(seed))
+
+
+TASKS: dict = {}
+
+
+def register(task: Task, *, replace: bool = False) -> Task:
+    """Adds a task to the registry (by its name) and returns it; an existing name needs ``replace=True``."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be an infoscope.bench.Task, got {type(task).__name__}")
+    if task.name in TASKS and not replace:
+        raise ValueError(f"a task named {task.name!r} is already registered (pass replace=True to overwrite it)")
+    TASKS[task.name] = task
+    return task
+
+
+def get_task(name: str) -> Task:
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"no task named {name!r}; registered: {', '.join(TASKS)}") from None
+
+
+def select_tasks(patterns=None, quantity=None) -> list:
+    """Registered tasks whose names match any of the glob ``patterns`` (all if None), of one quantity if given."""
+    chosen = list(TASKS.values())
+    if patterns is not None:
+        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
+        unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(t.name, p) for t in chosen)]
+        if unmatched:
+            raise ValueError(f"no task matches {', '.join(map(repr, unmatched))}; registered: {', '.join(TASKS)}")
+        chosen = [t for t in chosen if any(fnmatch.fnmatchcase(t.name, p) for p in patterns)]
+    if quantity is not None:
+        chosen = [t for t in chosen if t.quantity == quantity]
+    return chosen
+
+
+# ------------------------------------------------------------------------------------------------ closed forms
+
+def gaussian_mi(cov: np.ndarray, dx: int) -> float:
+    """I(X;Y) of a Gaussian with covariance cov, X the first dx coordinates: 1/2 log(det S_x det S_y / det S)."""
+    cov = np.asarray(cov, dtype=np.float64)
+    logdet = lambda m: np.linalg.slogdet(m)[1]  # noqa: E731
+    return 0.5 * float(logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
+
+
+def student_t_mi(scale: np.ndarray, dx: int, dof: float) -> float:
+    """I(X;Y) of a multivariate Student-t with scale matrix ``scale`` and ``dof`` degrees of freedom.
+
+    The Gaussian MI of the scale matrix plus a term that depends only on the dimensions and dof
+    (Arellano-Valle, Contreras-Reyes & Genton 2013; Czyz et al. 2023):
+    ``f(nu) + f(nu + dx + dy) - f(nu + dx) - f(nu + dy)``, ``f(a) = log Gamma(a/2) - a/2 psi(a/2)``.
+    It is positive even when the scale matrix is diagonal: the shared scale makes X and Y dependent.
+    """
+    dy = np.asarray(scale).shape[0] - dx
+
+    def f(a):
+        return math.lgamma(a / 2) - a / 2 * float(core.digamma(a / 2))
+
+    return gaussian_mi(scale, dx) + f(dof) + f(dof + dx + dy) - f(dof + dx) - f(dof + dy)
+
+
+def block_covariance(dx: int, dy: int, kind: str, rho: float, interacting: int = 2) -> np.ndarray:
+    """Correlation matrix of (X, Y) with unit variances.
+
+    "dense": every pair of the dx + dy coordinates has correlation rho (equicorrelation; positive definite for
+    rho in [0, 1)). "sparse": X_i and Y_i are correlated with rho for i < interacting, every other pair is
+    independent.
+    """
+    d = dx + dy
+    if kind == "dense":
+        return np.full((d, d), rho) + (1 - rho) * np.eye(d)
+    if kind == "sparse":
+        cov = np.eye(d)
+        for i in range(min(interacting, dx, dy)):
+            cov[i, dx + i] = cov[dx + i, i] = rho
+        return cov
+    raise ValueError(f"kind must be 'dense' or 'sparse', got {kind!r}")
+
+
+# --------------------------------------------------------------------------------------------------- families
+
+def _split(z: np.ndarray, dx: int) -> tuple:
+    return z[:, :dx], z[:, dx:]
+
+
+def gaussian_task(name: str, cov, dx: int, description: str) -> Task:
+    """X, Y jointly Gaussian with covariance cov (X the first dx coordinates)."""
+    cov = np.asarray(cov, dtype=np.float64)
+    factor = np.linalg.cholesky(cov)
+    sampler = lambda n, rng: _split(rng.standard_normal((n, cov.shape[0])) @ factor.T, dx)  # noqa: E731
+    return Task(name, gaussian_mi(cov, dx), sampler, (dx, cov.shape[0] - dx), "normal", description)
+
+
+def student_t_task(name: str, scale, dx: int, dof: float, description: str) -> Task:
+    """X, Y jointly multivariate Student-t: Gaussian(0, scale) divided by sqrt(chi2_dof / dof), one draw per row."""
+    scale = np.asarray(scale, dtype=np.float64)
+    factor = np.linalg.cholesky(scale)
+
+    def sampler(n, rng):
+        z = rng.standard_normal((n, scale.shape[0])) @ factor.T
+        return _split(z / np.sqrt(rng.chisquare(dof, size=(n, 1)) / dof), dx)
+
+    return Task(name, student_t_mi(scale, dx, dof), sampler, (dx, scale.shape[0] - dx), "student-t", description)
+
+
+def _normal_cdf(a: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.vectorize(math.erf, otypes=[float])(a / math.sqrt(2.0)))
+
+
+def _bimodal(a: np.ndarray) -> np.ndarray:
+    """The quantile function of 0.3 N(0, 1) + 0.7 N(5, 1) applied to Phi(a) (as Czyz et al.): standard normal
+    coordinates become bimodal. Interpolated on a fine grid, which keeps it strictly increasing."""
+    grid = np.linspace(-9.0, 14.0, 20_001)
+    cdf = 0.3 * _normal_cdf(grid) + 0.7 * _normal_cdf(grid - 5.0)
+    return np.interp(a, _normal_cdf_inverse_grid(cdf), grid)
+
+
+def _normal_cdf_inverse_grid(p: np.ndarray) -> np.ndarray:
+    """Phi^-1(p) for an increasing grid of probabilities in (0, 1), by bisection (vectorised)."""
+    lo, hi = np.full_like(p, -40.0), np.full_like(p, 40.0)
+    for _ in range(80):
+        mid = 0.5 * (lo + hi)
+        below = _normal_cdf(mid) < p
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def _spiral(a: np.ndarray) -> np.ndarray:
+    """Rotates coordinates (0, 1) of each row by the angle |row|^2 / 3 (the spiral of Czyz et al.). The rotation
+    keeps the norm, so the map is inverted by rotating back: a diffeomorphism, which leaves MI unchanged."""
+    angle = np.einsum("ij,ij->i", a, a) / 3.0
+    out = a.copy()
+    c, s = np.cos(angle), np.sin(angle)
+    out[:, 0] = c * a[:, 0] - s * a[:, 1]
+    out[:, 1] = s * a[:, 0] + c * a[:, 1]
+    return out
+
+
+# Invertible maps applied to x and to y. All but "spiral" act on every coordinate with one strictly
+# increasing function of the real line; "spiral" needs at least two coordinates per side.
+TRANSFORMS = {
+    "halfcube": lambda a: np.sign(a) * np.abs(a) ** 1.5,
+    "asinh": np.arcsinh,
+    "normal_cdf": _normal_cdf,  # uniform marginals for standard normal coordinates
+    "wiggly": lambda a: a + 0.4 * np.sin(2.0 * a),
+    "bimodal": _bimodal,
+    "spiral": _spiral,
+}
+
+
+def transformed_task(base: Task, transform: str) -> Task:
+    """``base`` with a strictly increasing map applied to every coordinate of x and y: the same MI."""
+    fn = TRANSFORMS[transform]
+
+    def sampler(n, rng):
+        x, y = base.sampler(n, rng)
+        return fn(x), fn(y)
+
+    return Task(f"{transform}-{base.name}", base.truth, sampler, base.dims, base.family,
+                f"{base.description}, {transform} transform of every coordinate")
+
+
+def additive_noise_task(epsilon: float) -> Task:
+    """X ~ U(0, 1), Y = X + U(-epsilon, epsilon).
+
+    ``I = h(Y) - log(2 epsilon)``; h(Y) of the trapezoidal density is epsilon for 2 epsilon <= 1, so
+    ``I = epsilon - log(2 epsilon)``, and ``I = 1 / (4 epsilon)`` for 2 epsilon >= 1.
+    """
+    truth = epsilon - math.log(2 * epsilon) if 2 * epsilon <= 1 else 1 / (4 * epsilon)
+
+    def sampler(n, rng):
+        x = rng.uniform(0.0, 1.0, size=(n, 1))
+        return x, x + rng.uniform(-epsilon, epsilon, size=(n, 1))
+
+    return Task(f"additive-uniform-eps{epsilon:g}", truth, sampler, (1, 1), "additive-noise",
+                f"X ~ U(0,1), Y = X + U(-{epsilon:g}, {epsilon:g})")
+
+
+def var_task(name: str, process: LinearGaussianVAR, description: str, *, lag=1, k_hist=1, l_hist=1) -> Task:
+    """TE from component 0 to component 1 of a stationary linear-Gaussian VAR, exact from its autocovariance."""
+    options = dict(lag=lag, k_hist=k_hist, l_hist=l_hist)
+
+    def sampler(n, rng):
+        path = process.simulate(n, seed=rng)
+        return path[:, 0], path[:, 1]
+
+    return Task(name, process.transfer_entropy(0, 1, **options), sampler, (1, 1), "var", description, "te", options)
+
+
+def _standard_tasks() -> list:
+    """The task families of Czyz et al. 2023 (benchmark v1), with their parameters, plus high-MI and TE tasks."""
+    tasks = [gaussian_task("normal-1x1", block_covariance(1, 1, "dense", 0.75), 1,
+                           "Gaussian, 1+1 dimensions, correlation 0.75")]
+    for d in (2, 3, 5, 25, 50):
+        tasks.append(gaussian_task(f"normal-{d}x{d}-dense", block_covariance(d, d, "dense", 0.5), d,
+                                   f"Gaussian, {d}+{d} dimensions, all correlations 0.5"))
+    for d in (2, 3, 5, 25):
+        tasks.append(gaussian_task(f"normal-{d}x{d}-2pair", block_covariance(d, d, "sparse", 0.8), d,
+                                   f"Gaussian, {d}+{d} dimensions, two interacting pairs with correlation 0.8"))
+    tasks.append(gaussian_task("normal-1x1-high", block_covariance(1, 1, "dense", 0.995), 1,
+                               "Gaussian, 1+1 dimensions, correlation 0.995 (high MI)"))
+    tasks.append(gaussian_task("normal-3x3-high", block_covariance(3, 3, "sparse", 0.95, interacting=3), 3,
+                               "Gaussian, 3+3 dimensions, three pairs with correlation 0.95 (high MI)"))
+    for d, dof in ((1, 1), (2, 1), (2, 2), (3, 2), (3, 3), (5, 2), (5, 3)):
+        tasks.append(student_t_task(f"student-{d}x{d}-dof{dof}", np.eye(2 * d), d, dof,
+                                    f"Student-t with {dof} degree(s) of freedom, {d}+{d} dimensions, identity "
+                                    "dispersion (dependent only through the shared scale)"))
+    by_name = {t.name: t for t in tasks}
+    for transform in ("normal_cdf", "wiggly", "halfcube", "bimodal"):
+        tasks.append(transformed_task(by_name["normal-1x1"], transform))
+    for d in (3, 5, 25):
+        for transform in ("normal_cdf", "halfcube", "spiral"):
+            tasks.append(transformed_task(by_name[f"normal-{d}x{d}-2pair"], transform))
+    for name in ("student-1x1-dof1", "student-2x2-dof1", "student-3x3-dof2", "student-5x5-dof2"):
+        tasks.append(transformed_task(by_name[name], "asinh"))
+    tasks += [additive_noise_task(0.1), additive_noise_task(0.75)]
+    # Bivariate VAR: X drives Y. TE X -> Y for several lags and histories (Schreiber 2000).
+    lag1 = LinearGaussianVAR([[0.5, 0.0], [0.6, 0.4]], np.eye(2))
+    lag2 = LinearGaussianVAR([np.array([[0.4, 0.0], [0.0, 0.5]]), np.array([[0.2, 0.0], [0.5, -0.2]])], np.eye(2))
+    tasks += [
+        var_task("var-te-lag1", lag1, "VAR(1), X -> Y at lag 1, histories 1"),
+        var_task("var-te-lag2-hist2", lag2, "VAR(2), X -> Y at lag 2, target history 2", lag=2, k_hist=2),
+        var_task("var-te-lag1-hist2x2", lag2, "VAR(2), X -> Y, source and target histories 2", k_hist=2, l_hist=2),
+    ]
+    return tasks
+
+
+for _task in _standard_tasks():
+    register(_task)
+
+# A cross-section of the families for --quick: low and high dimension, tails, transforms, high MI, TE.
+QUICK_TASKS = ["normal-1x1", "normal-5x5-dense", "normal-25x25-2pair", "normal-1x1-high", "student-1x1-dof1",
+               "student-3x3-dof2", "halfcube-normal-3x3-2pair", "spiral-normal-5x5-2pair", "asinh-student-1x1-dof1",
+               "additive-uniform-eps0.1", "var-te-lag1"]

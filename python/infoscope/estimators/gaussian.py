@@ -1,0 +1,99 @@
+"""Gaussian (parametric) estimators: entropy, MI and CMI of the Gaussian with the samples' covariance.
+
+For jointly Gaussian data these are the maximum-likelihood estimates; for X and Y of dimensions p and q,
+``I(X;Y) = -1/2 sum_i log(1 - rho_i^2)`` over the canonical correlations rho_i (CCA), the same number as
+``1/2 log(det S_x det S_y / det S_xy)``. When X and Y are each Gaussian but not jointly, the Gaussian MI of
+their covariance is a lower bound: a Gaussian has the largest joint entropy for a given covariance.
+``transform="normal"`` replaces every column by its normal scores first (the Gaussian copula estimator of
+Ince et al. 2017, Hum. Brain Mapp. 38, 1541), which makes the estimate invariant to monotone transforms of
+each variable and robust to long tails. It is exact for data whose copula is Gaussian, a lower bound for
+one-dimensional X and Y, and misses dependence that correlations do not show (e.g. a Student-t's shared scale).
+
+``bias_correction=True`` (default) removes the expected bias of ``log det`` of the sample covariance of
+Gaussian data, ``E log det(N S) = log det Sigma + d log 2 + sum_{i=1..d} psi((N - i) / 2)`` (N S is Wishart with
+N - 1 degrees of freedom); without it the estimated MI of independent p- and q-dimensional Gaussians is
+about ``p q / (2 N)`` nats.
+
+Local values are log-density ratios under the fitted Gaussians; their mean is the estimate exactly.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .._arrays import as_samples, check_flag, check_same_length
+from .._native import core
+from ._transforms import Preprocessing
+
+__all__ = ["gaussian_entropy", "gaussian_mutual_info", "gaussian_conditional_mutual_info"]
+
+
+def gaussian_entropy(x, *, transform=None, bias_correction=True):
+    """Local entropies of x under the Gaussian with its sample mean and covariance (nats).
+
+    ``h_i = 1/2 log((2 pi)^d det S) + 1/2 (x_i - m)^T S^-1 (x_i - m)``, mean ``1/2 log((2 pi e)^d det S)``,
+    exact for Gaussian x and an upper bound for any other x with the same covariance. ``transform="normal"``
+    takes normal scores first (the entropy of a Gaussian copula, ``-`` its total correlation).
+    """
+    x = _prepare(as_samples(x, "x"), transform)
+    return _local_entropies(x, [np.arange(x.shape[1])], check_flag(bias_correction, "bias_correction"))[0]
+
+
+def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True):
+    """Local Gaussian (CCA) mutual informations, ``log p(x, y) - log p(x) - log p(y)`` under the fitted Gaussians.
+
+    The mean is ``-1/2 sum log(1 - rho_i^2)`` over the canonical correlations. ``transform="normal"``: Gaussian
+    copula MI (Ince et al. 2017).
+    """
+    x, y = as_samples(x, "x"), as_samples(y, "y")
+    check_same_length(x=x, y=y)
+    dx, dy = x.shape[1], y.shape[1]
+    xy = _prepare(np.hstack([x, y]), transform)
+    cols = np.arange(dx + dy)
+    h_x, h_y, h_xy = _local_entropies(xy, [cols[:dx], cols[dx:], cols], check_flag(bias_correction, "bias_correction"))
+    return h_x + h_y - h_xy
+
+
+def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction=True):
+    """Local Gaussian I(X;Y|Z) = h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z) under the fitted Gaussians (partial correlation)."""
+    x, y, z = as_samples(x, "x"), as_samples(y, "y"), as_samples(z, "z")
+    check_same_length(x=x, y=y, z=z)
+    dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
+    xyz = _prepare(np.hstack([x, y, z]), transform)
+    cols = np.arange(dx + dy + dz)
+    xs, ys, zs = cols[:dx], cols[dx:dx + dy], cols[dx + dy:]
+    h_xz, h_yz, h_z, h_xyz = _local_entropies(xyz, [np.r_[xs, zs], np.r_[ys, zs], zs, cols],
+                                              check_flag(bias_correction, "bias_correction"))
+    return h_xz + h_yz - h_z - h_xyz
+
+
+def _prepare(a: np.ndarray, transform) -> np.ndarray:
+    return Preprocessing(False, transform, 0.0, 0).apply(a)[0]
+
+
+def _local_entropies(a: np.ndarray, subsets: list, bias_correction: bool) -> list:
+    """Local Gaussian entropies of the column subsets of a (N, d), all from one covariance matrix."""
+    n = a.shape[0]
+    centred = a - a.mean(axis=0)
+    cov = centred.T @ centred / n
+    out = []
+    for cols in subsets:
+        d = len(cols)
+        if n <= d:
+            raise ValueError(f"a Gaussian estimate in {d} dimensions needs more than {d} samples; got {n}")
+        sub = cov[np.ix_(cols, cols)]
+        try:
+            chol = np.linalg.cholesky(sub)
+        except np.linalg.LinAlgError:
+            raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
+                             "the Gaussian estimate is infinite") from None
+        logdet = 2.0 * np.log(np.diag(chol)).sum()
+        if bias_correction:
+            # log det Sigma = E[log det S] - d log(2 / N) - sum_i psi((N - i) / 2), S the 1/N sample covariance.
+            logdet -= d * math.log(2.0 / n) + float(np.sum(core.digamma((n - np.arange(1, d + 1)) / 2.0)))
+        whitened = np.linalg.solve(chol, centred[:, cols].T)  # L^-1 (a_i - m): squared norms are Mahalanobis
+        mahalanobis = np.einsum("ij,ij->j", whitened, whitened)
+        out.append(0.5 * (d * math.log(2.0 * math.pi) + logdet + mahalanobis))
+    return out

@@ -1,0 +1,219 @@
+"""The estimator variants issue 5 added: Gaussian / Gaussian-copula, the Berrett weighted Kozachenko-Leonenko
+entropy, the LNC correction and the Gaussian-reference bias correction of KSG, and the normal-scores transform.
+
+Each is checked against a closed form and, where one exists, an independent numpy/scipy reference.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import gammaln
+
+import infoscope as isc
+from infoscope.estimators._transforms import normal_scores
+from infoscope.estimators.knn import berrett_weights, lnc_alpha
+
+import reference
+
+
+def gaussian_pair(n, d, rho, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    return x, rho * x + math.sqrt(1 - rho**2) * rng.standard_normal((n, d)), -0.5 * d * math.log(1 - rho**2)
+
+
+# ------------------------------------------------------------------------------------------------ Gaussian
+
+def canonical_correlation_mi(x, y):
+    """-1/2 sum log(1 - rho_i^2), rho_i the singular values of the whitened cross-covariance (CCA)."""
+    def whiten(a):
+        a = a - a.mean(axis=0)
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        return u  # orthonormal columns spanning a: whitened up to a rotation
+    rho = np.linalg.svd(whiten(x).T @ whiten(y), compute_uv=False)
+    return -0.5 * np.log(1 - rho**2).sum()
+
+
+def test_gaussian_mi_is_the_canonical_correlation_formula():
+    x, y, _ = gaussian_pair(3000, 3, 0.6)
+    y = np.hstack([y, np.random.default_rng(1).standard_normal((3000, 2))])
+    assert isc.mutual_info(x, y, method="gaussian", bias_correction=False) == pytest.approx(
+        canonical_correlation_mi(x, y), rel=1e-10)
+
+
+@pytest.mark.parametrize("d,rho", [(1, 0.9), (4, 0.5)])
+def test_gaussian_mi_converges_to_the_truth(d, rho):
+    x, y, truth = gaussian_pair(200_000, d, rho)
+    assert isc.mutual_info(x, y, method="gaussian") == pytest.approx(truth, abs=0.01)
+
+
+def test_bias_correction_removes_the_dimension_bias_on_independent_data():
+    p, q, n = 10, 10, 500
+    rng = np.random.default_rng(0)
+    plain, corrected = [], []
+    for _ in range(40):
+        x, y = rng.standard_normal((n, p)), rng.standard_normal((n, q))
+        plain.append(isc.mutual_info(x, y, method="gaussian", bias_correction=False))
+        corrected.append(isc.mutual_info(x, y, method="gaussian"))
+    assert np.mean(plain) == pytest.approx(p * q / (2 * n), rel=0.25)   # the known plug-in bias, about 0.1 nat
+    assert abs(np.mean(corrected)) < 0.15 * p * q / (2 * n)
+
+
+def test_gaussian_entropy_and_cmi_closed_forms():
+    rng = np.random.default_rng(2)
+    cov = np.array([[2.0, 0.5, 0.3], [0.5, 1.0, 0.4], [0.3, 0.4, 1.5]])
+    xyz = rng.multivariate_normal(np.zeros(3), cov, size=200_000)
+    h = 0.5 * math.log((2 * math.pi * math.e) ** 3 * np.linalg.det(cov))
+    assert isc.entropy(xyz, method="gaussian") == pytest.approx(h, abs=0.01)
+    det = lambda idx: np.linalg.det(cov[np.ix_(idx, idx)])  # noqa: E731
+    cmi = 0.5 * math.log(det([0, 2]) * det([1, 2]) / (det([2]) * det([0, 1, 2])))
+    assert isc.conditional_mutual_info(xyz[:, 0], xyz[:, 1], xyz[:, 2], method="gaussian") == pytest.approx(cmi, abs=0.01)
+
+
+def test_gaussian_locals_average_to_the_estimate():
+    x, y, _ = gaussian_pair(1000, 2, 0.7)
+    local = isc.mutual_info(x, y, method="gaussian", local=True)
+    assert local.shape == (1000,)
+    assert local.mean() == pytest.approx(isc.mutual_info(x, y, method="gaussian"), abs=1e-12)
+
+
+def test_gaussian_copula_is_invariant_to_monotone_transforms():
+    x, y, _ = gaussian_pair(2000, 2, 0.6)
+    a = isc.mutual_info(x, y, method="gaussian", transform="normal")
+    b = isc.mutual_info(np.exp(x), np.arcsinh(y) ** 3, method="gaussian", transform="normal")
+    assert a == b
+
+
+def test_gaussian_errors_name_the_problem():
+    x = np.random.default_rng(0).standard_normal((50, 2))
+    with pytest.raises(ValueError, match="singular"):
+        isc.mutual_info(np.c_[x, x[:, 0]], x, method="gaussian")
+    with pytest.raises(ValueError, match="more than"):
+        isc.mutual_info(x[:3], x[:3], method="gaussian")
+    with pytest.raises(ValueError, match="transform"):
+        isc.mutual_info(x, x, method="gaussian", transform="logit")
+    with pytest.raises(TypeError, match="k"):
+        isc.mutual_info(x, x, method="gaussian", k=3)
+
+
+def test_normal_scores_match_scipy():
+    a = np.random.default_rng(3).integers(0, 20, size=(500, 3)).astype(float)  # many ties
+    expected = stats.norm.ppf((stats.rankdata(a, axis=0) - 0.5) / len(a))
+    np.testing.assert_allclose(normal_scores(a), expected, rtol=0, atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------- weighted KL
+
+@pytest.mark.parametrize("k,d", [(10, 4), (12, 8), (20, 13)])
+def test_berrett_weights_satisfy_their_constraints(k, d):
+    w = berrett_weights(k, d)
+    j = np.arange(1, k + 1)
+    assert w.sum() == pytest.approx(1.0, abs=1e-12)
+    for ell in range(1, d // 4 + 1):
+        assert (w * np.exp(gammaln(j + 2 * ell / d) - gammaln(j))).sum() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_berrett_weights_are_the_plain_estimator_in_low_dimension():
+    np.testing.assert_array_equal(berrett_weights(5, 3), [0, 0, 0, 0, 1])
+
+
+def test_weighted_kl_matches_brute_force():
+    x = np.random.default_rng(4).standard_normal((300, 5))
+    w = berrett_weights(8, 5)
+    np.testing.assert_allclose(isc.entropy(x, k=8, weights="berrett", local=True),
+                               reference.weighted_kl_entropy(x, w), rtol=1e-10, atol=1e-10)
+
+
+def test_weighted_kl_entropy_of_a_gaussian():
+    d = 8
+    x = np.random.default_rng(5).standard_normal((20_000, d))
+    truth = 0.5 * d * math.log(2 * math.pi * math.e)
+    assert isc.entropy(x, k=10, weights="berrett") == pytest.approx(truth, abs=0.1)
+
+
+def test_weights_are_validated():
+    x = np.random.default_rng(0).standard_normal((100, 8))
+    with pytest.raises(ValueError, match="floor"):
+        isc.entropy(x, k=2, weights="berrett")
+    with pytest.raises(ValueError, match="summing to 1"):
+        isc.entropy(x, k=3, weights=[0.5, 0.2, 0.2])
+    with pytest.raises(ValueError, match="weights"):
+        isc.entropy(x, k=3, weights="uniform")
+
+
+# ------------------------------------------------------------------------------------------------- LNC
+
+@pytest.mark.parametrize("d,k", [(2, 5), (3, 4)])
+def test_lnc_correction_matches_brute_force(d, k):
+    rng = np.random.default_rng(d)
+    x = rng.standard_normal((400, 1))
+    xy = np.hstack([x, x + 0.002 * rng.standard_normal((400, d - 1))])  # strongly dependent: many corrected
+    alpha = 0.3
+    ksg = reference.ksg_mutual_info(xy[:, :1], xy[:, 1:], k)
+    expected = ksg + reference.lnc_correction(xy, k, alpha)
+    got = isc.mutual_info(xy[:, :1], xy[:, 1:], k=k, correction="lnc", alpha=alpha, normalize=False, noise=0,
+                          local=True)
+    assert (reference.lnc_correction(xy, k, alpha) > 0).mean() > 0.2
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def test_lnc_recovers_high_mi_that_ksg_underestimates():
+    x, y, truth = gaussian_pair(3000, 3, 0.999)   # 9.3 nats in 3 + 3 dimensions: KSG reaches about 5.6
+    ksg = isc.mutual_info(x, y, k=6)
+    lnc = isc.mutual_info(x, y, k=6, correction="lnc")
+    assert truth - ksg > 2
+    assert abs(lnc - truth) < 0.5 * (truth - ksg)
+
+
+def test_lnc_alpha_is_a_small_quantile_and_grows_with_k():
+    assert 0 < lnc_alpha(3, 2) < lnc_alpha(10, 2) < 1
+    assert lnc_alpha(6, 5) < lnc_alpha(6, 2)
+
+
+def test_lnc_arguments_are_validated():
+    x, y, _ = gaussian_pair(200, 3, 0.5)
+    with pytest.raises(ValueError, match="k >= the joint dimension"):
+        isc.mutual_info(x, y, k=5, correction="lnc")
+    with pytest.raises(ValueError, match="alpha"):
+        isc.mutual_info(x[:, 0], y[:, 0], k=5, correction="lnc", alpha=1.5)
+    with pytest.raises(ValueError, match="correction"):
+        isc.mutual_info(x, y, correction="nsb")
+
+
+# ------------------------------------------------------------------------------- Gaussian reference
+
+def test_gaussian_reference_removes_ksg_dimension_bias():
+    rng = np.random.default_rng(6)
+    x, y = rng.standard_normal((4000, 20)), rng.standard_normal((4000, 20))
+    y[:, :2] = 0.8 * x[:, :2] + 0.6 * y[:, :2]
+    truth = -math.log(1 - 0.64)
+    plain = isc.mutual_info(x, y)
+    corrected = isc.mutual_info(x, y, correction="gaussian")
+    assert truth - plain > 0.5                  # KSG loses most of it in 40 dimensions
+    assert abs(corrected - truth) < 0.1
+
+
+def test_gaussian_reference_is_seeded_and_shifts_locals_uniformly():
+    x, y, _ = gaussian_pair(1000, 2, 0.5)
+    a = isc.mutual_info(x, y, correction="gaussian", local=True, seed=3)
+    b = isc.mutual_info(x, y, correction="gaussian", local=True, seed=3)
+    plain = isc.mutual_info(x, y, local=True, seed=3)
+    np.testing.assert_array_equal(a, b)
+    shift = a - plain
+    np.testing.assert_allclose(shift, shift[0], atol=1e-12)
+    assert isc.mutual_info(x, y, correction="gaussian", seed=4) != a.mean()
+
+
+def test_gaussian_reference_on_independent_data_is_near_zero():
+    rng = np.random.default_rng(7)
+    values = [isc.mutual_info(rng.standard_normal((2000, 5)), rng.standard_normal((2000, 5)),
+                              transform="normal", correction="gaussian", seed=s) for s in range(5)]
+    assert abs(np.mean(values)) < 0.02
+
+
+def test_references_must_be_a_positive_integer():
+    x, y, _ = gaussian_pair(100, 1, 0.5)
+    with pytest.raises(ValueError, match="references"):
+        isc.mutual_info(x, y, correction="gaussian", references=0)
