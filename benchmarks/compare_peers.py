@@ -19,7 +19,6 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
 
 import peers
 from infoscope.bench import tasks

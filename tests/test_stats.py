@@ -182,7 +182,6 @@ def test_subsample_bias_moves_the_plugin_estimate_towards_the_truth():
 
 
 def test_subsample_standard_error_matches_the_spread_across_datasets():
-    rng = np.random.default_rng(0)
     def pair(seed):
         r = np.random.default_rng(seed)
         x = r.standard_normal(2000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import math
 import platform
@@ -146,9 +147,7 @@ def write_report(results, out: Path, *, plots=True) -> list:
     """Tables, and the two figures when matplotlib is installed (a message otherwise); returns the paths."""
     paths = write_tables(results, out)
     if plots:
-        try:
-            import matplotlib  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("matplotlib") is None:
             print("matplotlib is not installed: no figures (pip install matplotlib)")
             return paths
         paths.append(plot_estimates(results, out / "estimates.png"))
