@@ -12,9 +12,10 @@ import math
 import multiprocessing as mp
 import statistics
 import time
-from pathlib import Path
 
 import numpy as np
+
+from infoscope.bench.estimators import start_jvm
 
 
 def _scipy_ksg(x, y, k):
@@ -174,22 +175,6 @@ def _infomeasure_te(source, target, k):
     # noise_level=0 turns off its default N(0, 1e-8) noise.
     return float(infomeasure.transfer_entropy(source, target, approach="ksg", k=k, ksg_id=1, noise_level=0,
                                               prop_time=0, src_hist_len=1, dest_hist_len=1, base="e"))
-
-
-def start_jvm():
-    """Start the JVM on the infodynamics.jar that IDTxl bundles; returns the seconds it took (0 if already up)."""
-    import jpype
-    from importlib.util import find_spec
-
-    if jpype.isJVMStarted():
-        return 0.0
-    spec = find_spec("idtxl")
-    if spec is None:
-        raise ImportError("idtxl (package idtxl-uv) is not installed, so there is no infodynamics.jar")
-    jar = Path(spec.submodule_search_locations[0]) / "infodynamics.jar"
-    start = time.perf_counter()
-    jpype.startJVM(classpath=[str(jar)], convertStrings=False)  # IDTxl adds -ea (Java assertions); not here
-    return time.perf_counter() - start
 
 
 def _jidt_calculator(source, target, k):

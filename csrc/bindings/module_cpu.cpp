@@ -117,6 +117,8 @@ PYBIND11_MODULE(_core, m) {
       "(Berrett et al. 2019), or none for the k-th alone.");
 
   m.def("digamma", py::vectorize(infoscope::digamma), py::arg("x"), "The digamma function psi(x) of the core.");
+  m.def("normal_quantile", py::vectorize(infoscope::normal_quantile), py::arg("p"),
+        "The standard normal quantile function Phi^-1(p).");
 
   m.def(
       "lnc_correction",

@@ -12,7 +12,8 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_workers", "check_choice", "check_flag"]
+__all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_count", "check_workers", "check_choice",
+           "check_flag"]
 
 # DLPack device types that live in host memory (kDLCPU, kDLCUDAHost, kDLROCMHost).
 _HOST_DEVICES = {1, 3, 11}
@@ -111,6 +112,13 @@ def check_k(k, n: int, name: str = "k") -> int:
     if k >= n:
         raise ValueError(f"{name} must be smaller than the number of samples: {name}={k}, N={n}")
     return k
+
+
+def check_count(value, name: str, minimum: int) -> int:
+    """An integer >= minimum (a count, a size, a seed count); anything else is a ValueError naming it."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
 
 
 def check_workers(workers) -> int:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import inspect
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from ._arrays import check_count
 from .estimators import (binning, check_output, conditional_mutual_info, knn, method_function, mutual_info,
                          transfer, transfer_entropy, unit_name)
 from .estimators._problem import null_distribution, p_value
@@ -94,8 +94,7 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
     >>> round(result.estimate, 2), result.p_value
     (0.34, 0.004975124378109453)
     """
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, numbers.Integral) or n_permutations < 1:
-        raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
+    n_permutations = check_count(n_permutations, "n_permutations", 1)
     if "local" in kwargs:
         raise TypeError("permutation_test takes no local=: it tests the estimate")
     base = kwargs.pop("base", math.e)
@@ -111,9 +110,9 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
             kwargs["seed"] = seed
         problem = builder(*args, **kwargs)
         estimate = float(np.mean(problem.locals()))
-        null = null_distribution(problem, int(n_permutations), seed, shuffle, progress, estimator.__name__)
+        null = null_distribution(problem, n_permutations, seed, shuffle, progress, estimator.__name__)
     else:
-        estimate, null = _generic(estimator, args, kwargs, int(n_permutations), seed, shuffle, progress)
+        estimate, null = _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress)
     return PermutationTest(estimate / divisor, p_value(estimate, null), null / divisor, unit_name(base))
 
 
@@ -235,30 +234,30 @@ def subsample(estimator, *args, fractions=(0.5, 0.25), split=None, seed=0, **kwa
     fractions = sorted({float(f) for f in fractions}, reverse=True)
     if not fractions or any(not 0 < f <= 0.5 for f in fractions):
         raise ValueError(f"fractions must be numbers in (0, 0.5] (at least two parts each); got {fractions!r}")
-    is_series = estimator in (transfer_entropy,)
-    split = split if split is not None else ("contiguous" if is_series else "random")
+    if split is None:  # transfer entropy needs whole stretches of its series
+        split = "contiguous" if estimator is transfer_entropy else "random"
     if split not in ("random", "contiguous"):
         raise ValueError(f"split must be 'random' or 'contiguous', got {split!r}")
     arrays = [np.asarray(a) for a in args]
     n = arrays[0].shape[0]
     if any(a.shape[0] != n for a in arrays):
         raise ValueError("the arrays must have the same number of rows to be subsampled together")
-    order = np.arange(n) if split == "contiguous" else np.random.default_rng(seed).permutation(n)
+    order = None if split == "contiguous" else np.random.default_rng(seed).permutation(n)
     sizes, estimates = [], []
     for f in fractions:
         parts = int(round(1 / f))
         size = n // parts
         if size < 2:
             raise ValueError(f"fraction {f} leaves subsamples of {size} rows from {n}")
-        blocks = [order[i * size:(i + 1) * size] for i in range(parts)]
-        if split == "contiguous":
-            blocks = [np.sort(b) for b in blocks]
+        # Contiguous blocks are slices (views); random ones index arrays of the permuted rows.
+        blocks = [slice(i * size, (i + 1) * size) if order is None else order[i * size:(i + 1) * size]
+                  for i in range(parts)]
         estimates.append(np.array([float(estimator(*[a[b] for a in arrays], **kwargs)) for b in blocks]))
         sizes.append(size)
     full = float(estimator(*arrays, **kwargs))
     sizes, estimates = np.array(sizes + [n], dtype=np.float64), tuple(estimates) + (np.array([full]),)
     means = np.array([e.mean() for e in estimates])
-    slope, intercept = np.polyfit(1.0 / sizes, means, 1)
+    slope = np.polyfit(1.0 / sizes, means, 1)[0]
     # The variance falls as 1/size: each fraction's spread, scaled to N, pooled by its degrees of freedom.
     scaled = [(len(e) - 1, e.var(ddof=1) * size / n) for e, size in zip(estimates[:-1], sizes[:-1])]
     std_error = math.sqrt(sum(dof * v for dof, v in scaled) / sum(dof for dof, _ in scaled))

@@ -8,14 +8,17 @@ one-dimensional-only peer on a 5 x 5 task) is marked unsupported, with the reaso
 
 from __future__ import annotations
 
-import fnmatch
 import importlib.util
+import inspect
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
+
+from ..estimators import _MUTUAL_INFO, mutual_info, transfer, transfer_entropy
+from ._registry import Registry
 
 __all__ = ["Estimator", "ESTIMATORS", "RECOMMENDED", "register_estimator", "select_estimators", "start_jvm"]
 
@@ -36,7 +39,6 @@ class Estimator:
     requires: tuple = ()
     max_dim: Optional[int] = None
     one_dimensional: bool = False
-    options: dict = field(default_factory=dict)
 
     def unavailable(self) -> Optional[str]:
         """Why the estimator cannot run here (a missing package), or None."""
@@ -55,92 +57,60 @@ class Estimator:
         return float(self.fn(arrays, task, seed))
 
 
-ESTIMATORS: dict = {}
+ESTIMATORS = Registry("estimator", Estimator)
 
 # The estimator the suite recommends for continuous data (see the README's table).
 RECOMMENDED = "ksg-gaussref"
 
 
 def register_estimator(estimator: Estimator, *, replace: bool = False) -> Estimator:
-    """Adds an estimator to the registry the runner draws from."""
-    if not isinstance(estimator, Estimator):
-        raise TypeError(f"estimator must be an infoscope.bench.Estimator, got {type(estimator).__name__}")
-    if estimator.name in ESTIMATORS and not replace:
-        raise ValueError(f"an estimator named {estimator.name!r} is already registered (pass replace=True)")
-    ESTIMATORS[estimator.name] = estimator
-    return estimator
+    """Adds an estimator to the registry the runner draws from; an existing name needs ``replace=True``."""
+    return ESTIMATORS.add(estimator, replace)
 
 
 def select_estimators(patterns=None, *, peers: bool = True) -> list:
     """Registered estimators whose names match any glob pattern (all if None); peers left out if ``peers=False``."""
-    chosen = [e for e in ESTIMATORS.values() if peers or not e.peer]
-    if patterns is not None:
-        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
-        unmatched = [p for p in patterns if not any(fnmatch.fnmatchcase(e.name, p) for e in ESTIMATORS.values())]
-        if unmatched:
-            raise ValueError(f"no estimator matches {', '.join(map(repr, unmatched))}; "
-                             f"registered: {', '.join(ESTIMATORS)}")
-        chosen = [e for e in chosen if any(fnmatch.fnmatchcase(e.name, p) for p in patterns)]
-    return chosen
+    return [e for e in ESTIMATORS.select(patterns) if peers or not e.peer]
 
 
 # ------------------------------------------------------------------------------------------------- infoscope
 
-def _mi(**options):
-    seeded = options.get("method") != "gaussian"  # the Gaussian estimators draw no noise
+# The family functions behind each public estimator, by method: their signatures say which take a seed.
+_FAMILIES = {mutual_info: _MUTUAL_INFO, transfer_entropy: transfer.PROBLEMS}
+
+
+def _infoscope(function, **options):
+    """``function(*arrays, **options)`` with a task's TE embedding options and, where the method draws noise,
+    the run's seed. An option given as a callable is a function of the task (e.g. k from its dimension)."""
+    family = _FAMILIES[function][options.get("method", "ksg")]
+    seeded = "seed" in inspect.signature(family).parameters
 
     def fn(arrays, task, seed):
-        import infoscope
-
-        x, y = arrays
-        return infoscope.mutual_info(x, y, **options, **({"seed": seed} if seeded else {}))
-
-    return fn
-
-
-def _lnc(arrays, task, seed):
-    import infoscope
-
-    x, y = arrays
-    return infoscope.mutual_info(x, y, correction="lnc", k=max(5, sum(task.dims)), seed=seed)
-
-
-def _kl_berrett(arrays, task, seed):
-    import infoscope
-
-    x, y = arrays
-    return infoscope.mutual_info(x, y, method="kl", weights="berrett", k=max(10, sum(task.dims) // 4 + 5), seed=seed)
-
-
-def _te(**options):
-    seeded = options.get("method") != "binned"  # plug-in counts draw no noise
-
-    def fn(arrays, task, seed):
-        import infoscope
-
-        source, target = arrays
-        return infoscope.transfer_entropy(source, target, **task.te_options, **options,
-                                          **({"seed": seed} if seeded else {}))
+        chosen = {name: value(task) if callable(value) else value for name, value in options.items()}
+        return function(*arrays, **task.te_options, **chosen, **({"seed": seed} if seeded else {}))
 
     return fn
 
 
 for _e in [
-    Estimator("ksg", "mi", _mi(), "KSG algorithm 1, k=3 (infoscope's default)"),
-    Estimator("ksg-alg2", "mi", _mi(algorithm=2), "KSG algorithm 2, k=3"),
-    Estimator("ksg-rank", "mi", _mi(transform="rank"), "KSG on the copula (uniform ranks), k=3"),
-    Estimator("ksg-normal", "mi", _mi(transform="normal"), "KSG on normal scores, k=3"),
-    Estimator("ksg-lnc", "mi", _lnc, "KSG + LNC correction (Gao et al. 2015), k=max(5, dx+dy)", max_dim=10),
-    Estimator(RECOMMENDED, "mi", _mi(transform="normal", correction="gaussian"),
+    Estimator("ksg", "mi", _infoscope(mutual_info), "KSG algorithm 1, k=3 (infoscope's default)"),
+    Estimator("ksg-alg2", "mi", _infoscope(mutual_info, algorithm=2), "KSG algorithm 2, k=3"),
+    Estimator("ksg-rank", "mi", _infoscope(mutual_info, transform="rank"), "KSG on the copula (uniform ranks), k=3"),
+    Estimator("ksg-normal", "mi", _infoscope(mutual_info, transform="normal"), "KSG on normal scores, k=3"),
+    Estimator("ksg-lnc", "mi", _infoscope(mutual_info, correction="lnc", k=lambda task: max(5, sum(task.dims))),
+              "KSG + LNC correction (Gao et al. 2015), k=max(5, dx+dy)", max_dim=10),
+    Estimator(RECOMMENDED, "mi", _infoscope(mutual_info, transform="normal", correction="gaussian"),
               "KSG on normal scores minus its bias on a Gaussian reference, k=3 (recommended)"),
-    Estimator("kl-berrett", "mi", _kl_berrett,
+    Estimator("kl-berrett", "mi",
+              _infoscope(mutual_info, method="kl", weights="berrett", k=lambda task: max(10, sum(task.dims) // 4 + 5)),
               "H(X)+H(Y)-H(X,Y), weighted Kozachenko-Leonenko (Berrett et al. 2019), k=max(10, d/4+5)", max_dim=20),
-    Estimator("gaussian", "mi", _mi(method="gaussian"), "Gaussian / CCA MI, bias-corrected log-determinants"),
-    Estimator("gaussian-copula", "mi", _mi(method="gaussian", transform="normal"),
+    Estimator("gaussian", "mi", _infoscope(mutual_info, method="gaussian"),
+              "Gaussian / CCA MI, bias-corrected log-determinants"),
+    Estimator("gaussian-copula", "mi", _infoscope(mutual_info, method="gaussian", transform="normal"),
               "Gaussian copula MI (Ince et al. 2017): CCA on normal scores"),
-    Estimator("ksg-te", "te", _te(), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
-    Estimator("binned-te", "te", _te(method="binned", bins="quantile", quantiles=4),
-              "plug-in transfer entropy on 4 quantile bins, Miller-Madow"),
+    Estimator("ksg-te", "te", _infoscope(transfer_entropy), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
+    Estimator("binned-te", "te", _infoscope(transfer_entropy, method="binned", bins="quantile", quantiles=4),
+              "plug-in transfer entropy on 4 quantile bins"),
 ]:
     register_estimator(_e)
 
@@ -184,10 +154,11 @@ def start_jvm() -> float:
     return time.perf_counter() - start
 
 
-def _jidt_matrix(a):
+def _java_doubles(a):
+    """A Java double[] or double[][] of a numpy array, copied from its buffer."""
     import jpype
 
-    return jpype.JArray(jpype.JDouble, 2)(np.ascontiguousarray(a, dtype=np.float64).tolist())
+    return jpype.JArray.of(np.ascontiguousarray(a, dtype=np.float64))
 
 
 def _jidt_mi_here(x, y):
@@ -197,7 +168,7 @@ def _jidt_mi_here(x, y):
     calc = jpype.JClass("infodynamics.measures.continuous.kraskov.MutualInfoCalculatorMultiVariateKraskov1")()
     calc.setProperty("NOISE_LEVEL_TO_ADD", "1e-8")  # JIDT's default, restated; its generator is unseeded
     calc.initialise(x.shape[1], y.shape[1])
-    calc.setObservations(_jidt_matrix(x), _jidt_matrix(y))
+    calc.setObservations(_java_doubles(x), _java_doubles(y))
     return float(calc.computeAverageLocalOfObservations())
 
 
@@ -210,8 +181,7 @@ def _jidt_te_here(source, target, options):
                         "DELAY": options.get("lag", 1)}.items():
         calc.setProperty(name, str(value))
     calc.initialise()
-    double_array = jpype.JArray(jpype.JDouble)
-    calc.setObservations(double_array(source.tolist()), double_array(target.tolist()))
+    calc.setObservations(_java_doubles(source), _java_doubles(target))
     return float(calc.computeAverageLocalOfObservations())
 
 

@@ -12,6 +12,8 @@ from typing import Sequence, Union
 
 import numpy as np
 
+from .._arrays import check_count
+
 __all__ = ["LinearGaussianVAR"]
 
 Indices = Union[int, Sequence[int]]
@@ -21,15 +23,6 @@ Indices = Union[int, Sequence[int]]
 _KRONECKER_MAX_DIM = 40
 
 
-def _as_int(name: str, value, minimum: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer; got {value!r}")
-    value = int(value)
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return value
-
-
 def _is_index(value) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
@@ -37,14 +30,14 @@ def _is_index(value) -> bool:
 def _per_series(name: str, value, count: int, minimum: int) -> list:
     """An int for every condition series, or one int per series."""
     if _is_index(value):
-        return [_as_int(name, value, minimum)] * count
+        return [check_count(value, name, minimum)] * count
     try:
         values = list(value)
     except TypeError:
         raise ValueError(f"{name} must be an integer or a sequence of integers; got {value!r}") from None
     if len(values) != count:
         raise ValueError(f"{name} has {len(values)} entries but condition has {count} series")
-    return [_as_int(f"{name}[{i}]", v, minimum) for i, v in enumerate(values)]
+    return [check_count(v, f"{name}[{i}]", minimum) for i, v in enumerate(values)]
 
 
 def _cholesky_factor(cov: np.ndarray) -> np.ndarray:
@@ -200,7 +193,7 @@ class LinearGaussianVAR:
         larger lags follow the Yule-Walker recursion :math:`\Gamma(h) = \sum_{i=1}^p A_i \Gamma(h - i)`,
         which holds for h >= 1 because e_{t+h} is independent of X_t.
         """
-        max_lag = _as_int("max_lag", max_lag, 0)
+        max_lag = check_count(max_lag, "max_lag", 0)
         d, p = self._dim, self._order
         state = self._state_cov if self._state_cov is not None else self.state_covariance()
         gamma = np.empty((max_lag + 1, d, d))
@@ -219,9 +212,9 @@ class LinearGaussianVAR:
         sample is stationary and no burn-in is needed; ``burn_in`` (default 0) steps are dropped anyway if asked.
         ``seed`` is anything :func:`numpy.random.default_rng` accepts. Trials are independent.
         """
-        n = _as_int("n", n, 1)
-        batch = 1 if trials is None else _as_int("trials", trials, 1)
-        burn_in = 0 if burn_in is None else _as_int("burn_in", burn_in, 0)
+        n = check_count(n, "n", 1)
+        batch = 1 if trials is None else check_count(trials, "trials", 1)
+        burn_in = 0 if burn_in is None else check_count(burn_in, "burn_in", 0)
         rng = np.random.default_rng(seed)
         d, p = self._dim, self._order
 
@@ -307,10 +300,10 @@ class LinearGaussianVAR:
         """
         target_idx = self._components("target", target)
         source_idx = self._components("source", source)
-        lag = _as_int("lag", lag, 1)
-        k_hist = _as_int("k_hist", k_hist, 0)
-        l_hist = _as_int("l_hist", l_hist, 1)
-        tau = _as_int("tau", tau, 1)
+        lag = check_count(lag, "lag", 1)
+        k_hist = check_count(k_hist, "k_hist", 0)
+        l_hist = check_count(l_hist, "l_hist", 1)
+        tau = check_count(tau, "tau", 1)
         groups = self._condition_groups(condition)
         c_lags = _per_series("condition_lag", condition_lag, len(groups), 0)
         c_hists = _per_series("condition_hist", condition_hist, len(groups), 1)

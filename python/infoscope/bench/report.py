@@ -9,6 +9,8 @@ import math
 import platform
 from pathlib import Path
 
+from .runner import tolerance
+
 __all__ = ["write_tables", "markdown", "plot_estimates", "plot_errors", "write_report"]
 
 
@@ -66,27 +68,32 @@ def _write_csv(path: Path, rows: list, columns: list) -> None:
         writer.writerows(rows)
 
 
+def _rows_at(results, n):
+    """The accuracy rows at sample size n (the largest run if None), and that size."""
+    rows = results.accuracy()
+    n = n if n is not None else max((r["n"] for r in rows), default=None)
+    return [r for r in rows if r["n"] == n], n
+
+
 def plot_estimates(results, path: Path, n=None):
     """Mean estimate (bars: the spread over seeds) against the truth, one panel per estimator, one point per
     task; green points pass. The band is the pass tolerance max(10%, 0.1 nat)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.figure import Figure  # no pyplot: the caller's backend and figures are left alone
 
-    rows = [r for r in results.accuracy() if r["status"] == "ok" and (n is None or r["n"] == n)]
-    n = n if n is not None else max((r["n"] for r in rows), default=None)
-    rows = [r for r in rows if r["n"] == n]
+    rows, n = _rows_at(results, n)
+    rows = [r for r in rows if r["status"] == "ok"]
     names = list(dict.fromkeys(r["estimator"] for r in rows))
     cols = min(4, max(1, len(names)))
     nrows = math.ceil(len(names) / cols)
-    fig, axes = plt.subplots(nrows, cols, figsize=(3.2 * cols, 3.0 * nrows), squeeze=False, sharex=True, sharey=True)
+    fig = Figure(figsize=(3.2 * cols, 3.0 * nrows))
+    axes = fig.subplots(nrows, cols, squeeze=False, sharex=True, sharey=True)
     top = max([r["truth"] for r in rows] + [1.0]) * 1.15
     line = np.linspace(0, top, 50)
+    band = tolerance(line)
     for ax, name in zip(axes.flat, names):
         mine = [r for r in rows if r["estimator"] == name]
-        ax.fill_between(line, line - np.maximum(0.1 * line, 0.1), line + np.maximum(0.1 * line, 0.1), color="0.9")
+        ax.fill_between(line, line - band, line + band, color="0.9")
         ax.plot(line, line, color="0.5", lw=0.8)
         for r in mine:
             ax.errorbar(r["truth"], r["mean"], yerr=0 if math.isnan(r["std"]) else r["std"], fmt="o", ms=3.5,
@@ -104,30 +111,25 @@ def plot_estimates(results, path: Path, n=None):
     fig.suptitle(f"Estimate against truth, N = {n} (green: within max(10%, 0.1 nat))", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
 def plot_errors(results, path: Path, n=None):
     """Heat-map of (mean estimate - truth) / tolerance, tasks x estimators: |value| <= 1 passes; grey: not run."""
     import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.figure import Figure
 
-    rows = [r for r in results.accuracy() if n is None or r["n"] == n]
-    n = n if n is not None else max((r["n"] for r in rows), default=None)
-    rows = [r for r in rows if r["n"] == n]
+    rows, n = _rows_at(results, n)
     tasks = list(dict.fromkeys(r["task"] for r in rows))
     names = list(dict.fromkeys(r["estimator"] for r in rows))
     grid = np.full((len(tasks), len(names)), np.nan)
     for r in rows:
         if r["status"] == "ok":
             grid[tasks.index(r["task"]), names.index(r["estimator"])] = r["bias"] / r["tolerance"]
-    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * len(names), 1.2 + 0.26 * len(tasks)))
-    cmap = plt.get_cmap("RdBu_r").copy()
-    cmap.set_bad("0.85")
+    fig = Figure(figsize=(1.0 + 0.55 * len(names), 1.2 + 0.26 * len(tasks)))
+    ax = fig.subplots()
+    cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="0.85")
     image = ax.imshow(np.clip(grid, -3, 3), cmap=cmap, vmin=-3, vmax=3, aspect="auto")
     for (i, j), value in np.ndenumerate(grid):
         if not np.isnan(value):
@@ -139,7 +141,6 @@ def plot_errors(results, path: Path, n=None):
     ax.set_title(f"Error in tolerances, N = {n} (|x| <= 1 passes)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 

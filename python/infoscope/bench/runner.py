@@ -15,12 +15,14 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .._arrays import check_count
+
 __all__ = ["Run", "Results", "run", "tolerance"]
 
 
-def tolerance(truth: float) -> float:
-    """The pass criterion of the issue and of Czyz et al.'s summary: within max(10% of the truth, 0.1 nat)."""
-    return max(0.1 * abs(truth), 0.1)
+def tolerance(truth):
+    """The pass criterion: within max(10% of the truth, 0.1 nat); elementwise for an array of truths."""
+    return np.maximum(0.1 * np.abs(truth), 0.1)
 
 
 @dataclass(frozen=True)
@@ -52,19 +54,17 @@ class Results:
         rows = []
         for (task, estimator, n), runs in self._groups().items():
             ok = [r for r in runs if r.status == "ok"]
-            if not ok:
-                rows.append(dict(task=task, estimator=estimator, n=n, truth=runs[0].truth, mean=math.nan,
-                                 std=math.nan, bias=math.nan, abs_error=math.nan, tolerance=tolerance(runs[0].truth),
-                                 passed=False, runs=0, status=runs[0].status, note=runs[0].note))
-                continue
-            estimates = np.array([r.estimate for r in ok])
-            truth = ok[0].truth
-            mean = float(estimates.mean())
-            rows.append(dict(task=task, estimator=estimator, n=n, truth=truth, mean=mean,
-                             std=float(estimates.std(ddof=1)) if len(ok) > 1 else math.nan, bias=mean - truth,
-                             abs_error=float(np.abs(estimates - truth).mean()), tolerance=tolerance(truth),
-                             passed=bool(abs(mean - truth) <= tolerance(truth)), runs=len(ok), status="ok",
-                             note="; ".join(sorted({r.note for r in runs if r.note}))))
+            truth = runs[0].truth
+            row = dict(task=task, estimator=estimator, n=n, truth=truth, mean=math.nan, std=math.nan, bias=math.nan,
+                       abs_error=math.nan, tolerance=float(tolerance(truth)), passed=False, runs=len(ok),
+                       status="ok" if ok else runs[0].status, note="; ".join(sorted({r.note for r in runs if r.note})))
+            if ok:
+                estimates = np.array([r.estimate for r in ok])
+                mean = float(estimates.mean())
+                row.update(mean=mean, std=float(estimates.std(ddof=1)) if len(ok) > 1 else math.nan, bias=mean - truth,
+                           abs_error=float(np.abs(estimates - truth).mean()),
+                           passed=bool(abs(mean - truth) <= row["tolerance"]))
+            rows.append(row)
         return rows
 
     def speed(self) -> list:
@@ -115,10 +115,10 @@ def run(tasks, estimators, sizes=(5000,), seeds=3, *, progress=True) -> Results:
         raise ValueError("tasks is empty: select at least one task")
     if not estimators:
         raise ValueError("estimators is empty: select at least one estimator")
-    sizes = [_positive_int("sizes", n, 2) for n in (sizes if not isinstance(sizes, numbers.Integral) else [sizes])]
+    sizes = [check_count(n, "sizes", 2) for n in ([sizes] if isinstance(sizes, numbers.Integral) else sizes)]
     if not sizes:
         raise ValueError("sizes is empty: give at least one sample size")
-    seeds = range(_positive_int("seeds", seeds, 1))
+    seeds = range(check_count(seeds, "seeds", 1))
     skipped = {e.name: why for e in estimators if (why := e.unavailable())}
     active = [e for e in estimators if e.name not in skipped]
     runs = []
@@ -152,8 +152,3 @@ def _one(task, estimator, arrays, n, seed) -> Run:
         return Run(task.name, estimator.name, n, seed, task.truth, value, seconds, "failed", f"returned {value}")
     return Run(task.name, estimator.name, n, seed, task.truth, value, seconds, "ok")
 
-
-def _positive_int(name, value, minimum):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must hold integers >= {minimum}, got {value!r}")
-    return int(value)

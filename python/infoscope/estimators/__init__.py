@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._arrays import check_count
 from . import binning, gaussian, knn, transfer
 from ._problem import null_distribution, p_value
 
@@ -302,8 +303,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
     lags = np.asarray(list(lags))
     if lags.size == 0 or lags.ndim != 1 or lags.dtype.kind not in "iu" or (lags < 1).any():
         raise ValueError(f"lags must be a non-empty sequence of integers >= 1, got {lags!r}")
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, numbers.Integral) or n_permutations < 0:
-        raise ValueError(f"n_permutations must be an integer >= 0, got {n_permutations!r}")
+    n_permutations = check_count(n_permutations, "n_permutations", 0)
     fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
     divisor = check_output(base)
     embedding = dict(k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition, condition_lag=condition_lag,

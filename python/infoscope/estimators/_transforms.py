@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
-import statistics
 
 import numpy as np
 
 from .._arrays import check_choice, check_flag
+from .._native import core
 
 __all__ = ["Preprocessing", "rank_columns", "normal_scores"]
 
@@ -38,10 +38,7 @@ def rank_columns(a: np.ndarray) -> np.ndarray:
 def normal_scores(a: np.ndarray) -> np.ndarray:
     """Gaussian copula transform: each column replaced by ``Phi^-1((r - 1/2) / N)``, the standard normal quantiles
     of its scaled average ranks (van der Waerden scores)."""
-    u = rank_columns(a)
-    values, inverse = np.unique(u, return_inverse=True)  # at most N distinct ranks: N quantile calls
-    quantile = statistics.NormalDist().inv_cdf
-    return np.array([quantile(v) for v in values])[inverse].reshape(u.shape)
+    return core.normal_quantile(rank_columns(a))
 
 
 class Preprocessing:

@@ -20,9 +20,10 @@ import warnings
 
 import numpy as np
 
-from .._arrays import as_samples, check_choice, check_k, check_same_length, check_workers
+from .._arrays import as_samples, check_choice, check_count, check_k, check_same_length, check_workers
 from .._native import core
 from ._problem import CmiProblem, ksg_problem
+from .gaussian import covariance_mutual_info
 from ._transforms import Preprocessing
 
 __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
@@ -124,8 +125,7 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", re
 
 def _gaussian_reference_bias(xy: np.ndarray, dx: int, references, prep: Preprocessing, options: dict) -> float:
     """Mean error of KSG with ``options`` on ``references`` Gaussian samples shaped like xy, with its covariance."""
-    if isinstance(references, bool) or not isinstance(references, numbers.Integral) or references < 1:
-        raise ValueError(f"references must be an integer >= 1, got {references!r}")
+    references = check_count(references, "references", 1)
     centred = xy - xy.mean(axis=0)
     cov = centred.T @ centred / xy.shape[0]
     try:
@@ -133,11 +133,10 @@ def _gaussian_reference_bias(xy: np.ndarray, dx: int, references, prep: Preproce
     except np.linalg.LinAlgError:
         raise ValueError("correction='gaussian' needs a non-singular covariance (no constant or linearly "
                          "dependent columns)") from None
-    logdet = lambda m: np.linalg.slogdet(m)[1]  # noqa: E731
-    truth = 0.5 * float(logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
-    # The references' own stream: seeded from the data's seed, but not the stream of its noise.
-    rng = np.random.default_rng([0x6A55, *([] if prep.seed is None else [prep.seed])]) \
-        if not isinstance(prep.seed, np.random.Generator) else prep.seed
+    truth = covariance_mutual_info(cov, dx)
+    # The references' own stream: from the data's seed, but not the stream of its noise (None: fresh entropy).
+    seed = prep.seed
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(None if seed is None else [0x6A55, seed])
     errors = []
     for _ in range(references):
         g = rng.standard_normal(xy.shape) @ factor.T
@@ -199,7 +198,13 @@ def _entropy_weights(weights, k: int, d: int) -> list:
         return []
     if isinstance(weights, str):
         check_choice(weights, "weights", ("berrett",))
-        return berrett_weights(k, d).tolist()
+        w = berrett_weights(k, d)
+        if np.abs(w).sum() > 100:
+            warnings.warn(
+                f"weights='berrett' with k={k} in {d} dimensions gives weights summing to {np.abs(w).sum():.3g} in "
+                "absolute value: the estimate is dominated by noise; use a larger k (the weights need k to grow "
+                "with the dimension)", RuntimeWarning, stacklevel=4)
+        return w.tolist()
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (k,) or not np.all(np.isfinite(w)) or abs(w.sum() - 1.0) > 1e-9:
         raise ValueError(f"weights must be None, 'berrett' or k={k} finite numbers summing to 1; got {weights!r}")
