@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "core/kernel_density.hpp"
 #include "core/knn_estimators.hpp"
 #include "core/parallel.hpp"
 #include "core/special.hpp"
@@ -217,6 +218,43 @@ PYBIND11_MODULE(_core, m) {
           "The local values (nats).")
       .def("surrogates", &surrogates<infoscope::BinnedConditionalMI>, py::arg("perms").noconvert(),
            py::arg("workers"), "Estimates with y permuted by each row of perms.");
+
+  m.def(
+      "gaussian_kernel_log_mean",
+      [](const Matrix& x, double h, int workers) {
+        const Samples s = samples(x);
+        return locals(s.n, [&](double* out) { infoscope::gaussian_kernel_log_mean(s.data, s.n, s.cols, h, workers, out); });
+      },
+      py::arg("x").noconvert(), py::arg("h"), py::arg("workers"),
+      "log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h)) for every row i of x.");
+
+  using Codes = py::array_t<std::int64_t, py::array::c_style>;
+  m.def(
+      "windowed_transfer_entropy",
+      [](const Codes& sources, const Codes& targets, std::uint64_t levels, const Permutations& pairs,
+         std::size_t window, std::size_t step, int lag, int k_hist, int l_hist, const std::string& correction,
+         int workers) {
+        if (sources.ndim() != 2 || targets.ndim() != 2) throw std::invalid_argument("series must be 2-D (T, units)");
+        if (pairs.ndim() != 2 || pairs.shape(1) != 2) throw std::invalid_argument("pairs must have shape (P, 2)");
+        const infoscope::SymbolSeries src{sources.data(), static_cast<std::size_t>(sources.shape(0)),
+                                          static_cast<std::size_t>(sources.shape(1)), levels};
+        const infoscope::SymbolSeries tgt{targets.data(), static_cast<std::size_t>(targets.shape(0)),
+                                          static_cast<std::size_t>(targets.shape(1)), levels};
+        const infoscope::Correction c = infoscope::correction_from_name(correction);
+        const auto n_pairs = static_cast<std::size_t>(pairs.shape(0));
+        const std::size_t n_windows = window <= src.length && step > 0 ? (src.length - window) / step + 1 : 0;
+        py::array_t<double> te({static_cast<py::ssize_t>(n_pairs), static_cast<py::ssize_t>(n_windows)});
+        double* out = te.mutable_data();
+        {
+          py::gil_scoped_release release;
+          infoscope::windowed_transfer_entropy(src, tgt, pairs.data(), n_pairs, window, step, lag, k_hist, l_hist,
+                                               c, workers, out);
+        }
+        return te;
+      },
+      py::arg("sources").noconvert(), py::arg("targets").noconvert(), py::arg("levels"), py::arg("pairs").noconvert(),
+      py::arg("window"), py::arg("step"), py::arg("lag"), py::arg("k_hist"), py::arg("l_hist"), py::arg("correction"),
+      py::arg("workers"), "Plug-in TE (nats) of many source -> target symbol series pairs in sliding windows.");
 
   m.def(
       "build_info",

@@ -356,4 +356,66 @@ void BinnedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t cou
   });
 }
 
+namespace {
+
+void check_series(const SymbolSeries& s, const char* what) {
+  if (s.count == 0 || s.levels == 0) throw std::invalid_argument(std::string(what) + ": no series or no levels");
+  for (std::size_t i = 0; i < s.length * s.count; ++i) {
+    if (s.codes[i] < 0 || static_cast<std::uint64_t>(s.codes[i]) >= s.levels) {
+      throw std::invalid_argument(std::string(what) + ": codes must lie in [0, levels)");
+    }
+  }
+}
+
+}  // namespace
+
+void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& targets, const std::uint32_t* pairs,
+                               std::size_t n_pairs, std::size_t window, std::size_t step, int lag, int k_hist,
+                               int l_hist, Correction correction, int workers, double* te) {
+  if (lag < 1 || k_hist < 1 || l_hist < 1) throw std::invalid_argument("lag and histories must be at least 1");
+  if (sources.length != targets.length) throw std::invalid_argument("sources and targets must have equal lengths");
+  const std::size_t first = static_cast<std::size_t>(std::max(k_hist, lag + l_hist - 1));
+  if (step < 1 || window <= first + 1 || window > sources.length) {
+    throw std::invalid_argument("window must exceed the embedding's history by 2 and fit in the series; step >= 1");
+  }
+  check_series(sources, "sources");
+  check_series(targets, "targets");
+  for (std::size_t p = 0; p < n_pairs; ++p) {
+    if (pairs[2 * p] >= sources.count || pairs[2 * p + 1] >= targets.count) {
+      throw std::invalid_argument("pairs: series index out of range");
+    }
+  }
+  const std::size_t n_windows = (sources.length - window) / step + 1, m = window - first;
+  auto binning = [&](std::size_t columns) {
+    Binning b;
+    b.rule = Binning::Rule::Symbols;
+    b.shift.assign(columns, 0);
+    b.count.assign(columns, std::max(sources.levels, targets.levels));
+    return b;
+  };
+  const Binning bx = binning(1), bz = binning(k_hist), by = binning(l_hist);
+  parallel_for(n_pairs * n_windows, workers, 4, 16, [&](std::size_t begin, std::size_t end) {
+    std::vector<std::int64_t> x(m), z(m * k_hist), y(m * l_hist);
+    std::vector<double> local(m);
+    for (std::size_t q = begin; q < end; ++q) {
+      const std::size_t p = q / n_windows, start = (q % n_windows) * step;
+      const std::size_t src = pairs[2 * p], tgt = pairs[2 * p + 1];
+      auto target_at = [&](std::size_t t) { return targets.codes[t * targets.count + tgt]; };
+      auto source_at = [&](std::size_t t) { return sources.codes[t * sources.count + src]; };
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t t = start + first + i;
+        x[i] = target_at(t);
+        for (int j = 0; j < k_hist; ++j) z[i * k_hist + j] = target_at(t - 1 - j);
+        for (int j = 0; j < l_hist; ++j) y[i * l_hist + j] = source_at(t - lag - j);
+      }
+      const BinnedConditionalMI cmi(row_symbols(x.data(), m, 1, bx, 1), row_symbols(z.data(), m, k_hist, bz, 1),
+                                    row_symbols(y.data(), m, l_hist, by, 1), correction);
+      cmi.locals(local.data());
+      double sum = 0.0;
+      for (double v : local) sum += v;
+      te[q] = sum / static_cast<double>(m);
+    }
+  });
+}
+
 }  // namespace infoscope

@@ -88,4 +88,22 @@ class BinnedConditionalMI {
   std::vector<double> fixed_;  // h(x,z) - h(z) per sample
 };
 
+// Symbol series side by side: codes[t * count + u] in [0, levels) is series u at time t (row-major T x count, as
+// a recorded layer's activations over consecutive samples are).
+struct SymbolSeries {
+  const std::int64_t* codes;
+  std::size_t length, count;
+  std::uint64_t levels;
+};
+
+// Transfer entropy (Schreiber 2000) source -> target, as BinnedConditionalMI of the delay embedding, for many
+// (source, target) series pairs and sliding windows at once. pairs[2p] indexes sources, pairs[2p + 1] targets.
+// Window w covers times [w * step, w * step + window) and is embedded on its own, exactly as the single-pair
+// estimator run on that stretch: for each time t of it with t - start >= max(k_hist, lag + l_hist - 1),
+// I(target_t ; source_{t-lag-l_hist+1..t-lag} | target_{t-k_hist..t-1}).
+// Writes n_pairs x n_windows estimates (nats), n_windows = (length - window) / step + 1.
+void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& targets, const std::uint32_t* pairs,
+                               std::size_t n_pairs, std::size_t window, std::size_t step, int lag, int k_hist,
+                               int l_hist, Correction correction, int workers, double* te);
+
 }  // namespace infoscope

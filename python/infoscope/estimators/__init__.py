@@ -15,12 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._arrays import check_count
-from . import binning, gaussian, knn, transfer
+from . import binning, gaussian, kde, knn, transfer
 from ._problem import null_distribution, p_value
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan"]
 
-_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy, "gaussian": gaussian.gaussian_entropy}
+_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy, "gaussian": gaussian.gaussian_entropy,
+            "kde": kde.kde_entropy}
 _MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "kl": knn.kl_mutual_info, "binned": binning.binned_mutual_info,
                 "gaussian": gaussian.gaussian_mutual_info}
 _CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info,
@@ -70,11 +71,14 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
     ----------
     x : array_like, shape (N,) or (N, d)
         Samples from numpy, lists, torch (CPU), JAX or any object with ``__array__`` / ``__dlpack__``.
-    method : {"knn", "binned"}
+    method : {"knn", "binned", "gaussian", "kde"}
         "knn": Kozachenko-Leonenko as in Kraskov et al. 2004, eq. 20 (:func:`infoscope.estimators.knn.kl_entropy`):
         differential entropy of continuous samples.
         "binned": plug-in (Shannon) entropy of discrete symbols or of binned floats, optionally bias-corrected
         (:func:`infoscope.estimators.binning.binned_entropy`). Integer and boolean arrays are symbols as they are.
+        "gaussian": entropy of the Gaussian with the samples' covariance (:mod:`infoscope.estimators.gaussian`).
+        "kde": pairwise-distance bound on the entropy of x plus Gaussian noise of variance ``noise_var``
+        (Kolchinsky & Tracey 2017; :func:`infoscope.estimators.kde.kde_entropy`).
     base : float
         Logarithm base of the result: e (nats, default), 2 (bits).
     local : bool
@@ -86,6 +90,7 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
         For "binned": ``bins=10`` (a count, or "quantile" with ``quantiles=10``), ``range=(lo, hi)``,
         ``bin_width``, ``out_of_range="raise"|"clip"``, ``correction="plugin"|"miller_madow"|"jackknife"|
         "grassberger"``, ``workers=-1``; see :class:`infoscope.estimators.binning.BinningOptions`.
+        For "kde": ``noise_var`` (required), ``bound="upper"|"lower"``, ``workers=-1``.
 
     Returns
     -------

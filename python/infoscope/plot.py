@@ -1,0 +1,104 @@
+"""Matplotlib figures of information-plane and layer transfer-entropy results (matplotlib imported on use).
+
+Figures are built with ``matplotlib.figure.Figure``, never through pyplot, so the caller's backend and pyplot
+state are left alone; save them with ``fig.savefig(path)`` or pass an ``ax`` to draw into your own figure.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Optional, Sequence
+
+__all__ = ["information_plane", "transfer_entropy_plane"]
+
+_MARKERS = "osD^vP*Xhp<>"
+
+
+def _axes(ax, size=(6.0, 4.5)):
+    try:
+        from matplotlib.figure import Figure
+    except ImportError as err:
+        raise ImportError("plotting needs matplotlib: pip install matplotlib") from err
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=size, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _epoch_curves(ax, fig, curves: dict, xlabel: str, ylabel: str, title: Optional[str]):
+    """One line per curve name through its (epoch, x, y) points, the points coloured by epoch."""
+    from matplotlib import colormaps
+    from matplotlib.colors import Normalize
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.lines import Line2D
+
+    epochs = [e for points in curves.values() for e, _, _ in points]
+    norm = Normalize(min(epochs), max(max(epochs), min(epochs) + 1))
+    cmap = colormaps["viridis"]
+    handles = []
+    for i, (name, points) in enumerate(curves.items()):
+        points, marker = sorted(points), _MARKERS[i % len(_MARKERS)]
+        xs, ys = [p[1] for p in points], [p[2] for p in points]
+        ax.plot(xs, ys, color="0.6", linewidth=0.8, zorder=1)
+        ax.scatter(xs, ys, c=[cmap(norm(p[0])) for p in points], marker=marker, s=22, edgecolors="k",
+                   linewidths=0.3, zorder=2)
+        # Legend entries in a neutral colour: the colour of a point is its epoch, not its layer.
+        handles.append(Line2D([], [], color="0.6", marker=marker, markerfacecolor="white", markeredgecolor="k",
+                              label=name))
+    fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="epoch")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(handles=handles, fontsize="small", title="layer", title_fontsize="small")
+
+
+def information_plane(rows: Sequence, *, h_y: Optional[float] = None, ax=None, title: Optional[str] = None):
+    """I(X;T) against I(T;Y) for every layer of :class:`infoscope.torch.InformationPlane` rows (objects or
+    dicts with epoch, layer, i_xt, i_ty, unit). Returns the Figure."""
+    rows = [r if isinstance(r, dict) else r.__dict__ for r in rows]
+    if not rows:
+        raise ValueError("rows is empty: call update() at least once before plotting")
+    fig, ax = _axes(ax)
+    curves = defaultdict(list)
+    for r in rows:
+        curves[r["layer"]].append((r["epoch"], r["i_xt"], r["i_ty"]))
+    unit = rows[0]["unit"]
+    if h_y is not None:
+        ax.axhline(h_y, color="0.3", linestyle="--", linewidth=0.8)
+        ax.annotate("H(Y)", (0, h_y), xycoords=("axes fraction", "data"), xytext=(3, 3),
+                    textcoords="offset points", fontsize="small")
+    _epoch_curves(ax, fig, curves, f"I(X;T) [{unit}]", f"I(T;Y) [{unit}]", title)
+    return fig
+
+
+def transfer_entropy_plane(rows: Sequence, *, ax=None, title: Optional[str] = None):
+    """The transfer-entropy plane of :class:`infoscope.torch.LayerTransferEntropy` rows: for every layer with
+    a layer before and after it, the mean TE into it (x) against the mean TE out of it (y), coloured by epoch.
+    When no layer has both, TE per layer pair against epoch. Returns the Figure."""
+    rows = [r if isinstance(r, dict) else r.__dict__ for r in rows]
+    if not rows:
+        raise ValueError("rows is empty: call update() at least once before plotting")
+    fig, ax = _axes(ax)
+    unit = rows[0]["unit"]
+    te = {(r["epoch"], r["source"], r["target"]): r["te_mean"] for r in rows}
+    into = {(e, t): v for (e, s, t), v in te.items()}
+    out_of = {(e, s): v for (e, s, t), v in te.items()}
+    curves = defaultdict(list)
+    for (epoch, layer), v_in in into.items():
+        if (epoch, layer) in out_of:
+            curves[layer].append((epoch, v_in, out_of[(epoch, layer)]))
+    if curves:
+        _epoch_curves(ax, fig, curves, f"mean TE into the layer [{unit}]", f"mean TE out of the layer [{unit}]",
+                      title or "transfer-entropy plane")
+        return fig
+    by_pair = defaultdict(list)
+    for (epoch, s, t), v in sorted(te.items()):
+        by_pair[f"{s} -> {t}"].append((epoch, v))
+    for i, (name, points) in enumerate(by_pair.items()):
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker=_MARKERS[i % len(_MARKERS)], label=name)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(f"mean TE per neuron pair [{unit}]")
+    ax.set_title(title or "transfer entropy between layers")
+    ax.legend(fontsize="small")
+    return fig

@@ -1,0 +1,380 @@
+"""The information plane: I(X;T) and I(T;Y) of each layer T of a network, epoch after epoch.
+
+Shwartz-Ziv & Tishby 2017 ("Opening the black box of deep neural networks via information") plot, for every
+layer, the information its representation T keeps about the input X against what it keeps about the label Y.
+For a deterministic network both quantities are infinite or trivial for continuous T, so every estimate here
+rests on a stated choice of what makes them finite, recorded in each row of the table:
+
+* :class:`Binned` -- T is quantised (Shwartz-Ziv & Tishby: 30 bins over [-1, 1]; Saxe et al. 2018: bin width);
+  a per-layer adaptive range keeps ReLU layers, whose values exceed any fixed range, meaningful.
+* :class:`KernelDensity` -- T is blurred by Gaussian noise of a stated variance and the pairwise-distance bound
+  of Kolchinsky & Tracey 2017 is used (Saxe et al. 2018).
+* :class:`Compressed` -- X and T are compressed to a few dimensions (PCA, or a small autoencoder for X),
+  optionally with relative noise, and k-NN estimators are applied (Butakov et al. 2024, "Information bottleneck
+  analysis of deep neural networks via lossy compression").
+
+Class labels are discrete: ``I(T;Y) = H(T) - sum_y p(y) H(T | Y=y)``, each conditional entropy estimated on the
+samples of its class. Which samples to probe -- the training set or a held-out set -- is the caller's choice
+(``x``, ``y``); the two give different planes (a known source of confusion in this literature).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import estimators
+from .._arrays import check_choice, check_count, check_workers
+from ..estimators.binning import CORRECTIONS
+from ..estimators.kde import kernel_log_mean
+from ._results import RowTable
+from .hooks import ActivationRecorder, iter_batches
+
+__all__ = ["InformationPlane", "PlaneRow", "Binned", "KernelDensity", "Compressed", "class_labels"]
+
+
+def class_labels(y, n: int) -> np.ndarray:
+    """Class labels as int64 codes: integer or boolean labels, floats with integer values, or one-hot rows."""
+    if isinstance(y, torch.Tensor):
+        y = y.detach().cpu().numpy()
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise TypeError(f"y must hold class labels (integers), got dtype {y.dtype}")
+    if y.ndim == 2 and y.shape[1] > 1:
+        if not (np.isin(y, (0, 1)).all() and (y.sum(axis=1) == 1).all()):
+            raise ValueError("y: a 2-D y must be one-hot (one 1 per row); pass class indices instead")
+        y = y.argmax(axis=1)
+    y = y.reshape(-1) if y.ndim == 2 else y
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class labels, got shape {y.shape}")
+    if y.shape[0] != n:
+        raise ValueError(f"x and y must have the same number of samples: x has {n}, y has {y.shape[0]}")
+    if y.dtype.kind == "f" and not (np.isfinite(y).all() and (y == np.round(y)).all()):
+        raise TypeError("y must hold class labels: these floats are not whole numbers (regression targets are "
+                        "not supported by the information plane)")
+    return y.astype(np.int64)
+
+
+def _classes(labels: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """(p(y), indices of class y) for every class present."""
+    values, inverse = np.unique(labels, return_inverse=True)
+    return [(float(np.mean(inverse == c)), np.flatnonzero(inverse == c)) for c in range(len(values))]
+
+
+def _input_symbols(x: np.ndarray) -> np.ndarray:
+    """Each distinct input row as one integer symbol."""
+    return np.unique(x.reshape(x.shape[0], -1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def _label_conditional(entropy_of: Callable[[np.ndarray], float], t: np.ndarray, labels: np.ndarray) -> float:
+    """H(T) - sum_y p(y) H(T | Y=y) with one entropy estimator throughout."""
+    return entropy_of(t) - sum(p * entropy_of(t[idx]) for p, idx in _classes(labels))
+
+
+class Binned:
+    """Binned (plug-in) information plane (Shwartz-Ziv & Tishby 2017; Saxe et al. 2018).
+
+    Parameters
+    ----------
+    bins : int
+        Equal-width bins per unit (default 30, as Shwartz-Ziv & Tishby).
+    range : "adaptive" or (lo, hi)
+        "adaptive" (default): each layer's own [min, max] at each update, shared by its units, so that ReLU
+        layers are binned over the values they take. (lo, hi): a fixed range as in the original papers
+        ((-1, 1) for tanh); values outside it go to the first or last bin.
+    bin_width : float or None
+        Bins of this width instead of a count, aligned to multiples of it (Saxe et al.: 0.5), or starting at lo
+        with a fixed range.
+    correction : {"plugin", "miller_madow", "jackknife", "grassberger"}
+        Bias correction of every entropy (:mod:`infoscope.estimators.binning`); the papers use the plug-in.
+
+    With a deterministic network T is a function of X, so ``I(X;T) = H(T)`` of the binned layer, at most
+    H(X) = log of the number of distinct inputs. ``I(T;Y)`` is the plug-in MI of the binned layer and the label.
+    """
+
+    def __init__(self, bins=30, range="adaptive", bin_width=None, correction="plugin", workers=-1):
+        if isinstance(range, str):
+            self.range = check_choice(range, "range", ("adaptive",))
+        elif (isinstance(range, (tuple, list)) and len(range) == 2
+              and all(isinstance(v, numbers.Real) and math.isfinite(v) for v in range) and range[0] < range[1]):
+            self.range = (float(range[0]), float(range[1]))
+        else:
+            raise ValueError(f"range must be 'adaptive' or a finite (lo, hi) pair with lo < hi; got {range!r}")
+        check_choice(correction, "correction", CORRECTIONS)
+        self.options = dict(bins=None if bin_width is not None else check_count(bins, "bins", 1),
+                            bin_width=bin_width, correction=correction, workers=check_workers(workers))
+        self._x_symbols = None
+        size = f"bin width {bin_width:g}" if bin_width is not None else f"{bins} bins"
+        where = "adaptive range" if self.range == "adaptive" else f"range [{self.range[0]:g}, {self.range[1]:g}]"
+        self.label = f"binned: {size}, {where}" + ("" if correction == "plugin" else f", {correction}")
+
+    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
+        self._x_symbols = _input_symbols(x)
+
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+        if isinstance(self.range, tuple):
+            rng, where, clip = self.range, f"[{self.range[0]:g}, {self.range[1]:g}] (fixed)", "clip"
+        elif self.options["bin_width"] is not None:
+            rng, where, clip = None, "aligned to multiples of the width", "raise"
+        else:
+            lo, hi = float(t.min()), float(t.max())
+            rng, where, clip = (lo, hi if hi > lo else lo + 1.0), f"[{lo:.3g}, {hi:.3g}] (adaptive)", "raise"
+        options = dict(self.options, range=rng, out_of_range=clip)
+        i_xt = estimators.mutual_info(self._x_symbols, t, method="binned", **options)
+        i_ty = estimators.mutual_info(t, labels, method="binned", **options)
+        size = f"width {self.options['bin_width']:g}" if self.options["bin_width"] is not None else \
+            f"{self.options['bins']} bins"
+        return i_xt, i_ty, f"binned ({self.options['correction']}), {size} over {where}"
+
+
+class KernelDensity:
+    """Kernel-density (pairwise-distance) bound of Kolchinsky & Tracey 2017, as used by Saxe et al. 2018.
+
+    Each layer is taken as T + Z, Z ~ N(0, noise_var I): ``I(X;T) = H(T+Z) - H(Z)`` and ``I(T;Y) = H(T+Z) -
+    sum_y p(y) H(T+Z | Y=y)``, every entropy by the same bound (:mod:`infoscope.estimators.kde`). The results
+    depend on ``noise_var``: Saxe et al. used 1e-3 for the network of Shwartz-Ziv & Tishby and 1e-1 for MNIST.
+    ``bound="upper"`` (Kullback-Leibler, default) or ``"lower"`` (Bhattacharyya). I(X;T) is at most log N.
+    Costs N^2 x width per layer.
+    """
+
+    def __init__(self, noise_var=1e-3, bound="upper", workers=-1):
+        self.options = dict(noise_var=noise_var, bound=bound, workers=check_workers(workers))
+        kernel_log_mean(np.zeros((1, 1)), **self.options)  # validates the options now, not at the first update
+        self.label = f"KDE {bound} bound, noise variance {noise_var:g}"
+
+    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
+        pass
+
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+        i_xt = -float(np.mean(kernel_log_mean(t, **self.options)))
+        i_ty = _label_conditional(lambda a: estimators.entropy(a, method="kde", **self.options), t, labels)
+        return i_xt, i_ty, f"kde {self.options['bound']} bound, noise variance {self.options['noise_var']:g}"
+
+
+class Compressed:
+    """k-NN estimates after lossy compression (Butakov et al. 2024, ICLR).
+
+    Parameters
+    ----------
+    dims : int
+        Dimensions each layer (and the input) is compressed to (default 4, as Butakov et al.).
+    compression : {"pca", "autoencoder"}
+        How layers are compressed: PCA refitted at every update (default), or a small autoencoder trained on the
+        probe set at every update (slow).
+    input_compression : {"pca", "autoencoder"}
+        How the input is compressed, once (Butakov et al. use an autoencoder for images).
+    noise : float
+        Relative Gaussian noise added to each activation before compression, ``t + noise * t * eps`` (the
+        additive noise layer of Butakov et al., 1e-3 in their experiments); 0 turns it off.
+    k : int
+        Neighbours of the k-NN estimators (default 5, as Butakov et al.).
+    method : {"ksg", "kl"}
+        Estimator of I(X;T): KSG (default), or Kozachenko-Leonenko entropies H(X) + H(T) - H(X,T) as Butakov et
+        al. I(T;Y) always uses Kozachenko-Leonenko entropies (Euclidean), each class on its own samples.
+    autoencoder_epochs : int
+        Training epochs of each autoencoder.
+    seed : int
+        Seeds the noise and the autoencoders.
+    """
+
+    def __init__(self, dims=4, compression="pca", input_compression="pca", noise=1e-3, k=5, method="ksg",
+                 autoencoder_epochs=300, seed=0, workers=-1):
+        self.dims = check_count(dims, "dims", 1)
+        self.compression = check_choice(compression, "compression", ("pca", "autoencoder"))
+        self.input_compression = check_choice(input_compression, "input_compression", ("pca", "autoencoder"))
+        if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
+            raise ValueError(f"noise must be a relative noise level >= 0, got {noise!r}")
+        self.noise = float(noise)
+        self.k = check_count(k, "k", 1)
+        self.method = check_choice(method, "method", ("ksg", "kl"))
+        self.autoencoder_epochs = check_count(autoencoder_epochs, "autoencoder_epochs", 1)
+        self.seed = check_count(seed, "seed", 0)
+        self.workers = check_workers(workers)
+        self._x = None
+        self.label = f"{method.upper()} k={k} after {compression} to {dims} dims, relative noise {noise:g}"
+
+    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
+        smallest = min(len(idx) for _, idx in _classes(labels))
+        if smallest <= self.k:
+            raise ValueError(f"y: every class needs more than k={self.k} probe samples for its conditional entropy; "
+                             f"the smallest has {smallest}")
+        self._x = self._compress(x.reshape(x.shape[0], -1).astype(np.float64), self.input_compression)
+
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+        t = t.astype(np.float64)
+        if self.noise > 0:
+            t = t + self.noise * t * np.random.default_rng(self.seed).standard_normal(t.shape)
+        tc = self._compress(t, self.compression)
+        knn = dict(k=self.k, workers=self.workers)
+        if self.method == "ksg":
+            i_xt = estimators.mutual_info(self._x, tc, **knn)
+        else:
+            i_xt = estimators.mutual_info(self._x, tc, method="kl", metric="euclidean", **knn)
+        i_ty = _label_conditional(
+            lambda a: estimators.entropy(a, k=self.k, metric="euclidean", noise=1e-10, seed=self.seed,
+                                         workers=self.workers), tc, labels)
+        return i_xt, i_ty, (f"{self.method} k={self.k} on {self.compression} to {tc.shape[1]} dims "
+                            f"(input: {self.input_compression}), relative noise {self.noise:g}")
+
+    def _compress(self, a: np.ndarray, how: str) -> np.ndarray:
+        if a.shape[1] <= self.dims:
+            return a
+        if how == "pca":
+            centred = a - a.mean(axis=0)
+            _, _, vt = np.linalg.svd(centred, full_matrices=False)
+            return centred @ vt[: self.dims].T
+        return autoencoder_codes(a, self.dims, epochs=self.autoencoder_epochs, seed=self.seed)
+
+
+def autoencoder_codes(a: np.ndarray, dims: int, *, epochs: int = 300, hidden: int = 64, seed: int = 0) -> np.ndarray:
+    """Codes of a small fully connected autoencoder (width -> hidden -> dims -> hidden -> width) trained on the
+    standardised rows of ``a`` with Adam for ``epochs`` full-batch steps; the compression of Butakov et al. 2024,
+    in its simplest form."""
+    generator = torch.Generator().manual_seed(seed)
+    data = torch.as_tensor((a - a.mean(axis=0)) / np.maximum(a.std(axis=0), 1e-12), dtype=torch.float32)
+    width = data.shape[1]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=generator)))
+        encoder = nn.Sequential(nn.Linear(width, hidden), nn.ReLU(), nn.Linear(hidden, dims))
+        decoder = nn.Sequential(nn.Linear(dims, hidden), nn.ReLU(), nn.Linear(hidden, width))
+    optimizer = torch.optim.Adam([*encoder.parameters(), *decoder.parameters()], lr=1e-2)
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(decoder(encoder(data)), data)
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        return encoder(data).double().numpy()
+
+
+_ESTIMATORS = {"binned": Binned, "kde": KernelDensity, "knn": Compressed}
+
+
+@dataclass(frozen=True)
+class PlaneRow:
+    """One point of the information plane: layer ``layer`` at ``epoch``."""
+    epoch: int
+    layer: str
+    i_xt: float      # I(X;T)
+    i_ty: float      # I(T;Y)
+    width: int       # units of the (flattened) layer
+    samples: int     # probe samples
+    unit: str        # "bits" or "nats"
+    estimator: str   # what was estimated how
+
+
+class InformationPlane(RowTable):
+    """I(X;T) and I(T;Y) of chosen layers, from a probe pass over fixed inputs whenever :meth:`update` is called.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    x : tensor or array, shape (N, ...)
+        Probe inputs: the training set or a held-out set, as the study requires.
+    y : array of N class labels
+        Integers, booleans, whole-number floats or one-hot rows.
+    layers : see :func:`infoscope.torch.select_modules`
+        Layers to place on the plane, e.g. ``nn.Tanh`` or ``["net.1", "net.3"]``; default every leaf module.
+    estimator : "binned", "kde", "knn", or a :class:`Binned`, :class:`KernelDensity` or :class:`Compressed`
+        The strings give those classes with their defaults.
+    base : float
+        2 (bits, default, as the papers) or e (nats).
+    batch_size : int
+        Probe samples per forward pass.
+    forward : callable or None
+        ``forward(model, batch)`` for models whose call is not ``model(batch)``.
+
+    Each update runs the model in evaluation mode under ``torch.no_grad()`` (restoring its mode afterwards),
+    with hooks attached for that pass only; nothing recorded is kept except the table rows.
+
+    Examples
+    --------
+    >>> plane = InformationPlane(model, x_test, y_test, layers=nn.Tanh)                # doctest: +SKIP
+    >>> for epoch in range(epochs):                                                      # doctest: +SKIP
+    ...     train_one_epoch(model); plane.update(epoch)
+    >>> plane.to_csv("plane.csv"); plane.plot().savefig("plane.png")                    # doctest: +SKIP
+    """
+
+    row_type = PlaneRow
+
+    def __init__(self, model: nn.Module, x, y, layers=None, estimator="binned", *, base=2, batch_size=1024,
+                 forward: Optional[Callable] = None):
+        if isinstance(estimator, str):
+            estimator = _ESTIMATORS[check_choice(estimator, "estimator", tuple(_ESTIMATORS))]()
+        elif not isinstance(estimator, tuple(_ESTIMATORS.values())):
+            raise TypeError(f"estimator must be 'binned', 'kde', 'knn' or an instance of Binned, KernelDensity or "
+                            f"Compressed; got {estimator!r}")
+        self.model, self.layers, self.estimator = model, layers, estimator
+        self.names = ActivationRecorder(model, layers).names  # validates layers now
+        self._divisor = estimators.check_output(base)
+        self.unit = estimators.unit_name(base)
+        self.batch_size = check_count(batch_size, "batch_size", 1)
+        self.forward = forward or (lambda m, batch: m(batch))
+        self.x = torch.as_tensor(x) if not isinstance(x, torch.Tensor) else x.detach()
+        if self.x.dim() == 0 or self.x.shape[0] == 0:
+            raise ValueError(f"x must hold at least one probe sample, got shape {tuple(self.x.shape)}")
+        x_np = self.x.cpu().numpy()
+        if x_np.dtype.kind == "f" and not np.isfinite(x_np).all():
+            raise ValueError("x must be finite; check for nan or inf values")
+        self.labels = class_labels(y, self.x.shape[0])
+        self.estimator.fit_inputs(x_np, self.labels)
+        # The plug-in entropies of the probe inputs and labels: upper limits of I(X;T) and I(T;Y).
+        self.h_x = estimators.entropy(_input_symbols(x_np), method="binned") / self._divisor
+        self.h_y = estimators.entropy(self.labels, method="binned") / self._divisor
+        self.rows: list[PlaneRow] = []
+
+    def update(self, epoch: Optional[int] = None) -> list[PlaneRow]:
+        """Runs the probe pass, estimates every layer, appends and returns this epoch's rows. ``epoch`` defaults
+        to one past the last update's (0 first)."""
+        if epoch is None:
+            epoch = self.rows[-1].epoch + 1 if self.rows else 0
+        epoch = check_count(epoch, "epoch", 0)
+        activations = self._probe()
+        rows = []
+        for name in self.names:
+            if name not in activations:
+                raise RuntimeError(f"layer {name!r} was not called during the probe forward pass")
+            t = activations.pop(name).numpy()
+            i_xt, i_ty, how = self.estimator.estimate(t, self.labels)
+            rows.append(PlaneRow(epoch, name, i_xt / self._divisor, i_ty / self._divisor, t.shape[1], t.shape[0],
+                                 self.unit, how))
+        self.rows.extend(rows)
+        return rows
+
+    def _probe(self) -> dict[str, torch.Tensor]:
+        was_training = self.model.training
+        device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
+        dtype = next((p.dtype for p in self.model.parameters() if p.is_floating_point()), torch.float32)
+        x = self.x.to(device=device, dtype=dtype if self.x.is_floating_point() else self.x.dtype)
+        self.model.eval()
+        try:
+            with torch.no_grad(), ActivationRecorder(self.model, self.layers) as recorder:
+                for batch in iter_batches(x, self.batch_size):
+                    self.forward(self.model, batch)
+            return recorder.activations
+        finally:
+            self.model.train(was_training)
+
+    # Training-loop protocol (see infoscope.torch.fit and the Lightning callback).
+    def start(self) -> None:
+        """Before training: the untrained network's point, as epoch 0 (unless an update was already made)."""
+        if not self.rows:
+            self.update(0)
+
+    def epoch_end(self, epoch: int) -> None:
+        self.update(epoch)
+
+    def stop(self) -> None:
+        pass
+
+    def plot(self, ax=None, title: Optional[str] = None):
+        """The plane as a matplotlib Figure: one curve per layer through the epochs, points coloured by epoch,
+        with H(Y) (the most I(T;Y) can be) dashed. Draws into ``ax`` when given."""
+        from ..plot import information_plane
+        return information_plane(self.rows, h_y=self.h_y, ax=ax, title=title or self.estimator.label)
