@@ -134,6 +134,13 @@ def test_probe_leaves_model_as_found_and_keeps_nothing():
     assert [r.epoch for r in plane.rows[::2]] == [0, 1, 2, 3, 4]
 
 
+def test_half_precision_layers():
+    model, (x, y) = tanh_net(), data()
+    reference = [r.i_ty for r in InformationPlane(model, x, y, layers=nn.Tanh).update(0)]
+    half = [r.i_ty for r in InformationPlane(model.bfloat16(), x, y, layers=nn.Tanh).update(0)]
+    assert all(0 <= v <= 1 for v in half) and len(half) == len(reference)
+
+
 def test_labels_and_inputs_are_checked():
     model, (x, y) = tanh_net(), data(50)
     one_hot = np.eye(2)[y.numpy()]

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import fnmatch
 import numbers
-from typing import Callable, Iterable
+from typing import Callable
 
 import torch
 from torch import nn
 
 from .._arrays import check_choice, check_flag
 
-__all__ = ["ActivationRecorder", "select_modules"]
+__all__ = ["ActivationRecorder", "select_modules", "to_numpy"]
 
 
 def _leaves(model: nn.Module) -> list[tuple[str, nn.Module]]:
@@ -210,6 +210,6 @@ def _stable_hash(text: str) -> int:
     return value
 
 
-def iter_batches(x: torch.Tensor, batch_size: int) -> Iterable[torch.Tensor]:
-    for start in range(0, x.shape[0], batch_size):
-        yield x[start:start + batch_size]
+def to_numpy(t: torch.Tensor):
+    """A recorded (CPU) tensor as a numpy array; half-precision types, which numpy lacks, become float32."""
+    return (t.float() if t.dtype in (torch.float16, torch.bfloat16) else t).numpy()

@@ -34,7 +34,7 @@ from .._arrays import check_choice, check_count, check_workers
 from ..estimators.binning import CORRECTIONS
 from ..estimators.kde import kernel_log_mean
 from ._results import RowTable
-from .hooks import ActivationRecorder, iter_batches
+from .hooks import ActivationRecorder, to_numpy
 
 __all__ = ["InformationPlane", "PlaneRow", "Binned", "KernelDensity", "Compressed", "class_labels"]
 
@@ -110,9 +110,9 @@ class Binned:
         self.options = dict(bins=None if bin_width is not None else check_count(bins, "bins", 1),
                             bin_width=bin_width, correction=correction, workers=check_workers(workers))
         self._x_symbols = None
-        size = f"bin width {bin_width:g}" if bin_width is not None else f"{bins} bins"
+        self._size = f"bin width {bin_width:g}" if bin_width is not None else f"{bins} bins"
         where = "adaptive range" if self.range == "adaptive" else f"range [{self.range[0]:g}, {self.range[1]:g}]"
-        self.label = f"binned: {size}, {where}" + ("" if correction == "plugin" else f", {correction}")
+        self.label = f"binned: {self._size}, {where}" + ("" if correction == "plugin" else f", {correction}")
 
     def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
         self._x_symbols = _input_symbols(x)
@@ -128,9 +128,7 @@ class Binned:
         options = dict(self.options, range=rng, out_of_range=clip)
         i_xt = estimators.mutual_info(self._x_symbols, t, method="binned", **options)
         i_ty = estimators.mutual_info(t, labels, method="binned", **options)
-        size = f"width {self.options['bin_width']:g}" if self.options["bin_width"] is not None else \
-            f"{self.options['bins']} bins"
-        return i_xt, i_ty, f"binned ({self.options['correction']}), {size} over {where}"
+        return i_xt, i_ty, f"binned ({self.options['correction']}), {self._size} over {where}"
 
 
 class KernelDensity:
@@ -154,7 +152,7 @@ class KernelDensity:
     def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
         i_xt = -float(np.mean(kernel_log_mean(t, **self.options)))
         i_ty = _label_conditional(lambda a: estimators.entropy(a, method="kde", **self.options), t, labels)
-        return i_xt, i_ty, f"kde {self.options['bound']} bound, noise variance {self.options['noise_var']:g}"
+        return i_xt, i_ty, self.label
 
 
 class Compressed:
@@ -340,7 +338,7 @@ class InformationPlane(RowTable):
         for name in self.names:
             if name not in activations:
                 raise RuntimeError(f"layer {name!r} was not called during the probe forward pass")
-            t = activations.pop(name).numpy()
+            t = to_numpy(activations.pop(name))
             i_xt, i_ty, how = self.estimator.estimate(t, self.labels)
             rows.append(PlaneRow(epoch, name, i_xt / self._divisor, i_ty / self._divisor, t.shape[1], t.shape[0],
                                  self.unit, how))
@@ -355,7 +353,7 @@ class InformationPlane(RowTable):
         self.model.eval()
         try:
             with torch.no_grad(), ActivationRecorder(self.model, self.layers) as recorder:
-                for batch in iter_batches(x, self.batch_size):
+                for batch in x.split(self.batch_size):
                     self.forward(self.model, batch)
             return recorder.activations
         finally:

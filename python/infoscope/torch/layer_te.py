@@ -28,7 +28,7 @@ from .._arrays import check_choice, check_count, check_workers
 from .._native import core
 from ..estimators.binning import CORRECTIONS
 from ._results import RowTable
-from .hooks import ActivationRecorder, select_modules
+from .hooks import ActivationRecorder, select_modules, to_numpy
 
 __all__ = ["LayerTransferEntropy", "LayerPairRow"]
 
@@ -159,7 +159,7 @@ class LayerTransferEntropy(RowTable):
         if samples < self.window:
             raise ValueError(f"window={self.window} exceeds the {samples} training samples recorded this epoch; "
                              f"pass a smaller window")
-        codes = {name: self._codes(a.numpy()) for name, a in activations.items()}
+        codes = {name: self._codes(to_numpy(a)) for name, a in activations.items()}
         levels = 2 if self.bins is None else self.bins
         rows = []
         for source, target in self.layer_pairs:
