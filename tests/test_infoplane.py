@@ -193,3 +193,24 @@ def test_table_csv_pandas_and_plot(tmp_path):
     fig.savefig(tmp_path / "plane.png")
     assert (tmp_path / "plane.png").stat().st_size > 1000
     assert fig.axes[0].get_xlabel() == "I(X;T) [bits]"
+
+
+def test_autoencoder_codes_keep_a_linear_latent():
+    """Rows on a 2-D plane inside 8 dimensions: 2-D codes of the autoencoder predict both latent coordinates
+    linearly almost perfectly, and the same seed gives the same codes."""
+    from infoscope.torch.infoplane import autoencoder_codes
+
+    rng = np.random.default_rng(5)
+    latent = rng.standard_normal((600, 2))
+    a = latent @ rng.standard_normal((2, 8))
+    codes = autoencoder_codes(a, 2, epochs=300, seed=1)
+    assert codes.shape == (600, 2)
+    np.testing.assert_array_equal(codes, autoencoder_codes(a, 2, epochs=300, seed=1))
+    design = np.hstack([codes, np.ones((600, 1))])
+    residual = latent - design @ np.linalg.lstsq(design, latent, rcond=None)[0]
+    assert (residual.var(axis=0) / latent.var(axis=0)).max() < 0.05
+    plane = InformationPlane(nn.Sequential(nn.Identity()), a, rng.integers(0, 2, 600), layers="0",
+                             estimator=Compressed(dims=2, compression="autoencoder", input_compression="autoencoder",
+                                                  autoencoder_epochs=100))
+    row = plane.update(0)[0]
+    assert "autoencoder" in row.estimator and row.i_xt > 2    # X and T are the same plane: high I(X;T)
