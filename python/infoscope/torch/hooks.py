@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import zlib
 import numbers
 from typing import Callable
 
 import torch
 from torch import nn
 
-from .._arrays import check_choice, check_flag
+from .._arrays import check_choice, check_count, check_flag
 
 __all__ = ["ActivationRecorder", "select_modules", "to_numpy"]
 
@@ -111,9 +112,7 @@ class ActivationRecorder:
         self.flatten = check_flag(flatten, "flatten")
         self.mode = check_choice(mode, "mode", (None, "train", "eval"))
         self.device = None if device is None else torch.device(device)
-        if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-            raise TypeError(f"seed must be an integer, got {seed!r}")
-        self.seed = int(seed)
+        self.seed = check_count(seed, "seed", 0)
         self.unit_indices: dict[str, torch.Tensor] = {}
         self._units_per_layer = None
         if units is not None:
@@ -194,20 +193,13 @@ class ActivationRecorder:
         idx = self.unit_indices.get(name)
         if idx is None and self._units_per_layer is not None:
             width = t.shape[1]
-            generator = torch.Generator().manual_seed(self.seed + _stable_hash(name))
+            # crc32, not hash(): Python salts str hashes per run, and the subsets must repeat.
+            generator = torch.Generator().manual_seed(self.seed + zlib.crc32(name.encode()))
             idx = torch.randperm(width, generator=generator)[: self._units_per_layer].sort().values
             self.unit_indices[name] = idx
         if idx is not None and len(idx) and (int(idx.max()) >= t.shape[1] or int(idx.min()) < -t.shape[1]):
             raise ValueError(f"units for layer {name!r} index past its {t.shape[1]} units")
         return idx
-
-
-def _stable_hash(text: str) -> int:
-    # Python's hash() of a str changes between runs; the unit subsets must not.
-    value = 0
-    for ch in text.encode():
-        value = (value * 131 + ch) % 2**31
-    return value
 
 
 def to_numpy(t: torch.Tensor):
