@@ -8,12 +8,13 @@ call; the core below does no conversion of its own.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 
-__all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_count", "check_workers", "check_choice",
-           "check_flag"]
+__all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_count", "check_real", "check_workers",
+           "check_choice", "check_flag"]
 
 # DLPack device types that live in host memory (kDLCPU, kDLCUDAHost, kDLROCMHost).
 _HOST_DEVICES = {1, 3, 11}
@@ -119,6 +120,15 @@ def check_count(value, name: str, minimum: int) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
     return int(value)
+
+
+def check_real(value, name: str, *, minimum=None, positive=False) -> float:
+    """A finite real number, >= minimum and/or > 0 when asked; anything else is a ValueError naming it."""
+    bounds = " > 0" if positive else (f" >= {minimum:g}" if minimum is not None else "")
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value)
+            or (positive and not value > 0) or (minimum is not None and value < minimum)):
+        raise ValueError(f"{name} must be a finite number{bounds}, got {value!r}")
+    return float(value)
 
 
 def check_workers(workers) -> int:

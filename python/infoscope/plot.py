@@ -74,7 +74,8 @@ def information_plane(rows: Sequence, *, h_y: Optional[float] = None, ax=None, t
 
 def transfer_entropy_plane(rows: Sequence, *, ax=None, title: Optional[str] = None):
     """The transfer-entropy plane of :class:`infoscope.torch.LayerTransferEntropy` rows: for every layer with
-    a layer before and after it, the mean TE into it (x) against the mean TE out of it (y), coloured by epoch.
+    a layer before and after it, the mean TE into it (x) against the mean TE out of it (y), coloured by epoch
+    (averaged over the layer pairs on each side).
     When no layer has both, TE per layer pair against epoch. Returns the Figure."""
     rows = [r if isinstance(r, dict) else r.__dict__ for r in rows]
     if not rows:
@@ -82,12 +83,15 @@ def transfer_entropy_plane(rows: Sequence, *, ax=None, title: Optional[str] = No
     fig, ax = _axes(ax)
     unit = rows[0]["unit"]
     te = {(r["epoch"], r["source"], r["target"]): r["te_mean"] for r in rows}
-    into = {(e, t): v for (e, s, t), v in te.items()}
-    out_of = {(e, s): v for (e, s, t), v in te.items()}
+    into, out_of = defaultdict(list), defaultdict(list)   # a layer may have several pairs on either side
+    for (epoch, source, target), v in te.items():
+        into[(epoch, target)].append(v)
+        out_of[(epoch, source)].append(v)
     curves = defaultdict(list)
     for (epoch, layer), v_in in into.items():
         if (epoch, layer) in out_of:
-            curves[layer].append((epoch, v_in, out_of[(epoch, layer)]))
+            v_out = out_of[(epoch, layer)]
+            curves[layer].append((epoch, sum(v_in) / len(v_in), sum(v_out) / len(v_out)))
     if curves:
         _epoch_curves(ax, fig, curves, f"mean TE into the layer [{unit}]", f"mean TE out of the layer [{unit}]",
                       title or "transfer-entropy plane")

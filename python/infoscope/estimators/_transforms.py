@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from .._arrays import check_choice, check_flag
+from .._arrays import check_choice, check_flag, check_real
 from .._native import core
 
 __all__ = ["Preprocessing", "rank_columns", "normal_scores"]
@@ -63,9 +62,7 @@ class Preprocessing:
     def __init__(self, normalize, transform, noise, seed):
         self.normalize = check_flag(normalize, "normalize")
         self.transform = check_choice(transform, "transform", (None, "rank", "normal"))
-        if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not math.isfinite(noise) or noise < 0:
-            raise ValueError(f"noise must be a finite number >= 0 (a relative standard deviation), got {noise!r}")
-        self.noise = float(noise)
+        self.noise = check_real(noise, "noise (a relative standard deviation)", minimum=0)
         if not (seed is None or isinstance(seed, np.random.Generator) or
                 (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
             raise TypeError(f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}")

@@ -17,11 +17,10 @@ The estimate is of the noisy variable T, never of X itself: it depends on s^2, w
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from .._arrays import as_samples, check_choice, check_workers
+from .._arrays import as_samples, check_choice, check_real, check_workers
 from .._native import core
 
 __all__ = ["kde_entropy", "kernel_log_mean"]
@@ -30,20 +29,13 @@ __all__ = ["kde_entropy", "kernel_log_mean"]
 _KERNEL_SCALE = {"upper": 1.0, "lower": 4.0}
 
 
-def _check_noise_var(noise_var) -> float:
-    if isinstance(noise_var, bool) or not isinstance(noise_var, numbers.Real) or not (
-            math.isfinite(noise_var) and noise_var > 0):
-        raise ValueError(f"noise_var must be a positive finite variance of the added Gaussian noise; got {noise_var!r}")
-    return float(noise_var)
-
-
 def kernel_log_mean(x, *, noise_var, bound="upper", workers=-1) -> np.ndarray:
     """``log((1/N) sum_j exp(-D_ij))`` for every sample i, the pairwise-distance term of the bound (nats, <= 0).
 
     Minus its mean is the bound's I(X; X + Z) for X uniform over the samples (Saxe et al. 2018).
     """
     x = as_samples(x, "x")
-    noise_var = _check_noise_var(noise_var)
+    noise_var = check_real(noise_var, "noise_var", positive=True)
     scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
     return core.gaussian_kernel_log_mean(x, scale * noise_var, check_workers(workers))
 
@@ -56,7 +48,7 @@ def kde_entropy(x, *, noise_var, bound="upper", workers=-1) -> np.ndarray:
     information-plane probe set.
     """
     x = as_samples(x, "x")
-    noise_var = _check_noise_var(noise_var)
+    noise_var = check_real(noise_var, "noise_var", positive=True)
     d = x.shape[1]
     return 0.5 * d * math.log(2 * math.pi * math.e * noise_var) - kernel_log_mean(
         x, noise_var=noise_var, bound=bound, workers=workers)

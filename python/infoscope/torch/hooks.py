@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-import zlib
 import numbers
+import zlib
 from typing import Callable
 
 import torch

@@ -30,11 +30,11 @@ import torch
 from torch import nn
 
 from .. import estimators
-from .._arrays import check_choice, check_count, check_workers
-from ..estimators.binning import CORRECTIONS
+from .._arrays import as_binnable, check_choice, check_count, check_real, check_workers
+from ..estimators.binning import CORRECTIONS, BinningOptions
 from ..estimators.kde import kernel_log_mean
 from ._results import RowTable
-from .hooks import ActivationRecorder, to_numpy
+from .hooks import ActivationRecorder, select_modules, to_numpy
 
 __all__ = ["InformationPlane", "PlaneRow", "Binned", "KernelDensity", "Compressed", "class_labels"]
 
@@ -63,8 +63,9 @@ def class_labels(y, n: int) -> np.ndarray:
 
 def _classes(labels: np.ndarray) -> list[tuple[float, np.ndarray]]:
     """(p(y), indices of class y) for every class present."""
-    values, inverse = np.unique(labels, return_inverse=True)
-    return [(float(np.mean(inverse == c)), np.flatnonzero(inverse == c)) for c in range(len(values))]
+    inverse = np.unique(labels, return_inverse=True)[1].reshape(-1)
+    groups = [np.flatnonzero(inverse == c) for c in range(inverse.max() + 1)]
+    return [(len(idx) / len(labels), idx) for idx in groups]
 
 
 def _input_symbols(x: np.ndarray) -> np.ndarray:
@@ -109,13 +110,14 @@ class Binned:
         check_choice(correction, "correction", CORRECTIONS)
         self.options = dict(bins=None if bin_width is not None else check_count(bins, "bins", 1),
                             bin_width=bin_width, correction=correction, workers=check_workers(workers))
+        BinningOptions(self.options["bins"], None, bin_width)  # validates bin_width now, not at the first update
         self._x_symbols = None
         self._size = f"bin width {bin_width:g}" if bin_width is not None else f"{bins} bins"
         where = "adaptive range" if self.range == "adaptive" else f"range [{self.range[0]:g}, {self.range[1]:g}]"
         self.label = f"binned: {self._size}, {where}" + ("" if correction == "plugin" else f", {correction}")
 
-    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
-        self._x_symbols = _input_symbols(x)
+    def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
+        self._x_symbols = x_symbols
 
     def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
         if isinstance(self.range, tuple):
@@ -125,9 +127,12 @@ class Binned:
         else:
             lo, hi = float(t.min()), float(t.max())
             rng, where, clip = (lo, hi if hi > lo else lo + 1.0), f"[{lo:.3g}, {hi:.3g}] (adaptive)", "raise"
-        options = dict(self.options, range=rng, out_of_range=clip)
-        i_xt = estimators.mutual_info(self._x_symbols, t, method="binned", **options)
-        i_ty = estimators.mutual_info(t, labels, method="binned", **options)
+        # Bin the layer once; both MIs are then of integer symbols, which are not binned again.
+        binning = BinningOptions(self.options["bins"], rng, self.options["bin_width"], None, clip)
+        t_symbols = binning.symbols(as_binnable(t, "layer"), "layer", self.options["workers"]).ids.astype(np.int64)
+        counts = dict(method="binned", correction=self.options["correction"], workers=self.options["workers"])
+        i_xt = estimators.mutual_info(self._x_symbols, t_symbols, **counts)
+        i_ty = estimators.mutual_info(t_symbols, labels, **counts)
         return i_xt, i_ty, f"binned ({self.options['correction']}), {self._size} over {where}"
 
 
@@ -146,12 +151,14 @@ class KernelDensity:
         kernel_log_mean(np.zeros((1, 1)), **self.options)  # validates the options now, not at the first update
         self.label = f"KDE {bound} bound, noise variance {noise_var:g}"
 
-    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
+    def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
         pass
 
     def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+        # Every entropy is d/2 log(2 pi e s^2) minus the mean kernel term; the constants cancel in both MIs.
+        t = t.astype(np.float64)
         i_xt = -float(np.mean(kernel_log_mean(t, **self.options)))
-        i_ty = _label_conditional(lambda a: estimators.entropy(a, method="kde", **self.options), t, labels)
+        i_ty = i_xt + sum(p * float(np.mean(kernel_log_mean(t[idx], **self.options))) for p, idx in _classes(labels))
         return i_xt, i_ty, self.label
 
 
@@ -186,9 +193,7 @@ class Compressed:
         self.dims = check_count(dims, "dims", 1)
         self.compression = check_choice(compression, "compression", ("pca", "autoencoder"))
         self.input_compression = check_choice(input_compression, "input_compression", ("pca", "autoencoder"))
-        if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (math.isfinite(noise) and noise >= 0):
-            raise ValueError(f"noise must be a relative noise level >= 0, got {noise!r}")
-        self.noise = float(noise)
+        self.noise = check_real(noise, "noise", minimum=0)
         self.k = check_count(k, "k", 1)
         self.method = check_choice(method, "method", ("ksg", "kl"))
         self.autoencoder_epochs = check_count(autoencoder_epochs, "autoencoder_epochs", 1)
@@ -197,7 +202,7 @@ class Compressed:
         self._x = None
         self.label = f"{method.upper()} k={k} after {compression} to {dims} dims, relative noise {noise:g}"
 
-    def fit_inputs(self, x: np.ndarray, labels: np.ndarray) -> None:
+    def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
         smallest = min(len(idx) for _, idx in _classes(labels))
         if smallest <= self.k:
             raise ValueError(f"y: every class needs more than k={self.k} probe samples for its conditional entropy; "
@@ -309,7 +314,7 @@ class InformationPlane(RowTable):
             raise TypeError(f"estimator must be 'binned', 'kde', 'knn' or an instance of Binned, KernelDensity or "
                             f"Compressed; got {estimator!r}")
         self.model, self.layers, self.estimator = model, layers, estimator
-        self.names = ActivationRecorder(model, layers).names  # validates layers now
+        self.names = list(select_modules(model, layers))
         self._divisor = estimators.check_output(base)
         self.unit = estimators.unit_name(base)
         self.batch_size = check_count(batch_size, "batch_size", 1)
@@ -321,9 +326,10 @@ class InformationPlane(RowTable):
         if x_np.dtype.kind == "f" and not np.isfinite(x_np).all():
             raise ValueError("x must be finite; check for nan or inf values")
         self.labels = class_labels(y, self.x.shape[0])
-        self.estimator.fit_inputs(x_np, self.labels)
+        x_symbols = _input_symbols(x_np)
+        self.estimator.fit_inputs(x_np, x_symbols, self.labels)
         # The plug-in entropies of the probe inputs and labels: upper limits of I(X;T) and I(T;Y).
-        self.h_x = estimators.entropy(_input_symbols(x_np), method="binned") / self._divisor
+        self.h_x = estimators.entropy(x_symbols, method="binned") / self._divisor
         self.h_y = estimators.entropy(self.labels, method="binned") / self._divisor
         self.rows: list[PlaneRow] = []
 
@@ -349,11 +355,12 @@ class InformationPlane(RowTable):
         was_training = self.model.training
         device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
         dtype = next((p.dtype for p in self.model.parameters() if p.is_floating_point()), torch.float32)
-        x = self.x.to(device=device, dtype=dtype if self.x.is_floating_point() else self.x.dtype)
+        # Kept where the model is, so later updates do not copy the probe set again.
+        self.x = self.x.to(device=device, dtype=dtype if self.x.is_floating_point() else self.x.dtype)
         self.model.eval()
         try:
-            with torch.no_grad(), ActivationRecorder(self.model, self.layers) as recorder:
-                for batch in x.split(self.batch_size):
+            with torch.no_grad(), ActivationRecorder(self.model, self.names) as recorder:
+                for batch in self.x.split(self.batch_size):
                     self.forward(self.model, batch)
             return recorder.activations
         finally:

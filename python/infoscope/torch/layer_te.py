@@ -16,7 +16,6 @@ into it against the mean TE out of it, per epoch -- our reading of their informa
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Optional
 
@@ -24,7 +23,7 @@ import numpy as np
 from torch import nn
 
 from .. import estimators
-from .._arrays import check_choice, check_count, check_workers
+from .._arrays import check_choice, check_count, check_real, check_workers
 from .._native import core
 from ..estimators.binning import CORRECTIONS
 from ._results import RowTable
@@ -105,9 +104,7 @@ class LayerTransferEntropy(RowTable):
         self.n_pairs = n_pairs
         if bins is not None:
             bins = check_count(bins, "bins", 2)
-        elif isinstance(threshold, bool) or not isinstance(threshold, numbers.Real) or not np.isfinite(threshold):
-            raise ValueError(f"threshold must be a finite number, got {threshold!r}")
-        self.threshold, self.bins = float(threshold), bins
+        self.threshold, self.bins = check_real(threshold, "threshold"), bins
         self.window = check_count(window, "window", 3)
         self.step = max(1, self.window // 2) if step is None else check_count(step, "step", 1)
         self.lag, self.k_hist, self.l_hist = (check_count(lag, "lag", 1), check_count(k_hist, "k_hist", 1),

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._arrays import check_count, check_flag
+from .._arrays import check_count, check_flag, check_real
 
 __all__ = ["fit", "lightning_callback", "AdditiveGaussianNoise"]
 
@@ -112,9 +112,7 @@ class AdditiveGaussianNoise(nn.Module):
 
     def __init__(self, sigma: float = 1e-3, relative: bool = True):
         super().__init__()
-        if not (isinstance(sigma, (int, float)) and not isinstance(sigma, bool) and sigma >= 0):
-            raise ValueError(f"sigma must be a number >= 0, got {sigma!r}")
-        self.sigma, self.relative = float(sigma), check_flag(relative, "relative")
+        self.sigma, self.relative = check_real(sigma, "sigma", minimum=0), check_flag(relative, "relative")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         noise = torch.randn_like(x) * self.sigma
