@@ -11,19 +11,21 @@
 #include <cstddef>
 #include <cstring>
 
+#include "core/hd.hpp"
+
 namespace infoscope {
 
 enum class Metric { Chebyshev, Euclidean };
 
 constexpr std::size_t kLanes = 8;  // points per vector block in leaf storage
 
-inline double abs_diff(double a, double b) {
+INFOSCOPE_HD inline double abs_diff(double a, double b) {
   const double t = a - b;
   return t < 0 ? -t : t;
 }
 
 // Max-norm distance between two rows.
-inline double chebyshev(const double* a, const double* b, std::size_t dim) {
+INFOSCOPE_HD inline double chebyshev(const double* a, const double* b, std::size_t dim) {
   double m = 0.0;
   for (std::size_t j = 0; j < dim; ++j) {
     const double t = abs_diff(a[j], b[j]);

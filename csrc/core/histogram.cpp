@@ -19,18 +19,7 @@ namespace {
 // Rows are cheap (a few columns) or streamed (a wide layer); chunks of rows keep threads busy either way.
 constexpr std::size_t kRowChunk = 1024;
 
-struct Key {
-  std::uint64_t lo, hi;
-  bool operator==(const Key& o) const { return lo == o.lo && hi == o.hi; }
-};
-
-// Multipliers of the per-column codes: the mixed radix (exact) when the code space fits in 64 bits, else two
-// sets of random odd 64-bit numbers (a 128-bit universal linear hash), drawn from a fixed seed.
-struct KeyMultipliers {
-  bool exact = true;
-  std::uint64_t space = 1;  // number of possible exact keys
-  std::vector<std::uint64_t> lo, hi;
-};
+}  // namespace
 
 KeyMultipliers key_multipliers(const std::vector<std::uint64_t>& count) {
   KeyMultipliers m;
@@ -55,7 +44,7 @@ KeyMultipliers key_multipliers(const std::vector<std::uint64_t>& count) {
   return m;
 }
 
-// Numbers keys by first appearance. Small exact key spaces index a table directly; others go through a hash map.
+// Small exact key spaces index a table directly; others go through a hash map.
 Symbols number_keys(const std::vector<Key>& keys, const KeyMultipliers& m) {
   Symbols s;
   s.ids.resize(keys.size());
@@ -89,6 +78,8 @@ Symbols number_keys(const std::vector<Key>& keys, const KeyMultipliers& m) {
   return s;
 }
 
+namespace {
+
 // What a pass over the rows found wrong, reported after the pass.
 struct Problems {
   std::atomic<bool> nonfinite{false}, outside{false};
@@ -117,11 +108,7 @@ void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
       const double v = static_cast<double>(row[j]);
       nonfinite |= static_cast<std::int64_t>(!(std::abs(v) <= std::numeric_limits<double>::max()));
       outside |= static_cast<std::int64_t>(!(v >= lo[j]) | !(v <= hi[j]));
-      // max(lo, NaN) is lo: no NaN reaches the conversion.
-      const double x = (std::min(hi[j], std::max(lo[j], v)) - origin[j]) * scale[j];
-      std::int64_t code = static_cast<std::int64_t>(x);
-      code -= static_cast<std::int64_t>(x < static_cast<double>(code));  // floor
-      code = std::min(top[j], std::max<std::int64_t>(0, code - shift[j]));
+      const std::int64_t code = uniform_code(v, lo[j], hi[j], origin[j], scale[j], shift[j], top[j]);
       key_lo += static_cast<std::uint64_t>(code) * mul_lo[j];
       if constexpr (Hashed) key_hi += static_cast<std::uint64_t>(code) * mul_hi[j];
     }
@@ -172,6 +159,8 @@ void symbol_keys(const T* data, std::size_t d, std::size_t begin, std::size_t en
   if (outside) problems.outside = true;  // the caller's shift and count do not describe the data
 }
 
+}  // namespace
+
 void check_binning(const Binning& b, std::size_t d) {
   auto need = [&](std::size_t size, const char* what) {
     if (size != d) throw std::invalid_argument(std::string("binning: ") + what + " needs one entry per column");
@@ -206,7 +195,6 @@ void check_binning(const Binning& b, std::size_t d) {
   }
 }
 
-}  // namespace
 
 template <class T>
 Symbols row_symbols(const T* data, std::size_t n, std::size_t d, const Binning& binning, int workers) {
@@ -232,14 +220,18 @@ Symbols row_symbols(const T* data, std::size_t n, std::size_t d, const Binning& 
       uniform_keys<T, true>(data, d, begin, end, binning, m, keys.data(), problems);
     }
   });
-  if (problems.nonfinite) throw std::invalid_argument("must be finite; check for nan or inf values");
-  if (problems.outside && binning.rule == Binning::Rule::Symbols) {
+  check_key_problems(binning, problems.nonfinite, problems.outside);
+  return number_keys(keys, m);
+}
+
+void check_key_problems(const Binning& binning, bool nonfinite, bool outside) {
+  if (nonfinite) throw std::invalid_argument("must be finite; check for nan or inf values");
+  if (outside && binning.rule == Binning::Rule::Symbols) {
     throw std::invalid_argument("has symbols outside [shift, shift + count) of the binning");
   }
-  if (problems.outside && !binning.clip) {
+  if (outside && !binning.clip) {
     throw std::invalid_argument("has values outside the binning range; widen range= or pass out_of_range=\"clip\"");
   }
-  return number_keys(keys, m);
 }
 
 template Symbols row_symbols<float>(const float*, std::size_t, std::size_t, const Binning&, int);

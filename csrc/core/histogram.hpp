@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/hd.hpp"
+
 namespace infoscope {
 
 // How the columns of one array become integer codes in [0, count_j).
@@ -39,6 +41,45 @@ struct Symbols {
   std::vector<std::uint32_t> ids;
   std::size_t n_symbols = 0;
 };
+
+// What row_symbols does in steps, for callers that fold rows into keys elsewhere (the CUDA backend): the key of
+// a row is sum_j code_j * lo[j] (and sum_j code_j * hi[j] when hashed), modulo 2^64.
+struct Key {
+  std::uint64_t lo, hi;
+  bool operator==(const Key& o) const { return lo == o.lo && hi == o.hi; }
+};
+
+// Multipliers of the per-column codes: the mixed radix (exact) when the code space fits in 64 bits, else two
+// sets of random odd 64-bit numbers (a 128-bit universal linear hash), drawn from a fixed seed.
+struct KeyMultipliers {
+  bool exact = true;
+  std::uint64_t space = 1;  // number of possible exact keys
+  std::vector<std::uint64_t> lo, hi;
+};
+
+KeyMultipliers key_multipliers(const std::vector<std::uint64_t>& count);
+
+// Throws std::invalid_argument unless binning describes d columns consistently.
+void check_binning(const Binning& binning, std::size_t d);
+
+// Throws the error row_symbols reports for non-finite values or values outside the binning, if any.
+void check_key_problems(const Binning& binning, bool nonfinite, bool outside);
+
+// Numbers keys by first appearance.
+Symbols number_keys(const std::vector<Key>& keys, const KeyMultipliers& m);
+
+// The Uniform code of v in a column: floor((v' - origin) * scale) - shift clamped into [0, top], v' = v clipped to
+// [lo, hi] (NaN becomes lo). The floor is a truncation and a correction, which vectorises.
+INFOSCOPE_HD inline std::int64_t uniform_code(double v, double lo, double hi, double origin, double scale,
+                                              std::int64_t shift, std::int64_t top) {
+  const double clipped_low = lo < v ? v : lo;
+  const double x = ((clipped_low < hi ? clipped_low : hi) - origin) * scale;
+  std::int64_t code = static_cast<std::int64_t>(x);
+  code -= static_cast<std::int64_t>(x < static_cast<double>(code));
+  code -= shift;
+  code = code > 0 ? code : 0;
+  return code < top ? code : top;
+}
 
 // Symbols of the n rows of a row-major n x d array (T = float, double or int64_t). Throws std::invalid_argument
 // for non-finite values, and for values outside a Uniform range unless binning.clip.

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "core/local_values.hpp"
 #include "core/parallel.hpp"
 
 namespace infoscope {
@@ -13,18 +14,7 @@ void gaussian_kernel_log_mean(const double* x, std::size_t n, std::size_t d, dou
   // Row i costs N d: a few rows per chunk already keep the threads busy.
   parallel_for(n, workers, 16, 64, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) {
-      const double* xi = x + i * d;
-      double sum = 0.0;
-      for (std::size_t j = 0; j < n; ++j) {
-        const double* xj = x + j * d;
-        double dist2 = 0.0;
-        for (std::size_t c = 0; c < d; ++c) {
-          const double diff = xi[c] - xj[c];
-          dist2 += diff * diff;
-        }
-        sum += std::exp(scale * dist2);
-      }
-      out[i] = std::log(sum / static_cast<double>(n));
+      out[i] = gaussian_kernel_log_mean_row(x, n, d, i, scale);
     }
   });
 }

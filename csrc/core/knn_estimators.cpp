@@ -11,6 +11,7 @@
 
 #include "core/grid.hpp"
 #include "core/kdtree.hpp"
+#include "core/local_values.hpp"
 #include "core/parallel.hpp"
 #include "core/special.hpp"
 
@@ -105,8 +106,6 @@ void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
   });
 }
 
-double psi(std::size_t count) { return digamma(static_cast<double>(count)); }
-
 }  // namespace
 
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
@@ -114,24 +113,16 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
   check_k(n, k);
   if (!weights.empty() && weights.size() != k) throw std::invalid_argument("weights must hold one weight per j = 1..k");
   const double dd = static_cast<double>(d);
-  const double log_cd = metric == Metric::Chebyshev
-                            ? 0.0
-                            : 0.5 * dd * std::log(M_PI) - std::lgamma(1.0 + 0.5 * dd) - dd * std::log(2.0);
   // local_i = sum_j w_j (constant_j + d log eps_ij), with w = e_k when unweighted.
   std::vector<double> w = weights;
   if (w.empty()) {
     w.assign(k, 0.0);
     w[k - 1] = 1.0;
   }
-  double constant = 0.0;
-  for (std::size_t j = 1; j <= k; ++j) constant += w[j - 1] * (-psi(j) + psi(n) + log_cd);
+  const double constant = kl_constant(w, n, d, metric);
   auto fill = [&](const auto& index) {
     for_each_knn(index, k, metric, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
-      double sum = constant;
-      for (std::size_t j = 0; j < k; ++j) {
-        if (w[j] != 0.0) sum += w[j] * dd * std::log(2.0 * nb[j].dist);
-      }
-      local[i] = sum;
+      local[i] = kl_local(constant, w.data(), k, dd, nb);
     });
   };
   if (metric == Metric::Chebyshev) {
@@ -266,7 +257,7 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   const auto ny = ys.others_within(eps_y.data(), false, workers);
   const double psi_k2 = psi(k) - 1.0 / static_cast<double>(k);
   const double psi_n = psi(n);
-  fill_locals(n, workers, local, [&](std::size_t i) { return psi_k2 + psi_n - psi(nx[i]) - psi(ny[i]); });
+  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i]); });
 }
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
@@ -316,12 +307,12 @@ void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers,
   if (dz_ == 0) {  // KSG algorithm 1, eq. 8
     const double psi_n = psi(n_);
     fill_locals(n_, workers, local,
-                [&](std::size_t i) { return psi_k + psi_n - psi(n_xz[i] + 1) - psi(n_zy[i] + 1); });
+                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i]); });
     return;
   }
   const auto n_z = counts(spaces_[2], eps, excluded, workers);
   fill_locals(n_, workers, local,
-              [&](std::size_t i) { return psi_k - psi(n_xz[i] + 1) - psi(n_zy[i] + 1) + psi(n_z[i] + 1); });
+              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i]); });
 }
 
 void KsgConditionalMI::locals(int workers, double* local) const { fill(data_.data(), spaces_[1], workers, local); }

@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <limits>
 
+#include "core/hd.hpp"
+
 namespace infoscope {
 
 struct Neighbor {
@@ -16,7 +18,7 @@ struct Neighbor {
 // with many duplicates. The k-th distance is the same either way.
 enum class Ties { ByIndex, Any };
 
-inline bool closer(const Neighbor& a, const Neighbor& b) {
+INFOSCOPE_HD inline bool closer(const Neighbor& a, const Neighbor& b) {
   return a.dist < b.dist || (a.dist == b.dist && a.index < b.index);
 }
 
@@ -26,15 +28,15 @@ struct KBest {
   bool by_index;
   Neighbor* best;
 
-  KBest(std::size_t k_, Ties ties, Neighbor* out) : k(k_), found(0), by_index(ties == Ties::ByIndex), best(out) {}
+  INFOSCOPE_HD KBest(std::size_t k_, Ties ties, Neighbor* out) : k(k_), found(0), by_index(ties == Ties::ByIndex), best(out) {}
 
-  double worst() const { return found < k ? std::numeric_limits<double>::infinity() : best[k - 1].dist; }
+  INFOSCOPE_HD double worst() const { return found < k ? std::numeric_limits<double>::infinity() : best[k - 1].dist; }
 
   // Whether points at distance >= `bound` can no longer change the result. With ByIndex a point at exactly the
   // k-th distance can still displace a tie with a higher index.
-  bool settled(double bound) const { return found == k && (by_index ? bound > worst() : bound >= worst()); }
+  INFOSCOPE_HD bool settled(double bound) const { return found == k && (by_index ? bound > worst() : bound >= worst()); }
 
-  void offer(double dist, std::size_t index) {
+  INFOSCOPE_HD void offer(double dist, std::size_t index) {
     const Neighbor cand{dist, index};
     std::size_t pos;
     if (found < k) {

@@ -3,11 +3,13 @@
 
 #include <cmath>
 
+#include "core/hd.hpp"
+
 namespace infoscope {
 
 // Digamma psi(x) for x > 0: upward recurrence psi(x) = psi(x + 1) - 1/x to x >= 10, then the asymptotic series
 // (Abramowitz & Stegun 6.3.18), whose first omitted term is below 1e-17 there.
-inline double digamma(double x) {
+INFOSCOPE_HD inline double digamma(double x) {
   double shift = 0.0;
   while (x < 10.0) {
     shift -= 1.0 / x;

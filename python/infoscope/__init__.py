@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ._native import HAS_CUDA, core as _core
+from ._native import HAS_CUDA, core as _core, cuda as _cuda
 from . import stats
 from .estimators import (LagScan, conditional_mutual_info, entropy, mutual_info, transfer_entropy,
                          transfer_entropy_lags)
@@ -23,8 +23,16 @@ def build_info() -> dict:
 
     Returns a dict with ``version``, ``compiler``, ``openmp`` (whether the core is multithreaded with OpenMP),
     ``threads`` (threads available to it), ``native_arch`` (compiled for the building CPU), ``cuda_option``
-    (the INFOSCOPE_CUDA build setting) and ``cuda`` (whether a CUDA module is built and a device is usable).
+    (the INFOSCOPE_CUDA build setting), ``cuda_built`` (whether the CUDA module was compiled), ``cuda``
+    (whether it is usable: built and a device visible), and with the module ``cuda_architectures`` (compiled
+    in), ``cuda_runtime`` (version, e.g. 13000) and ``cuda_devices`` (name, compute capability, memory of each
+    visible device).
     """
     info = dict(_core.build_info())
+    info["cuda_built"] = _cuda is not None
     info["cuda"] = HAS_CUDA
+    if _cuda is not None:
+        info["cuda_architectures"] = _cuda.architectures()
+        info["cuda_devices"] = _cuda.devices() if HAS_CUDA else []
+        info["cuda_runtime"] = _cuda.runtime_version() if HAS_CUDA else None
     return info

@@ -27,8 +27,8 @@ def to_numpy(x, name: str) -> np.ndarray:
         device_type = x.__dlpack_device__()[0]
         if int(device_type) not in _HOST_DEVICES:
             raise ValueError(
-                f"{name} lives on an accelerator (DLPack device type {int(device_type)}); this build computes "
-                f"on the CPU only: move it to host memory first (e.g. {name}.cpu() for a torch tensor)"
+                f"{name} lives on an accelerator (DLPack device type {int(device_type)}) that this estimator does "
+                f"not read: move it to host memory first (e.g. {name}.cpu() for a torch tensor)"
             )
     if hasattr(x, "detach"):  # torch tensors that require grad refuse __array__
         x = x.detach()

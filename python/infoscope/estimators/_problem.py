@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from .._native import core
+from .._native import core, cuda
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,7 @@ class CmiProblem:
     surrogates: Callable[[np.ndarray], np.ndarray]
     n: int
     embedding: object = None
+    batch: int | None = None  # surrogates per call; None: enough to keep the CPU's threads busy
 
     @property
     def trial_starts(self) -> np.ndarray:
@@ -38,12 +39,21 @@ class CmiProblem:
         return values if self.embedding is None else self.embedding.align(values)
 
 
-def ksg_problem(xzy: np.ndarray, dx: int, dz: int, k: int, workers: int, embedding=None, theiler: int = 0):
-    """A :class:`CmiProblem` on the core's KSG estimator; xzy holds X, Z, Y columns in that order."""
-    starts = [0, xzy.shape[0]] if embedding is None else embedding.trial_starts.tolist()
-    prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
-    return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers),
-                      xzy.shape[0], embedding)
+def ksg_problem(xzy, dx: int, dz: int, k: int, workers: int, embedding=None, theiler: int = 0):
+    """A :class:`CmiProblem` on the KSG estimator; xzy holds X, Z, Y columns in that order: a numpy array for
+    the CPU core, or a matrix of the CUDA backend (which the problem takes over) for its kernels."""
+    n = xzy.shape[0]
+    starts = [0, n] if embedding is None else embedding.trial_starts.tolist()
+    if isinstance(xzy, np.ndarray):
+        prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
+        return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers),
+                          n, embedding)
+    if k > cuda.MAX_NEIGHBORS:
+        raise ValueError(f"k={k} is above the {cuda.MAX_NEIGHBORS} neighbours the CUDA kernels keep per sample; "
+                         "use device='cpu'")
+    prepared = cuda.KsgConditionalMI(xzy, dx, dz, k, starts, theiler)
+    # Hundreds of surrogates per launch keep a GPU busy; the backend splits a batch that does not fit.
+    return CmiProblem(prepared.locals, prepared.surrogates, n, embedding, batch=256)
 
 
 def binned_problem(sx, sz, sy, correction: str, workers: int, embedding=None):
@@ -84,7 +94,7 @@ def null_distribution(problem: CmiProblem, n_permutations: int, seed, shuffle: s
         raise ValueError("shuffle='trials' needs at least two trials with the same number of samples; got "
                          f"{lengths.size} trial(s) of {sorted(set(lengths.tolist()))} samples")
     rng = np.random.default_rng(seed)
-    batch = max(16, 4 * (os.cpu_count() or 1))
+    batch = problem.batch or max(16, 4 * (os.cpu_count() or 1))
     null = np.empty(n_permutations)
     with tqdm(total=n_permutations, desc=desc, unit="surrogate", disable=None if progress is None else not progress,
               leave=False) as bar:

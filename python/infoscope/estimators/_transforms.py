@@ -71,12 +71,12 @@ class Preprocessing:
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).
 
-        The input is never modified; later steps reuse the buffers of earlier ones.
+        The input is never modified; later steps reuse the buffers of earlier ones. A matrix of the CUDA backend
+        is transformed on its device (:meth:`apply_device`).
         """
-        if self.transform == "rank":
-            a = rank_columns(a)
-        elif self.transform == "normal":
-            a = normal_scores(a)
+        if not isinstance(a, np.ndarray):
+            return self.apply_device(a)
+        a = self._ranked(a)
         if not (self.normalize or self.noise > 0):
             return a, np.ones(a.shape[1])
         centred = a - a.mean(axis=0)
@@ -95,3 +95,34 @@ class Preprocessing:
             noise += a  # the sum in the noise's buffer: the input itself is never written
             a = noise
         return a, scale
+
+    def _ranked(self, a: np.ndarray) -> np.ndarray:
+        if self.transform == "rank":
+            return rank_columns(a)
+        if self.transform == "normal":
+            return normal_scores(a)
+        return a
+
+    def apply_device(self, m):
+        """:meth:`apply` on a matrix of the CUDA backend, modified in place, with the same steps. Column
+        statistics are summed on the device in another order than numpy's, so coordinates may differ from the
+        CPU path's in the last bit. The rank transforms sort on the host: the data make one round trip."""
+        from .._native import cuda
+
+        if self.transform is not None:
+            m = cuda.upload(self._ranked(m.to_host()), m.device)
+        if not (self.normalize or self.noise > 0):
+            return m, np.ones(m.cols)
+        mean, std = cuda.column_moments(m)
+        std = np.where(std > 0, std, 1.0)
+        if self.normalize:
+            shift, divisor, scale, spread = mean, std, std, 1.0
+        else:
+            shift, divisor, scale, spread = np.zeros(m.cols), np.ones(m.cols), np.ones(m.cols), std
+        noise = None
+        if self.noise > 0:  # drawn by numpy, as on the CPU: the same seed gives the same noise
+            draws = np.random.default_rng(self.seed).standard_normal(m.shape)
+            draws *= self.noise * spread
+            noise = cuda.upload(draws, m.device)
+        cuda.affine_columns(m, shift.tolist(), divisor.tolist(), noise)
+        return m, scale

@@ -31,8 +31,9 @@ import numbers
 
 import numpy as np
 
+from .. import _device
 from .._arrays import as_binnable, check_choice, check_same_length, check_workers
-from .._native import core
+from .._native import core, cuda
 from ._problem import CmiProblem, binned_problem
 
 __all__ = ["BinningOptions", "binned_entropy", "binned_mutual_info", "binned_conditional_mutual_info",
@@ -127,11 +128,38 @@ class BinningOptions:
         except ValueError as err:
             raise ValueError(f"{name} {err}") from None
 
+    def device_symbols(self, a, name: str, device: int):
+        """:meth:`symbols` of a CUDA array (or a host array of floats, copied to the device once), binned where
+        it lies: column ranges and row keys on the device, their numbering on the host. Quantile edges need
+        sorted columns and are computed on the host from one copy of the data."""
+        if not _device.is_cuda_array(a):
+            a = cuda.upload(a.astype(np.float64), device)
+        view, dtype = _device.device_view(a, name)
+        if dtype is not None and dtype.kind in "biu":
+            lo, hi, _ = cuda.column_range(view, device)
+            binning = self._integer_range(lo, hi)
+        elif self.bins == "quantile":
+            binning = self._float(as_binnable(_device.to_host(a), name), name)
+        else:
+            lo = hi = None
+            if self.range is None:
+                lo, hi, finite = cuda.column_range(view, device)
+                if not finite:
+                    raise ValueError(f"{name} must be finite; check for nan or inf values")
+            binning = self._uniform(lo, hi, view_cols(view, a), name)
+        try:
+            return cuda.row_symbols(view, device, binning)
+        except ValueError as err:
+            raise ValueError(f"{name} {err}") from None
+
     @staticmethod
     def _integer(a: np.ndarray):
+        return BinningOptions._integer_range(a.min(axis=0), a.max(axis=0))
+
+    @staticmethod
+    def _integer_range(lo: np.ndarray, hi: np.ndarray):
         b = core.Binning()
         b.rule = core.Binning.Rule.symbols
-        lo, hi = a.min(axis=0), a.max(axis=0)
         b.shift = lo.tolist()
         b.count = [min(int(h) - int(l) + 1, 2**64 - 1) for l, h in zip(lo, hi)]
         return b
@@ -148,14 +176,20 @@ class BinningOptions:
             b.edges = [ordered[positions, j].astype(np.float64).tolist() for j in np.arange(d)]
             b.count = [self.quantiles] * d
             return b
+        lo = hi = None
+        if self.range is None:
+            lo, hi = a.min(axis=0).astype(np.float64), a.max(axis=0).astype(np.float64)
+            if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+                raise ValueError(f"{name} must be finite; check for nan or inf values")
+        return self._uniform(lo, hi, d, name)
+
+    def _uniform(self, lo, hi, d: int, name: str):
+        """Uniform bins over the columns' ranges [lo, hi] (None: the options' range)."""
+        b = core.Binning()
         b.rule = core.Binning.Rule.uniform
         b.clip = self.out_of_range == "clip"
         if self.range is not None:
             lo, hi = np.full(d, self.range[0]), np.full(d, self.range[1])
-        else:
-            lo, hi = a.min(axis=0).astype(np.float64), a.max(axis=0).astype(np.float64)
-            if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
-                raise ValueError(f"{name} must be finite; check for nan or inf values")
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             span = hi - lo
             if self.bin_width is not None:
@@ -183,59 +217,81 @@ class BinningOptions:
         return b
 
 
-def _prepare(options: tuple, correction, workers, **arrays):
-    """Validated options, correction and workers, and each array read for the core (same numbers of rows)."""
+def _prepare(options: tuple, correction, workers, device, **arrays):
+    """Validated options, correction and workers, and each array's symbols (same numbers of rows): binned on
+    the CUDA device for a CUDA array or a host float array under device="cuda", else on the host (integer host
+    arrays are symbols already)."""
     options = BinningOptions(*options)
     correction = check_choice(correction, "correction", CORRECTIONS)
     workers = check_workers(workers)
-    tables = {name: as_binnable(a, name) for name, a in arrays.items()}
-    check_same_length(**tables)
-    return [options.symbols(a, name, workers) for name, a in tables.items()], correction
+    dev = _device.resolve(device, **arrays)
+    symbols = []
+    for name, a in arrays.items():
+        if dev is not None and _device.is_cuda_array(a):
+            symbols.append(options.device_symbols(a, name, dev))
+            continue
+        table = as_binnable(_device.to_host(a), name)
+        on_device = dev is not None and table.dtype.kind == "f"
+        symbols.append(options.device_symbols(table, name, dev) if on_device
+                       else options.symbols(table, name, workers))
+    check_same_length(**{name: np.empty((len(sym), 0)) for name, sym in zip(arrays, symbols)})
+    return symbols, correction
+
+
+def view_cols(view, a) -> int:
+    """Columns of a CUDA array."""
+    shape = _device.device_view_shape(a)
+    return shape[1] if len(shape) == 2 else 1
 
 
 def binned_entropy(x, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                   correction="plugin", workers=-1):
+                   correction="plugin", workers=-1, device="auto"):
     """Local entropies ``-log p(x_i)`` of binned or discrete samples (see the module docstring).
 
     Parameters are those of :class:`BinningOptions`, plus ``correction`` (one of "plugin", "miller_madow",
-    "jackknife", "grassberger") and ``workers`` (threads for the binning pass; -1: all cores).
+    "jackknife", "grassberger"), ``workers`` (threads for the binning pass; -1: all cores) and ``device``
+    ("auto", "cpu", "cuda", "cuda:N"): CUDA arrays, and float arrays under device="cuda", are binned on the GPU
+    (:meth:`BinningOptions.device_symbols`); the counts are always taken on the host.
     """
-    (sx,), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x)
+    (sx,), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, device, x=x)
     return core.symbol_entropy(sx, correction)
 
 
 def binned_mutual_info(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                       correction="plugin", workers=-1):
+                       correction="plugin", workers=-1, device="auto"):
     """Local mutual informations ``log p(x_i, y_i) / (p(x_i) p(y_i))`` of binned or discrete samples.
 
     The plug-in local values equal ``h(x_i) + h(y_i) - h(x_i, y_i)``; with a correction each of the three
     entropies is corrected. Options as :func:`binned_entropy`.
     """
     return mutual_info_problem(x, y, bins=bins, range=range, bin_width=bin_width, quantiles=quantiles,
-                               out_of_range=out_of_range, correction=correction, workers=workers).locals()
+                               out_of_range=out_of_range, correction=correction, workers=workers,
+                               device=device).locals()
 
 
 def binned_conditional_mutual_info(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
-                                   out_of_range="raise", correction="plugin", workers=-1):
+                                   out_of_range="raise", correction="plugin", workers=-1, device="auto"):
     """Local conditional mutual informations ``h(x,z) + h(y,z) - h(x,y,z) - h(z)`` of binned or discrete samples.
 
     Options as :func:`binned_entropy`.
     """
     return conditional_mutual_info_problem(x, y, z, bins=bins, range=range, bin_width=bin_width,
                                            quantiles=quantiles, out_of_range=out_of_range, correction=correction,
-                                           workers=workers).locals()
+                                           workers=workers, device=device).locals()
 
 
 def mutual_info_problem(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                        correction="plugin", workers=-1) -> CmiProblem:
+                        correction="plugin", workers=-1, device="auto") -> CmiProblem:
     """:func:`binned_mutual_info`, prepared for surrogates that permute the rows of y."""
-    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, x=x, y=y)
+    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, device,
+                                    x=x, y=y)
     return binned_problem(sx, None, sy, correction, check_workers(workers))
 
 
 def conditional_mutual_info_problem(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
-                                    out_of_range="raise", correction="plugin", workers=-1) -> CmiProblem:
+                                    out_of_range="raise", correction="plugin", workers=-1,
+                                    device="auto") -> CmiProblem:
     """:func:`binned_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
     (sx, sy, sz), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers,
-                                        x=x, y=y, z=z)
+                                        device, x=x, y=y, z=z)
     return binned_problem(sx, sz, sy, correction, check_workers(workers))

@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .. import _device
 from .._arrays import as_samples, check_flag, check_same_length
 from .._native import core
 from ._transforms import Preprocessing
@@ -38,23 +39,24 @@ def covariance_mutual_info(cov, dx: int) -> float:
     return 0.5 * float(logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
 
 
-def gaussian_entropy(x, *, transform=None, bias_correction=True):
+def gaussian_entropy(x, *, transform=None, bias_correction=True, device="auto"):
     """Local entropies of x under the Gaussian with its sample mean and covariance (nats).
 
     ``h_i = 1/2 log((2 pi)^d det S) + 1/2 (x_i - m)^T S^-1 (x_i - m)``, mean ``1/2 log((2 pi e)^d det S)``,
     exact for Gaussian x and an upper bound for any other x with the same covariance. ``transform="normal"``
     takes normal scores first (the entropy of a Gaussian copula, ``-`` its total correlation).
     """
-    x = _prepare(as_samples(x, "x"), transform)
+    x = _prepare(as_samples(_on_host(device, x=x)[0], "x"), transform)
     return _local_entropies(x, [np.arange(x.shape[1])], check_flag(bias_correction, "bias_correction"))[0]
 
 
-def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True):
+def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True, device="auto"):
     """Local Gaussian (CCA) mutual informations, ``log p(x, y) - log p(x) - log p(y)`` under the fitted Gaussians.
 
     The mean is ``-1/2 sum log(1 - rho_i^2)`` over the canonical correlations. ``transform="normal"``: Gaussian
     copula MI (Ince et al. 2017).
     """
+    x, y = _on_host(device, x=x, y=y)
     x, y = as_samples(x, "x"), as_samples(y, "y")
     check_same_length(x=x, y=y)
     dx, dy = x.shape[1], y.shape[1]
@@ -64,8 +66,9 @@ def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True):
     return h_x + h_y - h_xy
 
 
-def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction=True):
+def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction=True, device="auto"):
     """Local Gaussian I(X;Y|Z) = h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z) under the fitted Gaussians (partial correlation)."""
+    x, y, z = _on_host(device, x=x, y=y, z=z)
     x, y, z = as_samples(x, "x"), as_samples(y, "y"), as_samples(z, "z")
     check_same_length(x=x, y=y, z=z)
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
@@ -75,6 +78,13 @@ def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction
     h_xz, h_yz, h_z, h_xyz = _local_entropies(xyz, [np.r_[xs, zs], np.r_[ys, zs], zs, cols],
                                               check_flag(bias_correction, "bias_correction"))
     return h_xz + h_yz - h_z - h_xyz
+
+
+def _on_host(device, **arrays) -> list:
+    """The arrays on the host. A Gaussian estimate needs only means and a covariance, a few passes over the data
+    that cost less than a launch: it runs on the CPU for every ``device``, and CUDA arrays are copied once."""
+    _device.resolve(device, **arrays)  # validates device=
+    return [_device.to_host(a) for a in arrays.values()]
 
 
 def _prepare(a: np.ndarray, transform) -> np.ndarray:

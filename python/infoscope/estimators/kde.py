@@ -20,8 +20,9 @@ import math
 
 import numpy as np
 
-from .._arrays import as_samples, check_choice, check_real, check_workers
-from .._native import core
+from .. import _device
+from .._arrays import check_choice, check_real, check_workers
+from .._native import core, cuda
 
 __all__ = ["kde_entropy", "kernel_log_mean"]
 
@@ -29,26 +30,30 @@ __all__ = ["kde_entropy", "kernel_log_mean"]
 _KERNEL_SCALE = {"upper": 1.0, "lower": 4.0}
 
 
-def kernel_log_mean(x, *, noise_var, bound="upper", workers=-1) -> np.ndarray:
+def kernel_log_mean(x, *, noise_var, bound="upper", workers=-1, device="auto") -> np.ndarray:
     """``log((1/N) sum_j exp(-D_ij))`` for every sample i, the pairwise-distance term of the bound (nats, <= 0).
 
-    Minus its mean is the bound's I(X; X + Z) for X uniform over the samples (Saxe et al. 2018).
+    Minus its mean is the bound's I(X; X + Z) for X uniform over the samples (Saxe et al. 2018). ``device``:
+    "auto" (where x lies), "cpu", "cuda" or "cuda:N"; both compute the same sums.
     """
-    x = as_samples(x, "x")
+    dev = _device.resolve(device, x=x)
+    x = _device.samples(x, "x", dev)
     noise_var = check_real(noise_var, "noise_var", positive=True)
     scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
-    return core.gaussian_kernel_log_mean(x, scale * noise_var, check_workers(workers))
+    workers = check_workers(workers)
+    if dev is not None:
+        return cuda.gaussian_kernel_log_mean(x, scale * noise_var)
+    return core.gaussian_kernel_log_mean(x, scale * noise_var, workers)
 
 
-def kde_entropy(x, *, noise_var, bound="upper", workers=-1) -> np.ndarray:
+def kde_entropy(x, *, noise_var, bound="upper", workers=-1, device="auto") -> np.ndarray:
     """Local values of the pairwise-distance bound on H(X + Z), Z ~ N(0, noise_var I) (Kolchinsky & Tracey 2017).
 
     ``h_i = d/2 log(2 pi e s^2) - log((1/N) sum_j exp(-D_ij))``; ``bound="upper"`` (Kullback-Leibler distances,
     the default) or ``"lower"`` (Bhattacharyya). Costs N^2 d: meant for the few thousand samples of an
     information-plane probe set.
     """
-    x = as_samples(x, "x")
     noise_var = check_real(noise_var, "noise_var", positive=True)
-    d = x.shape[1]
-    return 0.5 * d * math.log(2 * math.pi * math.e * noise_var) - kernel_log_mean(
-        x, noise_var=noise_var, bound=bound, workers=workers)
+    term = kernel_log_mean(x, noise_var=noise_var, bound=bound, workers=workers, device=device)
+    d = _device.device_view_shape(x)[1:] if _device.is_cuda_array(x) else np.shape(_device.to_host(x))[1:]
+    return 0.5 * (d[0] if d else 1) * math.log(2 * math.pi * math.e * noise_var) - term

@@ -20,8 +20,9 @@ import warnings
 
 import numpy as np
 
-from .._arrays import as_samples, check_choice, check_count, check_k, check_same_length, check_workers
-from .._native import core
+from .. import _device
+from .._arrays import check_choice, check_count, check_k, check_same_length, check_workers
+from .._native import core, cuda
 from ._problem import CmiProblem, ksg_problem
 from .gaussian import covariance_mutual_info
 from ._transforms import Preprocessing
@@ -31,7 +32,7 @@ __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_m
 
 
 def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, transform=None, noise=0.0, seed=0,
-               workers=-1):
+               workers=-1, device="auto"):
     """Local Kozachenko-Leonenko entropies, Kraskov et al. 2004 eq. 20.
 
     ``h_i = -psi(k) + psi(N) + log c_d + d log eps_i`` with ``eps_i`` twice the distance from sample i to its
@@ -49,15 +50,23 @@ def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, tra
     and cancel the bias terms of order ``N^(-2l/d)``, l = 1..floor(d/4) (:func:`berrett_weights`). It is the
     plain estimator for d <= 3 and makes the estimator efficient in higher dimension; k must exceed
     floor(d/4). An array of k weights summing to 1 is used as given.
+
+    ``device`` ("auto", "cpu", "cuda" or "cuda:N"; :mod:`infoscope._device`) picks the CPU core or the CUDA
+    kernels, which find the same neighbours; ``workers`` applies to the CPU.
     """
-    x = as_samples(x, "x")
+    dev = _device.resolve(device, x=x)
+    x = _device.samples(x, "x", dev)
     n, d = x.shape
     k = check_k(k, n)
     check_choice(metric, "metric", ("chebyshev", "euclidean"))
     w = _entropy_weights(weights, k, d)
+    workers = check_workers(workers)
     prep = Preprocessing(normalize, transform, noise, seed)
     data, scale = prep.apply(x)
-    local = core.kl_entropy(data, k, metric, check_workers(workers), w)
+    if dev is None:
+        local = core.kl_entropy(data, k, metric, workers, w)
+    else:
+        local = cuda.kl_locals(data, k, metric, w or [0.0] * (k - 1) + [1.0])
     local += np.log(scale).sum()
     if np.isneginf(local).any():
         warnings.warn(
@@ -70,7 +79,7 @@ def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, tra
 
 
 def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", references=1, normalize=True,
-                    transform=None, noise=1e-10, seed=0, workers=-1):
+                    transform=None, noise=1e-10, seed=0, workers=-1, device="auto"):
     """Local KSG mutual informations (Kraskov, Stoegbauer & Grassberger 2004).
 
     Algorithm 1 (eq. 8): with ``eps_i`` the max-norm distance to the k-th neighbour in the joint space,
@@ -97,12 +106,16 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", re
     which the reference shares; what the covariance does not show (tails, non-linear dependence) keeps KSG's
     own estimate. With ``transform="normal"`` this is the estimator the suite of :mod:`infoscope.bench`
     recommends for continuous data.
+
+    On the GPU (``device``), both algorithms run on the device; the LNC correction and the Gaussian reference's
+    covariance are computed on the host from one copy of the (transformed) data.
     """
     check_choice(algorithm, "algorithm", (1, 2))
     check_choice(correction, "correction", (None, "lnc", "gaussian"))
     workers = check_workers(workers)
     prep = Preprocessing(normalize, transform, noise, seed)
-    x, y, xy = _paired(x, y, k, prep)
+    dev = _device.resolve(device, x=x, y=y)
+    x, y, xy = _paired(x, y, k, prep, dev)
     if correction == "lnc":
         d = xy.shape[1]
         if k < d:
@@ -110,16 +123,20 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", re
         alpha = lnc_alpha(k, d) if isinstance(alpha, str) and alpha == "auto" else alpha
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha <= 1:
             raise ValueError(f"alpha must be 'auto' or a number in (0, 1]; got {alpha!r}")
+    xy_host = _device.host(xy) if correction is not None else None  # before the problem takes the matrix
     if algorithm == 1:
         local = ksg_problem(xy, x.shape[1], 0, k, workers).locals()
-    else:
+    elif dev is None:
         local = core.ksg_mutual_info(xy, x.shape[1], k, 2, workers)
+    else:
+        local = cuda.ksg2_locals(xy, x.shape[1], k)
     if correction == "lnc":
-        local += core.lnc_correction(xy, k, float(alpha), workers)
+        local += core.lnc_correction(xy_host, k, float(alpha), workers)
     elif correction == "gaussian":
-        local -= _gaussian_reference_bias(xy, x.shape[1], references, prep,
+        local -= _gaussian_reference_bias(xy_host, x.shape[1], references, prep,
                                           dict(k=k, algorithm=algorithm, normalize=normalize, transform=transform,
-                                               noise=noise, workers=workers))
+                                               noise=noise, workers=workers,
+                                               device="cpu" if dev is None else f"cuda:{dev}"))
     return local
 
 
@@ -145,17 +162,20 @@ def _gaussian_reference_bias(xy: np.ndarray, dx: int, references, prep: Preproce
 
 
 def kl_mutual_info(x, y, *, k=3, metric="chebyshev", weights=None, normalize=True, transform=None, noise=1e-10,
-                   seed=0, workers=-1):
+                   seed=0, workers=-1, device="auto"):
     """Local ``h(x_i) + h(y_i) - h(x_i, y_i)`` with Kozachenko-Leonenko entropies (:func:`kl_entropy`), each space
     with its own k-th neighbour distances ("3KL"). With ``weights="berrett"`` the weighted entropies of
     Berrett, Samworth & Yuan 2019, as Butakov et al. 2024 use for MI in higher dimension. The biases of the
     three entropies cancel less than in KSG, which shares one distance (Kraskov et al. 2004); use it where the
     weighting helps, in higher dimension.
     """
-    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed))
-    dx = x.shape[1]
-    options = dict(k=k, metric=metric, weights=weights, workers=workers)
-    return kl_entropy(xy[:, :dx], **options) + kl_entropy(xy[:, dx:], **options) - kl_entropy(xy, **options)
+    dev = _device.resolve(device, x=x, y=y)
+    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed), dev)
+    dx, dy = x.shape[1], y.shape[1]
+    options = dict(k=k, metric=metric, weights=weights, workers=workers,
+                   device="cpu" if dev is None else f"cuda:{dev}")
+    return (kl_entropy(_device.columns(xy, 0, dx), **options) + kl_entropy(_device.columns(xy, dx, dy), **options)
+            - kl_entropy(xy, **options))
 
 
 def berrett_weights(k: int, d: int) -> np.ndarray:
@@ -211,7 +231,8 @@ def _entropy_weights(weights, k: int, d: int) -> list:
     return w.tolist()
 
 
-def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1):
+def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1,
+                                device="auto"):
     """Local conditional mutual informations I(X;Y|Z), Frenzel & Pompe 2007.
 
     With ``eps_i`` the max-norm distance to the k-th neighbour in the joint (X, Y, Z) space and strict counts
@@ -219,28 +240,32 @@ def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None,
     ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
     """
     return conditional_mutual_info_problem(x, y, z, k=k, normalize=normalize, transform=transform, noise=noise,
-                                           seed=seed, workers=workers).locals()
+                                           seed=seed, workers=workers, device=device).locals()
 
 
-def mutual_info_problem(x, y, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1) -> CmiProblem:
+def mutual_info_problem(x, y, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1,
+                        device="auto") -> CmiProblem:
     """KSG algorithm 1 of :func:`ksg_mutual_info`, prepared for surrogates that permute the rows of y."""
-    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed))
+    dev = _device.resolve(device, x=x, y=y)
+    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed), dev)
     return ksg_problem(xy, x.shape[1], 0, k, check_workers(workers))
 
 
 def conditional_mutual_info_problem(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0,
-                                    workers=-1) -> CmiProblem:
+                                    workers=-1, device="auto") -> CmiProblem:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
-    x, y, z = as_samples(x, "x"), as_samples(y, "y"), as_samples(z, "z")
+    dev = _device.resolve(device, x=x, y=y, z=z)
+    x, y, z = (_device.samples(a, name, dev) for a, name in ((x, "x"), (y, "y"), (z, "z")))
     check_k(k, check_same_length(x=x, y=y, z=z))
     prep = Preprocessing(normalize, transform, noise, seed)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
-    xzy, _ = prep.apply(np.hstack([x, z, y]))
+    xzy, _ = prep.apply(_device.hstack([x, z, y]))
     return ksg_problem(xzy, x.shape[1], z.shape[1], k, check_workers(workers))
 
 
-def _paired(x, y, k, prep):
-    """x and y as float64 tables of equal length, k checked, and [x | y] preprocessed by prep."""
-    x, y = as_samples(x, "x"), as_samples(y, "y")
+def _paired(x, y, k, prep, dev):
+    """x and y as tables of equal length (numpy, or matrices on CUDA device dev), k checked, and [x | y]
+    preprocessed by prep."""
+    x, y = _device.samples(x, "x", dev), _device.samples(y, "y", dev)
     check_k(k, check_same_length(x=x, y=y))
-    return x, y, prep.apply(np.hstack([x, y]))[0]
+    return x, y, prep.apply(_device.hstack([x, y]))[0]

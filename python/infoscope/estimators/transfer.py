@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._arrays import as_binnable, as_samples, check_choice, check_k, check_workers, to_numpy
+from .. import _device
+from .._arrays import as_binnable, check_choice, check_k, check_workers, to_numpy
+from .._native import cuda
 from ._problem import CmiProblem, binned_problem, ksg_problem
 from ._transforms import Preprocessing
 from .binning import CORRECTIONS, BinningOptions
@@ -40,8 +42,13 @@ def _trials(a, name: str, reader) -> tuple[list[np.ndarray], bool]:
 
     One series: (T,) or (T, d). Several trials: a (trials, T, d) array, or a list/tuple of (T,) or (T, d) arrays.
     """
-    if isinstance(a, (list, tuple)) and a and all(np.ndim(item) >= 1 for item in a):
+    if isinstance(a, (list, tuple)) and a and all(_device.is_cuda_array(item) or np.ndim(item) >= 1 for item in a):
         items, single = list(a), False
+    elif _device.is_cuda_array(a):
+        ndim = len(_device.device_view_shape(a))
+        if ndim > 3:
+            raise ValueError(f"{name} must be (T,), (T, d) or (trials, T, d); got {ndim} dimensions")
+        items, single = (list(a), False) if ndim == 3 else ([a], True)
     else:
         arr = to_numpy(a, name)
         if arr.ndim == 3:
@@ -166,40 +173,60 @@ def _embedding(spec: _Spec, tgt, single: bool, first: int | None) -> Embedding:
     return Embedding(needed, lengths, single)
 
 
-def _embed(emb: Embedding, spec: _Spec, src, tgt, conds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The pooled (target_next, target past + condition pasts, source past) matrices."""
+def _embed(emb: Embedding, spec: _Spec, pooled, widths: list[int]):
+    """The delay embedding of pooled series (from :func:`_pool`; series ordered target, source, conditions, of
+    ``widths`` columns): the rows target_next | target past, condition pasts | source past, and the widths of
+    those three groups. Computed by one gather, with numpy or on the CUDA device."""
     target_off, source_off, condition_offs = spec.offsets()
-    nexts, zs, ys = [], [], []
-    for t in range(len(tgt)):
-        times = np.arange(emb.first, emb.lengths[t])
-        nexts.append(tgt[t][times])
-        z = [tgt[t][times - o] for o in target_off]
-        for c, offs in zip(conds, condition_offs):
-            z += [c[t][times - o] for o in offs]
-        zs.append(np.hstack(z))
-        ys.append(np.hstack([src[t][times - o] for o in source_off]))
-    return np.vstack(nexts), np.vstack(zs), np.vstack(ys)
+    first_col = np.cumsum([0] + widths)
+    back, col = [], []
+
+    def take(series: int, offsets):
+        for o in offsets:
+            back.extend([o] * widths[series])
+            col.extend(range(first_col[series], first_col[series + 1]))
+
+    take(0, [0])
+    take(0, target_off)
+    for c, offs in enumerate(condition_offs):
+        take(2 + c, offs)
+    take(1, source_off)
+    trial_first = np.cumsum([0] + list(emb.lengths))
+    rows = np.concatenate([trial_first[t] + np.arange(emb.first, n) for t, n in enumerate(emb.lengths)])
+    back, col = np.array(back, dtype=np.int64), np.array(col, dtype=np.int64)
+    if isinstance(pooled, np.ndarray):
+        xzy = pooled[rows[:, None] - back[None, :], col[None, :]]
+    else:
+        xzy = cuda.gather(pooled, rows.astype(np.uint64), back.astype(np.uint64), col.astype(np.uint64))
+    dx, dy = widths[0], widths[1] * len(source_off)
+    return xzy, dx, len(col) - dx - dy, dy
 
 
-def _pool(trials_by_series: list[list[np.ndarray]]) -> np.ndarray:
-    """All series side by side, trials stacked: (total time, total columns)."""
-    return np.vstack([np.hstack(step) for step in zip(*trials_by_series)])
-
-
-def _unpool(pooled: np.ndarray, like: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
-    """Inverse of :func:`_pool`."""
-    widths = np.cumsum([0] + [series[0].shape[1] for series in like])
-    lengths = np.cumsum([0] + [trial.shape[0] for trial in like[0]])
-    return [[pooled[lengths[t]:lengths[t + 1], widths[s]:widths[s + 1]] for t in range(len(like[0]))]
-            for s in range(len(like))]
+def _pool(trials_by_series: list[list]):
+    """All series side by side, trials stacked: (total time, total columns), on the host or the device."""
+    if isinstance(trials_by_series[0][0], np.ndarray):
+        return np.vstack([np.hstack(step) for step in zip(*trials_by_series)])
+    widths = np.cumsum([0] + [series[0].shape[1] for series in trials_by_series])
+    starts = np.cumsum([0] + [trial.shape[0] for trial in trials_by_series[0]])
+    blocks, rows, cols = [], [], []
+    for s, trials in enumerate(trials_by_series):
+        for t, block in enumerate(trials):
+            blocks.append(block)
+            rows.append(int(starts[t]))
+            cols.append(int(widths[s]))
+    return cuda.assemble(blocks, rows, cols, int(starts[-1]), int(widths[-1]))
 
 
 def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
                                  condition_lag=1, condition_hist=1, k=4, theiler=0, normalize=True, transform=None,
-                                 noise=1e-10, seed=0, workers=-1, first_time=None) -> CmiProblem:
-    """The KSG (Frenzel-Pompe) estimate of TE, prepared for surrogates that permute the source's past."""
+                                 noise=1e-10, seed=0, workers=-1, device="auto", first_time=None) -> CmiProblem:
+    """The KSG (Frenzel-Pompe) estimate of TE, prepared for surrogates that permute the source's past. On the
+    GPU the series are pooled, standardised and embedded on the device."""
     conditions = _conditions(condition)
-    src, tgt, conds, single = _series(source, target, conditions, as_samples)
+    dev = _device.resolve(device, source=source, target=target, condition=condition)
+    if dev is None:
+        source, target, conditions = _device.to_host(source), _device.to_host(target), _device.to_host(conditions)
+    src, tgt, conds, single = _series(source, target, conditions, lambda a, name: _device.samples(a, name, dev))
     spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
     emb = _embedding(spec, tgt, single, first_time)
     theiler = _int_at_least(theiler, "theiler", 0)
@@ -208,18 +235,21 @@ def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, t
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
     series = [tgt, src] + conds
-    tgt, src, *conds = _unpool(prep.apply(_pool(series))[0], series)
-    nxt, z, y = _embed(emb, spec, src, tgt, conds)
-    check_k(k, nxt.shape[0])
-    return ksg_problem(np.hstack([nxt, z, y]), nxt.shape[1], z.shape[1], k, workers, emb, theiler)
+    pooled, _ = prep.apply(_pool(series))
+    xzy, dx, dz, _ = _embed(emb, spec, pooled, [s[0].shape[1] for s in series])
+    check_k(k, xzy.shape[0])
+    return ksg_problem(xzy, dx, dz, k, workers, emb, theiler)
 
 
 def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
                                     condition_lag=1, condition_hist=1, bins=None, range=None, bin_width=None,
                                     quantiles=None, out_of_range="raise", correction="plugin", workers=-1,
-                                    first_time=None) -> CmiProblem:
+                                    device="auto", first_time=None) -> CmiProblem:
     """The binned (plug-in or corrected) estimate of TE, prepared for surrogates that permute the source's past."""
     conditions = _conditions(condition)
+    _device.resolve(device, source=source, target=target, condition=condition)  # validates device=
+    # Binned TE counts symbols of a few columns on the host: CUDA series are copied there once.
+    source, target, conditions = _device.to_host(source), _device.to_host(target), _device.to_host(conditions)
     src, tgt, conds, single = _series(source, target, conditions, as_binnable)
     spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
     emb = _embedding(spec, tgt, single, first_time)
@@ -232,12 +262,10 @@ def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1
         ids = options.symbols(np.vstack(trials), name, workers).ids.astype(np.int64).reshape(-1, 1)
         return np.split(ids, np.cumsum([t.shape[0] for t in trials])[:-1])
 
-    tgt_c = codes(tgt, "target")
-    src_c = codes(src, "source")
-    conds_c = [codes(c, name) for c, name in zip(conds, conditions)]
-    nxt, z, y = _embed(emb, spec, src_c, tgt_c, conds_c)
-    symbols = [options.symbols(np.ascontiguousarray(a), name, workers) for a, name in
-               ((nxt, "target"), (z, "target"), (y, "source"))]
+    series = [codes(tgt, "target"), codes(src, "source")] + [codes(c, name) for c, name in zip(conds, conditions)]
+    xzy, dx, dz, _ = _embed(emb, spec, _pool(series), [1] * len(series))
+    symbols = [options.symbols(np.ascontiguousarray(xzy[:, a:b]), name, workers) for a, b, name in
+               ((0, dx, "target"), (dx, dx + dz, "target"), (dx + dz, xzy.shape[1], "source"))]
     return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb)
 
 

@@ -1,0 +1,73 @@
+// The local values of the k-NN estimators from their neighbour counts and distances, shared by the CPU core
+// and the CUDA kernels so that both compute each value with the same operations in the same order.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "core/distance.hpp"
+#include "core/hd.hpp"
+#include "core/neighbors.hpp"
+#include "core/special.hpp"
+
+namespace infoscope {
+
+INFOSCOPE_HD inline double psi(std::size_t count) { return digamma(static_cast<double>(count)); }
+
+// KSG algorithm 1, Kraskov et al. 2004 eq. 8, from strict counts n_x, n_y.
+INFOSCOPE_HD inline double ksg1_local(double psi_k, double psi_n, std::size_t n_x, std::size_t n_y) {
+  return psi_k + psi_n - psi(n_x + 1) - psi(n_y + 1);
+}
+
+// Frenzel & Pompe 2007, from strict counts in the XZ, ZY and Z spaces.
+INFOSCOPE_HD inline double frenzel_pompe_local(double psi_k, std::size_t n_xz, std::size_t n_zy, std::size_t n_z) {
+  return psi_k - psi(n_xz + 1) - psi(n_zy + 1) + psi(n_z + 1);
+}
+
+// KSG algorithm 2, eq. 9, from non-strict counts; psi_k2 = psi(k) - 1/k.
+INFOSCOPE_HD inline double ksg2_local(double psi_k2, double psi_n, std::size_t n_x, std::size_t n_y) {
+  return psi_k2 + psi_n - psi(n_x) - psi(n_y);
+}
+
+// Kozachenko-Leonenko (weighted when several w_j are non-zero): constant + sum_j w_j d log(2 dist_j), nb the
+// k nearest neighbours by distance.
+INFOSCOPE_HD inline double kl_local(double constant, const double* w, std::size_t k, double d, const Neighbor* nb) {
+  double sum = constant;
+  for (std::size_t j = 0; j < k; ++j) {
+    if (w[j] != 0.0) sum += w[j] * d * std::log(2.0 * nb[j].dist);
+  }
+  return sum;
+}
+
+// The constant of kl_local: sum_j w_j (-psi(j) + psi(n) + log c_d), c_d the volume of the unit-diameter ball
+// (1 for the max-norm, pi^(d/2) / Gamma(1 + d/2) / 2^d for the Euclidean norm).
+inline double kl_constant(const std::vector<double>& w, std::size_t n, std::size_t d, Metric metric) {
+  const double dd = static_cast<double>(d);
+  const double log_cd = metric == Metric::Chebyshev
+                            ? 0.0
+                            : 0.5 * dd * std::log(M_PI) - std::lgamma(1.0 + 0.5 * dd) - dd * std::log(2.0);
+  double constant = 0.0;
+  for (std::size_t j = 1; j <= w.size(); ++j) constant += w[j - 1] * (-psi(j) + psi(n) + log_cd);
+  return constant;
+}
+
+// log((1/n) sum_j exp(scale |x_i - x_j|^2)) over the n rows of x (n x d), the term of the pairwise-distance
+// entropy bounds (kernel_density.hpp); scale = -1 / (2 h).
+INFOSCOPE_HD inline double gaussian_kernel_log_mean_row(const double* x, std::size_t n, std::size_t d, std::size_t i,
+                                                        double scale) {
+  const double* xi = x + i * d;
+  double sum = 0.0;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double* xj = x + j * d;
+    double dist2 = 0.0;
+    for (std::size_t c = 0; c < d; ++c) {
+      const double diff = xi[c] - xj[c];
+      dist2 += diff * diff;
+    }
+    sum += std::exp(scale * dist2);
+  }
+  return std::log(sum / static_cast<double>(n));
+}
+
+}  // namespace infoscope
