@@ -118,7 +118,9 @@ PYBIND11_MODULE(_cuda, m) {
 
   py::class_<cu::View>(m, "View", "A 2-D device array of another framework (shape and strides in elements).")
       .def(py::init(&view), py::arg("ptr"), py::arg("typestr"), py::arg("rows"), py::arg("cols"),
-           py::arg("row_stride"), py::arg("col_stride"), py::arg("stream"));
+           py::arg("row_stride"), py::arg("col_stride"), py::arg("stream"))
+      .def_readonly("rows", &cu::View::rows)
+      .def_readonly("cols", &cu::View::cols);
 
   py::class_<cu::Matrix>(m, "Matrix", "A float64 row-major matrix in device memory.")
       .def_readonly("rows", &cu::Matrix::rows)

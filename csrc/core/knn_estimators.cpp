@@ -111,14 +111,9 @@ void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
                 double* local, const std::vector<double>& weights) {
   check_k(n, k);
-  if (!weights.empty() && weights.size() != k) throw std::invalid_argument("weights must hold one weight per j = 1..k");
   const double dd = static_cast<double>(d);
   // local_i = sum_j w_j (constant_j + d log eps_ij), with w = e_k when unweighted.
-  std::vector<double> w = weights;
-  if (w.empty()) {
-    w.assign(k, 0.0);
-    w[k - 1] = 1.0;
-  }
+  const std::vector<double> w = kl_weights(weights, k);
   const double constant = kl_constant(w, n, d, metric);
   auto fill = [&](const auto& index) {
     for_each_knn(index, k, metric, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {

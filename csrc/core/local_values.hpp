@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <vector>
 
 #include "core/distance.hpp"
@@ -38,6 +39,15 @@ INFOSCOPE_HD inline double kl_local(double constant, const double* w, std::size_
     if (w[j] != 0.0) sum += w[j] * d * std::log(2.0 * nb[j].dist);
   }
   return sum;
+}
+
+// The weights of kl_local: as given (one per j = 1..k), or all on j = k (the plain estimator) when empty.
+inline std::vector<double> kl_weights(const std::vector<double>& weights, std::size_t k) {
+  if (!weights.empty() && weights.size() != k) throw std::invalid_argument("weights must hold one weight per j = 1..k");
+  if (!weights.empty()) return weights;
+  std::vector<double> w(k, 0.0);
+  w[k - 1] = 1.0;
+  return w;
 }
 
 // The constant of kl_local: sum_j w_j (-psi(j) + psi(n) + log c_d), c_d the volume of the unit-diameter ball

@@ -135,7 +135,7 @@ constexpr std::size_t kMaxNeighbors = 128;
 // KSG algorithm 2 local values; data n x (dx + dy).
 void ksg2_locals(const Matrix& data, std::size_t dx, std::size_t k, double* host_local);
 
-// Kozachenko-Leonenko local entropies with weights w (k of them; core/local_values.hpp).
+// Kozachenko-Leonenko local entropies with weights w (k of them, or none: the plain estimator).
 void kl_locals(const Matrix& data, std::size_t k, Metric metric, const std::vector<double>& w, double* host_local);
 
 // log((1/n) sum_j exp(-|x_i - x_j|^2 / (2 h))) for every row i.

@@ -42,6 +42,21 @@ struct DeviceArray {
   }
 };
 
+// The sum of every thread's value over a block of kThreads threads, in a fixed order (deterministic), returned
+// to all threads. Every thread of the block must call it.
+__device__ inline double block_sum(double value) {
+  __shared__ double partial[kThreads];
+  partial[threadIdx.x] = value;
+  __syncthreads();
+  for (unsigned width = kThreads / 2; width > 0; width /= 2) {
+    if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
+    __syncthreads();
+  }
+  const double total = partial[0];
+  __syncthreads();  // partial may be reused by the next call
+  return total;
+}
+
 // Element `at` of an external array as a double (integers above 2^53 round) or, exactly, as an int64.
 __device__ inline double as_double(const void* p, DType t, std::int64_t at) {
   switch (t) {

@@ -63,17 +63,11 @@ Sorted sort_by_column(const double* data, std::size_t n, std::size_t stride, std
 
 // Sum of each row of a count x n array, divided by n, by one block per row in a fixed order (deterministic).
 __global__ void row_means_kernel(const double* values, std::size_t n, double* means) {
-  __shared__ double partial[kThreads];
   const double* row = values + blockIdx.x * n;
   double sum = 0.0;
   for (std::size_t i = threadIdx.x; i < n; i += blockDim.x) sum += row[i];
-  partial[threadIdx.x] = sum;
-  __syncthreads();
-  for (unsigned width = blockDim.x / 2; width > 0; width /= 2) {
-    if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
-    __syncthreads();
-  }
-  if (threadIdx.x == 0) means[blockIdx.x] = partial[0] / static_cast<double>(n);
+  sum = block_sum(sum);
+  if (threadIdx.x == 0) means[blockIdx.x] = sum / static_cast<double>(n);
 }
 
 // The spaces of one batch of (surrogate) estimates and what a thread needs to compute its local value.
@@ -338,13 +332,13 @@ void ksg2_locals(const Matrix& data, std::size_t dx, std::size_t k, double* host
 void kl_locals(const Matrix& data, std::size_t k, Metric metric, const std::vector<double>& w, double* host_local) {
   const std::size_t n = data.rows;
   check_k(n, k);
-  if (w.size() != k) throw std::invalid_argument("weights must hold one weight per j = 1..k");
+  const std::vector<double> weights = kl_weights(w, k);
   DeviceGuard guard(data.device);
   const Sorted space = sort_by_column(data.data(), n, data.cols, 0, 0, data.cols);
-  const DeviceArray<double> d_w(w);
+  const DeviceArray<double> d_w(weights);
   DeviceArray<double> local(n);
   const KlArgs a{n, data.cols, k, space.order.get(), space.coords.get(), d_w.get(),
-                 kl_constant(w, n, data.cols, metric), local.get()};
+                 kl_constant(weights, n, data.cols, metric), local.get()};
   with_capacity(k, [&](auto capacity) {
     constexpr std::size_t c = decltype(capacity)::value;
     if (metric == Metric::Chebyshev) {

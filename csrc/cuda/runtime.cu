@@ -111,22 +111,12 @@ __global__ void gather_kernel(const double* src, std::size_t src_cols, const std
   out[at] = src[(rows[r] - back[c]) * src_cols + col[c]];
 }
 
-// Sum over the rows of column blockIdx.x of f(value), by one block in a fixed order (deterministic).
+// Sum over the rows of column blockIdx.x of f(value), by one block (deterministic).
 template <class F>
 __device__ double column_sum(const double* m, std::size_t rows, std::size_t cols, F f) {
-  __shared__ double partial[kThreads];
-  const std::size_t c = blockIdx.x;
   double sum = 0.0;
-  for (std::size_t r = threadIdx.x; r < rows; r += blockDim.x) sum += f(m[r * cols + c]);
-  partial[threadIdx.x] = sum;
-  __syncthreads();
-  for (unsigned width = blockDim.x / 2; width > 0; width /= 2) {
-    if (threadIdx.x < width) partial[threadIdx.x] += partial[threadIdx.x + width];
-    __syncthreads();
-  }
-  const double total = partial[0];
-  __syncthreads();  // partial is reused by the next call
-  return total;
+  for (std::size_t r = threadIdx.x; r < rows; r += blockDim.x) sum += f(m[r * cols + blockIdx.x]);
+  return block_sum(sum);
 }
 
 // One block per column: the mean, then the mean squared deviation from it.

@@ -14,16 +14,9 @@
 #include "core/parallel.hpp"
 #include "core/special.hpp"
 
-using namespace infoscope;
+#include "tests/check.hpp"
 
-static int failures = 0;
-#define CHECK(cond)                                                   \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond);   \
-      ++failures;                                                     \
-    }                                                                 \
-  } while (0)
+using namespace infoscope;
 
 static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned seed) {
   std::mt19937_64 rng(seed);

@@ -13,16 +13,9 @@
 #include "core/local_values.hpp"
 #include "cuda/sweep.hpp"
 
-using namespace infoscope;
+#include "tests/check.hpp"
 
-static int failures = 0;
-#define CHECK(cond)                                                 \
-  do {                                                              \
-    if (!(cond)) {                                                  \
-      std::printf("FAILED %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                                   \
-    }                                                               \
-  } while (0)
+using namespace infoscope;
 
 // As sort_by_column in knn.cu: a stable sort of the samples by column `key`, keeping columns [first, first + cols).
 struct Sorted {

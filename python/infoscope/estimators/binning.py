@@ -146,7 +146,7 @@ class BinningOptions:
                 lo, hi, finite = cuda.column_range(view, device)
                 if not finite:
                     raise ValueError(f"{name} must be finite; check for nan or inf values")
-            binning = self._uniform(lo, hi, view_cols(view, a), name)
+            binning = self._uniform(lo, hi, view.cols, name)
         try:
             return cuda.row_symbols(view, device, binning)
         except ValueError as err:
@@ -236,12 +236,6 @@ def _prepare(options: tuple, correction, workers, device, **arrays):
                        else options.symbols(table, name, workers))
     check_same_length(**{name: np.empty((len(sym), 0)) for name, sym in zip(arrays, symbols)})
     return symbols, correction
-
-
-def view_cols(view, a) -> int:
-    """Columns of a CUDA array."""
-    shape = _device.device_view_shape(a)
-    return shape[1] if len(shape) == 2 else 1
 
 
 def binned_entropy(x, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",

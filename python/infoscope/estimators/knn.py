@@ -66,7 +66,7 @@ def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, tra
     if dev is None:
         local = core.kl_entropy(data, k, metric, workers, w)
     else:
-        local = cuda.kl_locals(data, k, metric, w or [0.0] * (k - 1) + [1.0])
+        local = cuda.kl_locals(data, k, metric, w)
     local += np.log(scale).sum()
     if np.isneginf(local).any():
         warnings.warn(
