@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._arrays import as_samples
 from ._native import HAS_CUDA, cuda
 
-__all__ = ["resolve", "is_cuda_array", "device_view_shape", "to_host", "to_matrix", "device_view", "samples", "hstack", "columns"]
+__all__ = ["resolve", "is_cuda_array", "device_view_shape", "to_host", "to_matrix", "device_view", "samples",
+           "pool", "hstack", "columns", "host"]
 
 
 def is_cuda_array(a) -> bool:
@@ -27,6 +29,10 @@ def _interface(a) -> dict:
     if hasattr(a, "detach"):
         a = a.detach()
     return a.__cuda_array_interface__
+
+
+def _device_of(a) -> int:
+    return cuda.device_of(int(_interface(a)["data"][0]))
 
 
 def _parse(device) -> tuple[str, int | None]:
@@ -51,7 +57,7 @@ def resolve(device, **arrays) -> int | None:
             raise ValueError(f"device={device!r} needs the CUDA backend, but {why}")
         name = next(iter(on_gpu))
         raise ValueError(f"{name} lives on a CUDA device, but {why}: pass device='cpu' to copy it to the host")
-    devices = {name: cuda.device_of(int(_interface(a)["data"][0])) for name, a in on_gpu.items()}
+    devices = {name: _device_of(a) for name, a in on_gpu.items()}
     if len(set(devices.values())) > 1:
         shown = ", ".join(f"{name} on cuda:{d}" for name, d in devices.items())
         raise ValueError(f"the arrays live on different CUDA devices ({shown}); move them to one")
@@ -97,15 +103,14 @@ def to_host(a):
     if cuda is None:
         raise ValueError("a CUDA array can only be copied to the host with the CUDA backend or its own framework")
     view, _ = device_view(a, "array")
-    matrix, _ = cuda.to_float64(view, cuda.device_of(int(_interface(a)["data"][0])))
-    host = matrix.to_host()
-    return host.reshape(_interface(a)["shape"])
+    matrix, _ = cuda.to_float64(view, _device_of(a))
+    return matrix.to_host().reshape(device_view_shape(a))
 
 
 def device_view(a, name: str):
     """A CUDA array as the backend's 2-D view of its memory (N, d), and its numpy dtype; errors name it."""
     cai = _interface(a)
-    shape = tuple(int(s) for s in cai["shape"])
+    shape = device_view_shape(a)
     typestr = cai["typestr"]
     dtype = np.dtype(typestr) if typestr[1:] != "V2" else None
     if dtype is not None and dtype.kind == "c":
@@ -132,8 +137,6 @@ def device_view(a, name: str):
 def to_matrix(a, name: str, device: int):
     """Samples as a float64 (N, d) matrix on the device: CUDA arrays converted there, host arrays validated by
     :func:`infoscope._arrays.as_samples` and copied once."""
-    from ._arrays import as_samples
-
     if is_cuda_array(a):
         view, _ = device_view(a, name)
         matrix, finite = cuda.to_float64(view, device)
@@ -145,17 +148,24 @@ def to_matrix(a, name: str, device: int):
 
 def samples(a, name: str, device: int | None):
     """Samples for the CPU core (a validated float64 numpy array) or, with a device index, for the backend."""
-    from ._arrays import as_samples
-
     return as_samples(to_host(a), name) if device is None else to_matrix(a, name, device)
 
 
+def pool(blocks: list[list]):
+    """blocks[s][t] (series s, trial t) side by side across series and stacked across trials: numpy arrays on the
+    host, backend matrices on their device."""
+    if isinstance(blocks[0][0], np.ndarray):
+        return np.vstack([np.hstack(step) for step in zip(*blocks)])
+    col = np.cumsum([0] + [series[0].shape[1] for series in blocks])
+    row = np.cumsum([0] + [trial.shape[0] for trial in blocks[0]])
+    placed = [(b, int(row[t]), int(col[s])) for s, trials in enumerate(blocks) for t, b in enumerate(trials)]
+    return cuda.assemble([p[0] for p in placed], [p[1] for p in placed], [p[2] for p in placed], int(row[-1]),
+                         int(col[-1]))
+
+
 def hstack(tables: list):
-    """Tables of samples side by side: numpy arrays on the host, backend matrices on their device."""
-    if isinstance(tables[0], np.ndarray):
-        return np.hstack(tables)
-    offsets = np.cumsum([0] + [t.cols for t in tables])
-    return cuda.assemble(tables, [0] * len(tables), offsets[:-1].tolist(), tables[0].rows, int(offsets[-1]))
+    """Tables of samples side by side, on the host or the device."""
+    return pool([[t] for t in tables])
 
 
 def columns(table, first: int, count: int):

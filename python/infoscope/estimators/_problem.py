@@ -48,9 +48,6 @@ def ksg_problem(xzy, dx: int, dz: int, k: int, workers: int, embedding=None, the
         prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
         return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers),
                           n, embedding)
-    if k > cuda.MAX_NEIGHBORS:
-        raise ValueError(f"k={k} is above the {cuda.MAX_NEIGHBORS} neighbours the CUDA kernels keep per sample; "
-                         "use device='cpu'")
     prepared = cuda.KsgConditionalMI(xzy, dx, dz, k, starts, theiler)
     # Hundreds of surrogates per launch keep a GPU busy; the backend splits a batch that does not fit.
     return CmiProblem(prepared.locals, prepared.surrogates, n, embedding, batch=256)

@@ -36,14 +36,7 @@ def kernel_log_mean(x, *, noise_var, bound="upper", workers=-1, device="auto") -
     Minus its mean is the bound's I(X; X + Z) for X uniform over the samples (Saxe et al. 2018). ``device``:
     "auto" (where x lies), "cpu", "cuda" or "cuda:N"; both compute the same sums.
     """
-    dev = _device.resolve(device, x=x)
-    x = _device.samples(x, "x", dev)
-    noise_var = check_real(noise_var, "noise_var", positive=True)
-    scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
-    workers = check_workers(workers)
-    if dev is not None:
-        return cuda.gaussian_kernel_log_mean(x, scale * noise_var)
-    return core.gaussian_kernel_log_mean(x, scale * noise_var, workers)
+    return _kernel_term(x, noise_var, bound, workers, device)[0]
 
 
 def kde_entropy(x, *, noise_var, bound="upper", workers=-1, device="auto") -> np.ndarray:
@@ -53,7 +46,19 @@ def kde_entropy(x, *, noise_var, bound="upper", workers=-1, device="auto") -> np
     the default) or ``"lower"`` (Bhattacharyya). Costs N^2 d: meant for the few thousand samples of an
     information-plane probe set.
     """
+    term, d, noise_var = _kernel_term(x, noise_var, bound, workers, device)
+    return 0.5 * d * math.log(2 * math.pi * math.e * noise_var) - term
+
+
+def _kernel_term(x, noise_var, bound, workers, device):
+    """The kernel term of every sample, x's dimension and the validated noise variance."""
+    dev = _device.resolve(device, x=x)
+    x = _device.samples(x, "x", dev)
     noise_var = check_real(noise_var, "noise_var", positive=True)
-    term = kernel_log_mean(x, noise_var=noise_var, bound=bound, workers=workers, device=device)
-    d = _device.device_view_shape(x)[1:] if _device.is_cuda_array(x) else np.shape(_device.to_host(x))[1:]
-    return 0.5 * (d[0] if d else 1) * math.log(2 * math.pi * math.e * noise_var) - term
+    scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
+    workers = check_workers(workers)
+    if dev is None:
+        term = core.gaussian_kernel_log_mean(x, scale * noise_var, workers)
+    else:
+        term = cuda.gaussian_kernel_log_mean(x, scale * noise_var)
+    return term, x.shape[1], noise_var

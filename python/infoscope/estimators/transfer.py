@@ -174,7 +174,7 @@ def _embedding(spec: _Spec, tgt, single: bool, first: int | None) -> Embedding:
 
 
 def _embed(emb: Embedding, spec: _Spec, pooled, widths: list[int]):
-    """The delay embedding of pooled series (from :func:`_pool`; series ordered target, source, conditions, of
+    """The delay embedding of pooled series (from :func:`infoscope._device.pool`; series ordered target, source, conditions, of
     ``widths`` columns): the rows target_next | target past, condition pasts | source past, and the widths of
     those three groups. Computed by one gather, with numpy or on the CUDA device."""
     target_off, source_off, condition_offs = spec.offsets()
@@ -202,21 +202,6 @@ def _embed(emb: Embedding, spec: _Spec, pooled, widths: list[int]):
     return xzy, dx, len(col) - dx - dy, dy
 
 
-def _pool(trials_by_series: list[list]):
-    """All series side by side, trials stacked: (total time, total columns), on the host or the device."""
-    if isinstance(trials_by_series[0][0], np.ndarray):
-        return np.vstack([np.hstack(step) for step in zip(*trials_by_series)])
-    widths = np.cumsum([0] + [series[0].shape[1] for series in trials_by_series])
-    starts = np.cumsum([0] + [trial.shape[0] for trial in trials_by_series[0]])
-    blocks, rows, cols = [], [], []
-    for s, trials in enumerate(trials_by_series):
-        for t, block in enumerate(trials):
-            blocks.append(block)
-            rows.append(int(starts[t]))
-            cols.append(int(widths[s]))
-    return cuda.assemble(blocks, rows, cols, int(starts[-1]), int(widths[-1]))
-
-
 def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
                                  condition_lag=1, condition_hist=1, k=4, theiler=0, normalize=True, transform=None,
                                  noise=1e-10, seed=0, workers=-1, device="auto", first_time=None) -> CmiProblem:
@@ -235,7 +220,7 @@ def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, t
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
     series = [tgt, src] + conds
-    pooled, _ = prep.apply(_pool(series))
+    pooled, _ = prep.apply(_device.pool(series))
     xzy, dx, dz, _ = _embed(emb, spec, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
     return ksg_problem(xzy, dx, dz, k, workers, emb, theiler)
@@ -263,7 +248,7 @@ def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1
         return np.split(ids, np.cumsum([t.shape[0] for t in trials])[:-1])
 
     series = [codes(tgt, "target"), codes(src, "source")] + [codes(c, name) for c, name in zip(conds, conditions)]
-    xzy, dx, dz, _ = _embed(emb, spec, _pool(series), [1] * len(series))
+    xzy, dx, dz, _ = _embed(emb, spec, _device.pool(series), [1] * len(series))
     symbols = [options.symbols(np.ascontiguousarray(xzy[:, a:b]), name, workers) for a, b, name in
                ((0, dx, "target"), (dx, dx + dz, "target"), (dx + dz, xzy.shape[1], "source"))]
     return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb)
