@@ -42,3 +42,31 @@ def test_digits_cnn(tmp_path):
     for name in ("plane.png", "transfer.png"):
         assert (tmp_path / name).stat().st_size > 1000
     assert transfer.rows[0].pairs == 32 * 10
+
+
+def test_digits_prequential(tmp_path):
+    results = load("digits_prequential").main(["--epochs", "10", "--out", str(tmp_path)])
+    table = rows(tmp_path / "prequential.csv")
+    assert {r["labels"] for r in table} == {"digits", "shuffled labels"}
+    assert (tmp_path / "prequential.png").stat().st_size > 1000
+    real, shuffled = results["digits"], results["shuffled labels"]
+    assert real.total < 0.3 * real.uniform and abs(shuffled.total / shuffled.uniform - 1) < 0.05
+    assert real.value > 10 * abs(shuffled.value)
+
+
+def test_fisher_training(tmp_path):
+    fisher, weights = load("fisher_training").main(["--epochs", "3", "--variational-steps", "100",
+                                                    "--out", str(tmp_path)])
+    assert len(rows(tmp_path / "fisher.csv")) == 4 * 2          # epochs 0..3, two linear layers
+    assert len(rows(tmp_path / "weights.csv")) == 3 * 2         # three betas, two methods
+    assert (tmp_path / "fisher.png").stat().st_size > 1000
+    by_method = {m: [r["kl_bits"] for r in weights if r["method"] == m] for m in ("fisher", "variational")}
+    assert by_method["fisher"] == sorted(by_method["fisher"], reverse=True)   # less information as beta grows
+
+
+def test_pretrained_transfer(tmp_path):
+    results = load("pretrained_transfer").main(["--epochs", "10", "--out", str(tmp_path)])
+    assert len({r["representation"] for r in rows(tmp_path / "transfer.csv")}) == 3
+    assert (tmp_path / "transfer.png").stat().st_size > 1000
+    codes = [r.total for r in results.values()]       # random, pretrained on 0-4, pretrained on 5-9
+    assert codes[0] > codes[1] > codes[2]

@@ -1,4 +1,5 @@
-"""Matplotlib figures of information-plane and layer transfer-entropy results (matplotlib imported on use).
+"""Matplotlib figures of information planes, transfer entropy between layers, Fisher traces and prequential codes
+(matplotlib imported on use).
 
 Figures are built with ``matplotlib.figure.Figure``, never through pyplot, so the caller's backend and pyplot
 state are left alone; save them with ``fig.savefig(path)`` or pass an ``ax`` to draw into your own figure.
@@ -9,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
-__all__ = ["information_plane", "transfer_entropy_plane"]
+__all__ = ["information_plane", "transfer_entropy_plane", "fisher_trace", "online_code"]
 
 _MARKERS = "osD^vP*Xhp<>"
 
@@ -104,5 +105,60 @@ def transfer_entropy_plane(rows: Sequence, *, ax=None, title: Optional[str] = No
     ax.set_xlabel("epoch")
     ax.set_ylabel(f"mean TE per neuron pair [{unit}]")
     ax.set_title(title or "transfer entropy between layers")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def fisher_trace(rows: Sequence, *, ax=None, title: Optional[str] = None):
+    """The Fisher trace of every layer against the epoch, log scale, from :class:`infoscope.torch.FisherMonitor`
+    rows (objects or dicts with epoch, layer, trace), with the total over layers. Returns the Figure."""
+    rows = [r if isinstance(r, dict) else r.__dict__ for r in rows]
+    if not rows:
+        raise ValueError("rows is empty: call update() at least once before plotting")
+    fig, ax = _axes(ax)
+    by_layer, total = defaultdict(list), defaultdict(float)
+    for r in rows:
+        by_layer[r["layer"]].append((r["epoch"], r["trace"]))
+        total[r["epoch"]] += r["trace"]
+    for i, (layer, points) in enumerate(by_layer.items()):
+        points = sorted(points)
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker=_MARKERS[i % len(_MARKERS)], markersize=4,
+                label=layer)
+    epochs = sorted(total)
+    ax.plot(epochs, [total[e] for e in epochs], color="k", linewidth=1.5, label="total")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("trace of the Fisher information (per sample)")
+    ax.set_title(title or "Fisher information during training")
+    ax.legend(fontsize="small", title="layer", title_fontsize="small")
+    return fig
+
+
+def online_code(codes: dict, *, ax=None, title: Optional[str] = None):
+    """Online learning curves of prequential codes (:class:`infoscope.torch.PrequentialCode` or
+    :class:`~infoscope.torch.InformationTransfer`, by name): the code length per label of every block against
+    the samples transmitted, the uniform code dotted and, for information transfer, the final model's code per
+    label dashed with the area between the curves -- L_IT -- shaded. Returns the Figure."""
+    if not codes:
+        raise ValueError("codes is empty: pass at least one prequential code")
+    fig, ax = _axes(ax)
+    unit = next(iter(codes.values())).unit
+    for i, (name, code) in enumerate(codes.items()):
+        edges = [code.rows[0].start] + [r.end for r in code.rows]
+        per_label = [r.codelength / (r.end - r.start) for r in code.rows]
+        label = f"{name}: " if name else ""
+        colour = ax.stairs(per_label, edges, linewidth=1.5, label=f"{label}{code.total:.0f} {unit} in all").get_edgecolor()
+        if getattr(code, "final", None) is not None and code.rows[0].final is not None:
+            final = [r.final / (r.end - r.start) for r in code.rows]
+            ax.stairs(final, edges, color=colour, linestyle="--", linewidth=1,
+                      label=f"{label}final model, L_IT = {code.value:.0f} {unit}")
+            ax.stairs(per_label, edges, baseline=final, fill=True, color=colour, alpha=0.15)
+        ax.axhline(code.uniform / code.samples, color="0.4", linestyle=":", linewidth=1)
+    ax.annotate("uniform code", (1, code.uniform / code.samples), xycoords=("axes fraction", "data"),
+                xytext=(-3, 3), textcoords="offset points", ha="right", fontsize="small")
+    ax.set_xscale("log")
+    ax.set_xlabel("samples transmitted")
+    ax.set_ylabel(f"code length per label [{unit}]")
+    ax.set_title(title or "prequential code")
     ax.legend(fontsize="small")
     return fig

@@ -6,6 +6,10 @@ Needs PyTorch (``pip install "infoscope[torch]"``); the rest of infoscope does n
 * :class:`InformationPlane` -- I(X;T) and I(T;Y) per layer per epoch: :class:`Binned`, :class:`KernelDensity`,
   :class:`Compressed` estimators; a table (CSV, pandas) and a figure.
 * :class:`LayerTransferEntropy` -- TE between neurons of adjacent layers over consecutive training samples.
+* :func:`fisher_information`, :class:`FisherMonitor`, :func:`information_in_weights`, :func:`effective_information`
+  -- the information in the weights (Achille, Paolini & Soatto 2019).
+* :func:`prequential_codelength`, :func:`information_transfer` -- online code lengths of labels and the
+  information transfer L_IT (Zhang et al. 2020).
 * :func:`fit` (a plain training loop) and :func:`lightning_callback` run them while a model trains.
 """
 
@@ -19,8 +23,15 @@ if importlib.util.find_spec("torch") is None:  # pragma: no cover - exercised on
 from .hooks import ActivationRecorder, select_modules
 from .infoplane import Binned, Compressed, InformationPlane, KernelDensity, PlaneRow
 from .layer_te import LayerPairRow, LayerTransferEntropy
+from .prequential import (BlockRow, InformationTransfer, PrequentialCode, Training, information_transfer,
+                          prequential_codelength)
 from .training import AdditiveGaussianNoise, fit, lightning_callback
+from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, FisherMonitor, FisherRow,
+                      WeightInformation, WeightRow, effective_information, fisher_information, information_in_weights)
 
 __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow", "Binned", "KernelDensity",
            "Compressed", "LayerTransferEntropy", "LayerPairRow", "fit", "lightning_callback",
-           "AdditiveGaussianNoise"]
+           "AdditiveGaussianNoise", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
+           "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
+           "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",
+           "PrequentialCode", "InformationTransfer", "BlockRow"]

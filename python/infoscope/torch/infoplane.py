@@ -33,6 +33,7 @@ from .. import estimators
 from .._arrays import as_binnable, check_choice, check_count, check_real, check_workers
 from ..estimators.binning import CORRECTIONS, BinningOptions
 from ..estimators.kde import kernel_log_mean
+from ._data import evaluation, model_inputs
 from ._results import RowTable
 from .hooks import ActivationRecorder, select_modules, to_numpy
 
@@ -352,19 +353,12 @@ class InformationPlane(RowTable):
         return rows
 
     def _probe(self) -> dict[str, torch.Tensor]:
-        was_training = self.model.training
-        device = next((p.device for p in self.model.parameters()), torch.device("cpu"))
-        dtype = next((p.dtype for p in self.model.parameters() if p.is_floating_point()), torch.float32)
         # Kept where the model is, so later updates do not copy the probe set again.
-        self.x = self.x.to(device=device, dtype=dtype if self.x.is_floating_point() else self.x.dtype)
-        self.model.eval()
-        try:
-            with torch.no_grad(), ActivationRecorder(self.model, self.names) as recorder:
-                for batch in self.x.split(self.batch_size):
-                    self.forward(self.model, batch)
-            return recorder.activations
-        finally:
-            self.model.train(was_training)
+        self.x = model_inputs(self.model, self.x)
+        with evaluation(self.model), torch.no_grad(), ActivationRecorder(self.model, self.names) as recorder:
+            for batch in self.x.split(self.batch_size):
+                self.forward(self.model, batch)
+        return recorder.activations
 
     # Training-loop protocol (see infoscope.torch.fit and the Lightning callback).
     def start(self) -> None:

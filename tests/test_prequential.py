@@ -1,0 +1,160 @@
+"""Prequential code lengths and information transfer: exact block codes, the uniform-code limit for labels that
+carry no information, short codes for labels that do."""
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+from torch import nn  # noqa: E402
+
+from infoscope.torch import Training, information_transfer, prequential_codelength  # noqa: E402
+from infoscope.torch.prequential import doubling_blocks  # noqa: E402
+
+
+def mlp(d=8, classes=4):
+    return lambda: nn.Sequential(nn.Linear(d, 32), nn.ReLU(), nn.Linear(32, classes))
+
+
+def task(n=1024, d=8, classes=4, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, d, generator=g)
+    informative = (x @ torch.randn(d, classes, generator=g)).argmax(1)      # a function of x
+    independent = torch.randint(0, classes, (n,), generator=g)               # independent of x
+    return x, informative, independent
+
+
+class FixedLogits(nn.Module):
+    """A model whose prediction does not depend on its input: its code is -log p(y) per label."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.logits = nn.Parameter(torch.log(torch.as_tensor(p, dtype=torch.float64)))
+
+    def forward(self, x):
+        return self.logits.expand(x.shape[0], -1)
+
+
+def no_training(model, x, y, generator):
+    pass
+
+
+def test_block_codes_equal_their_definition():
+    p = [0.5, 0.25, 0.125, 0.125]
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(100, 2, dtype=torch.float64)
+    y = torch.multinomial(torch.tensor(p), 100, replacement=True, generator=g)
+    code = prequential_codelength(FixedLogits(p), x, y, blocks=[10, 30], train=no_training, shuffle=False,
+                                  progress=False)
+    assert [(r.block, r.start, r.end, r.trained_on) for r in code.rows] == [(1, 0, 10, 0), (2, 10, 30, 10),
+                                                                            (3, 30, 100, 30)]
+    bits = [-math.log2(p[int(label)]) for label in y]
+    assert code.rows[0].codelength == pytest.approx(10 * 2.0, rel=1e-12)          # uniform: log2 4 bits
+    assert code.rows[1].codelength == pytest.approx(sum(bits[10:30]), rel=1e-12)
+    assert code.rows[2].codelength == pytest.approx(sum(bits[30:]), rel=1e-12)
+    assert code.uniform == pytest.approx(200.0) and code.samples == 100 and code.unit == "bits"
+    nats = prequential_codelength(FixedLogits(p), x, y, blocks=[10, 30, 100], train=no_training, shuffle=False,
+                                  base=math.e, progress=False)
+    assert nats.total == pytest.approx(code.total * math.log(2), rel=1e-12) and nats.unit == "nats"
+
+
+def test_doubling_blocks():
+    assert doubling_blocks(100, 10) == [10, 20, 40, 80, 100]
+    assert doubling_blocks(80, 10) == [10, 20, 40, 80]
+    x, y, _ = task(n=1000)
+    code = prequential_codelength(FixedLogits([0.25] * 4), x, y, train=no_training, progress=False)
+    assert [r.end for r in code.rows] == [4, 8, 16, 32, 64, 128, 256, 512, 1000]   # f = max(K, N/1000)
+
+
+def test_independent_labels_cost_about_the_uniform_code():
+    x, _, independent = task()
+    code = prequential_codelength(mlp(), x, independent, progress=False)
+    # No model compresses labels independent of the inputs: the empirical label entropy of 1024 labels is at most
+    # a few bits below N log2 K, and the learned models, early-stopped, pay at most a few percent above it.
+    assert 0.98 * code.uniform < code.total < 1.05 * code.uniform
+
+
+def test_informative_labels_cost_much_less():
+    x, informative, _ = task()
+    code = prequential_codelength(mlp(), x, informative, progress=False)
+    assert code.total < 0.3 * code.uniform
+    per_label = [r.codelength / (r.end - r.start) for r in code.rows]
+    assert per_label[-1] < 0.5 * per_label[0]      # the online learning curve falls
+
+
+def test_information_transfer():
+    x, informative, independent = task()
+    transfer = information_transfer(mlp(), x, informative, progress=False)
+    alone = prequential_codelength(mlp(), x, informative, progress=False)
+    assert transfer.total == pytest.approx(alone.total, rel=1e-12)   # the final model does not change the code
+    assert transfer.value == pytest.approx(transfer.total - transfer.final, rel=1e-12)
+    assert transfer.final == pytest.approx(sum(r.final for r in transfer.rows))
+    assert 0 < transfer.final < transfer.total
+    noise = information_transfer(mlp(), x, independent, progress=False)
+    # Labels independent of x: the online code pays a little for learning nothing and the early-stopped final
+    # model fits its training labels a little, so L_IT is small but not 0 (1-9% of the uniform code over six
+    # seeds, against 14-17% for these informative labels).
+    assert abs(noise.value) < 0.1 * noise.uniform and transfer.value > 3 * abs(noise.value)
+    x_test, y_test, _ = task(n=300, seed=1)
+    heldout = information_transfer(mlp(), x, informative, heldout=(x_test, y_test), progress=False)
+    assert heldout.heldout and heldout.rows[0].final == pytest.approx(heldout.final * 4 / 1024, rel=1e-9)
+
+
+def test_given_initialisation_is_copied_and_runs_repeat():
+    x, informative, _ = task(n=256)
+    torch.manual_seed(5)
+    start = mlp()()
+    before = [p.clone() for p in start.parameters()]
+    first = prequential_codelength(start, x, informative, progress=False)
+    assert all(torch.equal(a, b) for a, b in zip(before, start.parameters()))
+    assert first.table() == prequential_codelength(start, x, informative, progress=False).table()
+    assert first.table() != prequential_codelength(start, x, informative, seed=1, progress=False).table()
+
+
+def test_custom_training_and_options():
+    x, informative, _ = task(n=256)
+    calls = []
+
+    def train(model, xs, ys, generator):
+        calls.append(len(xs))
+        Training(epochs=3, validation_fraction=0)(model, xs, ys, generator)
+    prequential_codelength(mlp(), x, informative, blocks=[64, 128], train=train, progress=False)
+    assert calls == [64, 128]
+
+
+def test_prequential_errors():
+    x, y, _ = task(n=64)
+    with pytest.raises(ValueError, match="classes"):
+        prequential_codelength(mlp(), x, torch.zeros(64, dtype=torch.long), progress=False)
+    with pytest.raises(ValueError, match="non-negative integers"):
+        prequential_codelength(mlp(), x, y - 5, progress=False)
+    with pytest.raises(ValueError, match="non-negative integers"):
+        prequential_codelength(mlp(), x, y + 0.5, progress=False)
+    with pytest.raises(ValueError, match="same number of samples"):
+        prequential_codelength(mlp(), x, y[:10], progress=False)
+    with pytest.raises(ValueError, match="finite"):
+        prequential_codelength(mlp(), x * float("nan"), y, progress=False)
+    with pytest.raises(ValueError, match="blocks"):
+        prequential_codelength(mlp(), x, y, blocks=[10, 5], progress=False)
+    with pytest.raises(ValueError, match="blocks"):
+        prequential_codelength(mlp(), x, y, blocks=[0, 10], progress=False)
+    with pytest.raises(ValueError, match="blocks"):
+        prequential_codelength(mlp(), x, y, blocks="halving", progress=False)
+    with pytest.raises(ValueError, match="outside"):
+        prequential_codelength(mlp(), x, y, classes=2, progress=False)
+    with pytest.raises(ValueError, match="one logit per class"):
+        prequential_codelength(mlp(classes=3), x, y, classes=4, progress=False)
+    with pytest.raises(TypeError, match="train"):
+        prequential_codelength(mlp(), x, y, train="adam", progress=False)
+    with pytest.raises(TypeError, match="model"):
+        prequential_codelength("mlp", x, y, progress=False)
+    with pytest.raises(TypeError, match="nn.Module"):
+        prequential_codelength(lambda: "mlp", x, y, progress=False)
+    with pytest.raises(ValueError, match="at least 2 samples"):
+        prequential_codelength(mlp(), x[:1], y[:1], classes=4, progress=False)
+    with pytest.raises(TypeError, match="heldout"):
+        information_transfer(mlp(), x, y, heldout=x, progress=False)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        Training(validation_fraction=1.0)
+    with pytest.raises(ValueError, match="epochs"):
+        Training(epochs=0)
