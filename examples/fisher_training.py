@@ -25,7 +25,7 @@ import torch
 from sklearn.datasets import load_digits
 from torch import nn
 
-from infoscope.torch import FisherMonitor, effective_information, fit, information_in_weights
+from infoscope.torch import FisherMonitor, effective_information, fisher_information, fit, information_in_weights
 
 
 def main(argv=None):
@@ -51,11 +51,13 @@ def main(argv=None):
     fisher.to_csv(args.out / "fisher.csv")
     fisher.plot(title="digits MLP: Fisher trace during training").savefig(args.out / "fisher.png", dpi=120)
 
+    exact = fisher_information(model, x[train], labels="exact", progress=False)
     rows = []
     for beta in (0.01, 0.1, 1.0):
         for method in ("fisher", "variational"):
             info = information_in_weights(model, (x[train], y[train]), beta=beta, prior_var=1.0, method=method,
-                                          labels="exact", steps=args.variational_steps, progress=False)
+                                          fisher=exact if method == "fisher" else None,
+                                          steps=args.variational_steps, progress=False)
             effective, = effective_information(model, x[test], y[test], info, layers="1").rows
             rows.append(dict(beta=beta, method=method, kl_bits=info.kl, variance_term_bits=info.variance_term,
                              i_xt_effective=effective.i_xt, i_xt_deterministic=effective.i_xt_deterministic))

@@ -3,7 +3,8 @@
 three frozen representations: a randomly initialised MLP, the same MLP pretrained on the digits 0-4, and one
 pretrained on other images (the first half) of the digits 5-9.
 
-The probe starts from the same initialisation in every block; only it is trained. A representation that
+The probe (five outputs, for the labels 5-9 coded as 0-4) starts from the same initialisation in every block;
+only it is trained. A representation that
 already holds what the task needs lets the probe learn from few samples: the online code is shorter and less
 information has to flow from the new data into the model. Features of other digits help; features of the
 same digits help most.
@@ -54,8 +55,8 @@ def main(argv=None):
         network = mlp()
         if source is not None:
             train(network, x[source], y[source], torch.Generator().manual_seed(i))
-        probe = nn.Sequential(network[:-1].requires_grad_(False), nn.Linear(64, 10))
-        results[name] = information_transfer(probe, x[task], y[task], train=train, progress=False)
+        probe = nn.Sequential(network[:-1].requires_grad_(False), nn.Linear(64, 5))
+        results[name] = information_transfer(probe, x[task], y[task] - 5, train=train, progress=False)
 
     with open(args.out / "transfer.csv", "w", newline="") as f:
         writer = csv.writer(f)

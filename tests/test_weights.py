@@ -93,6 +93,46 @@ def test_gaussian_fisher_of_linear_regression():
     assert math.isclose(float(f.diagonal["bias"]), 1.0, rel_tol=1e-12)
 
 
+def test_gaussian_fisher_with_several_outputs_and_sampled_targets():
+    g = torch.Generator().manual_seed(4)
+    x = torch.randn(300, 3, generator=g, dtype=torch.float64)
+    torch.manual_seed(4)
+    model = nn.Linear(3, 2).double()
+    exact = fisher_information(model, x, likelihood="gaussian", labels="exact", progress=False)
+    # Each output o depends on row o of the weight only: F[o, j] = E[x_j^2], the same for both outputs.
+    assert torch.allclose(exact.diagonal["weight"], (x ** 2).mean(0).expand(2, 3), rtol=1e-12)
+    sampled = fisher_information(model, x, likelihood="gaussian", samples=200, progress=False)
+    assert math.isclose(sampled.trace(), exact.trace(), rel_tol=0.03)
+
+
+def test_empirical_bernoulli_fisher_and_label_shapes():
+    model, x = logistic(classes=1)
+    y = (x[:, 0] > 0).double()
+    f = fisher_information(model, (x, y), likelihood="bernoulli", labels="empirical", progress=False)
+    with torch.no_grad():
+        p = torch.sigmoid(model(x)).reshape(-1)
+    assert torch.allclose(f.diagonal["weight"].reshape(-1), (((y - p) ** 2)[:, None] * x ** 2).mean(0), rtol=1e-12)
+    categorical, x3 = logistic()
+    labels = torch.randint(0, 3, (len(x3),), generator=torch.Generator().manual_seed(0))
+    column = fisher_information(categorical, (x3, labels[:, None]), labels="empirical", progress=False)
+    flat = fisher_information(categorical, (x3, labels), labels="empirical", progress=False)
+    assert torch.equal(column.vector(), flat.vector())
+
+
+def test_data_forms_agree():
+    model, x = logistic()
+    whole = fisher_information(model, x, labels="exact", progress=False).vector()
+    as_list = fisher_information(model, [x[:150], x[150:]], labels="exact", progress=False).vector()
+    loader = fisher_information(model, torch.utils.data.DataLoader(x, batch_size=64), labels="exact",
+                                progress=False).vector()
+    assert torch.allclose(as_list, whole, rtol=1e-12) and torch.allclose(loader, whole, rtol=1e-12)
+    y = torch.zeros(len(x), dtype=torch.long)
+    with pytest.raises(ValueError, match="a batch of 150 inputs and 10 targets"):
+        fisher_information(model, [(x[:150], y[:10])], labels="empirical", progress=False)
+    with pytest.raises(TypeError, match="integers"):
+        fisher_information(model, (x * 10).long(), progress=False)
+
+
 def mlp():
     torch.manual_seed(0)
     return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 4))
@@ -193,6 +233,20 @@ def test_variational_posterior_matches_the_closed_form_on_a_quadratic_loss():
         assert learned.method == "variational" and learned.rows[0].method == "variational"
 
 
+def test_variational_posterior_from_a_loader():
+    model, x, y = fitted_regression()
+    pair = information_in_weights(model, (x, y), likelihood="gaussian", method="variational", steps=1000,
+                                  progress=False)
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=64, shuffle=True)
+    from_loader = information_in_weights(model, loader, likelihood="gaussian", method="variational", steps=1000,
+                                         progress=False)
+    assert math.isclose(from_loader.kl, pair.kl, rel_tol=0.05)
+    # Half the training set: less curvature in the total loss, more noise tolerated, less information.
+    half = information_in_weights(model, (x, y), likelihood="gaussian", method="variational", steps=1000,
+                                  dataset_size=250, progress=False)
+    assert half.variance_term < 0.9 * pair.variance_term
+
+
 def test_information_in_weights_errors():
     model, x = logistic()
     with pytest.raises(ValueError, match="beta"):
@@ -221,7 +275,7 @@ def test_effective_information_falls_with_weight_noise():
     estimates = {}
     for beta in (1e-8, 1e3):
         posterior = information_in_weights(model, x, beta=beta, prior_var=1.0, fisher=fisher)
-        result = effective_information(model, x, y, posterior, layers="1", estimator="knn")
+        result = effective_information(model, x, y, posterior, layers="1", estimator="knn", samples_per_draw=2)
         row, = result.rows
         estimates[beta] = row
         assert row.layer == "1" and row.samples == 400 and row.unit == "bits"

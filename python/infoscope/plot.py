@@ -147,16 +147,18 @@ def online_code(codes: dict, *, ax=None, title: Optional[str] = None):
         edges = [code.rows[0].start] + [r.end for r in code.rows]
         per_label = [r.codelength / (r.end - r.start) for r in code.rows]
         label = f"{name}: " if name else ""
-        colour = ax.stairs(per_label, edges, linewidth=1.5, label=f"{label}{code.total:.0f} {unit} in all").get_edgecolor()
+        colour = ax.stairs(per_label, edges, baseline=None, linewidth=1.5, label=f"{label}{code.total:.0f} {unit} in all").get_edgecolor()
         if getattr(code, "final", None) is not None and code.rows[0].final is not None:
             final = [r.final / (r.end - r.start) for r in code.rows]
-            ax.stairs(final, edges, color=colour, linestyle="--", linewidth=1,
+            ax.stairs(final, edges, baseline=None, color=colour, linestyle="--", linewidth=1,
                       label=f"{label}final model, L_IT = {code.value:.0f} {unit}")
             ax.stairs(per_label, edges, baseline=final, fill=True, color=colour, alpha=0.15)
         ax.axhline(code.uniform / code.samples, color="0.4", linestyle=":", linewidth=1)
     ax.annotate("uniform code", (1, code.uniform / code.samples), xycoords=("axes fraction", "data"),
                 xytext=(-3, 3), textcoords="offset points", ha="right", fontsize="small")
-    ax.set_xscale("log")
+    # Linear up to the first block (which starts at 0), logarithmic beyond, where the blocks double.
+    ax.set_xscale("symlog", linthresh=min(c.rows[0].end for c in codes.values()), linscale=0.5)
+    ax.set_xlim(0, max(c.samples for c in codes.values()))
     ax.set_xlabel("samples transmitted")
     ax.set_ylabel(f"code length per label [{unit}]")
     ax.set_title(title or "prequential code")

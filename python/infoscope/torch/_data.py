@@ -9,7 +9,8 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ["as_tensor", "class_targets", "batches", "model_device", "model_inputs", "evaluation"]
+__all__ = ["as_tensor", "class_targets", "is_pair", "batches", "endless_batches", "model_device", "model_inputs",
+           "run_model", "evaluation"]
 
 
 def as_tensor(a, name: str) -> torch.Tensor:
@@ -47,10 +48,32 @@ def class_targets(y, n: int, name: str = "y") -> torch.Tensor:
     return t.long()
 
 
+def is_pair(data) -> bool:
+    """Whether ``data`` is one (inputs, targets) tuple; a list is a sequence of batches."""
+    return isinstance(data, tuple) and len(data) == 2 and not isinstance(data[0], (tuple, list))
+
+
+def endless_batches(data, batch_size: int, generator: torch.Generator):
+    """Minibatches without end, for stochastic optimisation: random ones drawn from an (inputs, targets) pair,
+    or a loader's own batches, pass after pass."""
+    while True:
+        if is_pair(data):
+            (x, y), = batches(data, len(data[0]))
+            for idx in torch.randperm(x.shape[0], generator=generator).split(batch_size):
+                yield x[idx], y[idx]
+        else:
+            empty = True
+            for batch in batches(data, batch_size):
+                empty = False
+                yield batch
+            if empty:
+                raise ValueError("data holds no samples")
+
+
 def batches(data, batch_size: int, name: str = "data") -> Iterator[tuple[torch.Tensor, Optional[torch.Tensor]]]:
-    """(inputs, targets or None) batches of ``data``: an input tensor or array, an (inputs, targets) pair, or an
-    iterable of batches (a DataLoader) yielding inputs or (inputs, targets, ...)."""
-    if isinstance(data, (tuple, list)) and len(data) == 2 and not isinstance(data[0], (tuple, list)):
+    """(inputs, targets or None) batches of ``data``: an input tensor or array, an (inputs, targets) tuple, or an
+    iterable of batches (a DataLoader, a list) yielding inputs or (inputs, targets, ...)."""
+    if is_pair(data):
         x, y = as_tensor(data[0], f"{name}[0] (inputs)"), as_tensor(data[1], f"{name}[1] (targets)")
         if x.shape[0] != y.shape[0]:
             raise ValueError(f"{name}: inputs and targets must have the same number of samples: "
@@ -69,8 +92,11 @@ def batches(data, batch_size: int, name: str = "data") -> Iterator[tuple[torch.T
             if isinstance(batch, (tuple, list)):
                 if not batch:
                     raise ValueError(f"{name} yielded an empty batch")
-                yield as_tensor(batch[0], f"{name} inputs"), (as_tensor(batch[1], f"{name} targets")
-                                                               if len(batch) > 1 else None)
+                x = as_tensor(batch[0], f"{name} inputs")
+                y = as_tensor(batch[1], f"{name} targets") if len(batch) > 1 else None
+                if y is not None and y.shape[0] != x.shape[0]:
+                    raise ValueError(f"{name} yielded a batch of {x.shape[0]} inputs and {y.shape[0]} targets")
+                yield x, y
             else:
                 yield as_tensor(batch, f"{name} inputs"), None
 
@@ -86,6 +112,17 @@ def model_inputs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """x on the model's device; floating-point inputs in the model's dtype, integer ones (token ids) as they are."""
     device, dtype = model_device(model)
     return x.to(device, dtype if x.is_floating_point() else x.dtype)
+
+
+def run_model(call, x: torch.Tensor, name: str):
+    """call(x), with the error of a model that cannot take integer inputs made to name them."""
+    try:
+        return call(x)
+    except RuntimeError as err:
+        if x.is_floating_point() or "dtype" not in str(err).lower():
+            raise
+        raise TypeError(f"{name} holds integers ({x.dtype}), which are passed on as they are (token ids) and "
+                        f"this model cannot take them: convert {name} to floating point") from err
 
 
 @contextmanager

@@ -37,6 +37,7 @@ import numbers
 from dataclasses import dataclass, replace
 from typing import Callable, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -44,7 +45,7 @@ from tqdm.auto import tqdm
 
 from .. import estimators
 from .._arrays import check_count, check_flag, check_real
-from ._data import as_tensor, class_targets, evaluation, model_inputs
+from ._data import as_tensor, class_targets, evaluation, model_inputs, run_model
 from ._results import RowTable
 
 __all__ = ["prequential_codelength", "information_transfer", "Training", "PrequentialCode", "InformationTransfer",
@@ -85,7 +86,8 @@ class Training:
             best, best_state = _mean_code(model, x[val], y[val]), copy.deepcopy(model.state_dict())
         for _ in range(self.epochs):
             model.train()
-            for idx in train[torch.randperm(len(train), generator=generator).to(x.device)].split(self.batch_size):
+            for idx in _minibatches(train[torch.randperm(len(train), generator=generator).to(x.device)],
+                                    self.batch_size):
                 optimizer.zero_grad()
                 F.cross_entropy(model(x[idx]), y[idx]).backward()
                 optimizer.step()
@@ -99,6 +101,14 @@ class Training:
                         break
         if best_state is not None:
             model.load_state_dict(best_state)
+
+
+def _minibatches(order: torch.Tensor, size: int) -> list[torch.Tensor]:
+    """order in chunks of size; a last chunk of one sample joins the one before (batch norm cannot train on it)."""
+    chunks = list(order.split(size))
+    if len(chunks) > 1 and len(chunks[-1]) == 1:
+        chunks[-2:] = [torch.cat(chunks[-2:])]
+    return chunks
 
 
 def _logits(model: nn.Module, x: torch.Tensor, classes: Optional[int] = None, batch_size: int = 4096):
@@ -129,7 +139,9 @@ def doubling_blocks(n: int, first: int) -> list[int]:
 
 
 def _block_ends(blocks, n: int, classes: int) -> list[int]:
-    if blocks == "doubling":
+    if isinstance(blocks, np.ndarray):
+        blocks = blocks.tolist()
+    if isinstance(blocks, str) and blocks == "doubling":
         return doubling_blocks(n, min(n - 1, max(classes, math.ceil(n / 1000))))
     if isinstance(blocks, str) or not isinstance(blocks, Sequence) or not all(
             isinstance(b, numbers.Integral) and not isinstance(b, bool) for b in blocks):
@@ -224,12 +236,12 @@ def _model_factory(model: ModelSource, seed: int, device) -> Callable[[int], nn.
     return fresh
 
 
-def _inputs_for(m: nn.Module, x: torch.Tensor, classes: int) -> torch.Tensor:
+def _inputs_for(m: nn.Module, x: torch.Tensor, classes: int, name: str = "x") -> torch.Tensor:
     """x where the model's parameters are, in their dtype; the model's output width checked before training."""
     if next(m.parameters(), None) is None:
         raise ValueError("the model has no parameters to train")
     x = model_inputs(m, x)
-    _logits(m, x[:1], classes)
+    run_model(lambda a: _logits(m, a, classes), x[:1], name)
     return x
 
 
@@ -238,6 +250,9 @@ def _prepare(x, y, classes, blocks, shuffle, seed, train):
     y = class_targets(y, x.shape[0])
     if classes is None:
         classes = int(y.max()) + 1
+        if classes < 2:
+            raise ValueError("y holds only the class 0: a code length needs at least 2 classes (pass classes=K "
+                             "if more were possible)")
     classes = check_count(classes, "classes", 2)
     if int(y.max()) >= classes:
         raise ValueError(f"y holds label {int(y.max())}, outside 0..{classes - 1} (classes={classes})")
@@ -342,9 +357,12 @@ def information_transfer(model: ModelSource, x, y, *, heldout=None, classes: Opt
     divisor = estimators.check_output(base)
     x, y, classes, ends, generator, train = _prepare(x, y, classes, blocks, shuffle, seed, train)
     if heldout is not None:
-        if not (isinstance(heldout, (tuple, list)) and len(heldout) == 2):
-            raise TypeError("heldout must be an (inputs, labels) pair")
+        if not (isinstance(heldout, tuple) and len(heldout) == 2):
+            raise TypeError("heldout must be an (inputs, labels) tuple")
         x_test = as_tensor(heldout[0], "heldout inputs")
+        if x_test.shape[1:] != x.shape[1:]:
+            raise ValueError(f"heldout inputs must be shaped like x's rows, {tuple(x.shape[1:])}; got "
+                             f"{tuple(x_test.shape[1:])}")
         y_test = class_targets(heldout[1], x_test.shape[0], "heldout labels")
         if int(y_test.max()) >= classes:
             raise ValueError(f"heldout labels hold {int(y_test.max())}, outside 0..{classes - 1}")
@@ -357,7 +375,7 @@ def information_transfer(model: ModelSource, x, y, *, heldout=None, classes: Opt
     if heldout is None:
         final = _codes(final_model, xs, y.to(xs.device), classes).cpu()
     else:
-        xt = _inputs_for(final_model, x_test, classes)
+        xt = _inputs_for(final_model, x_test, classes, "heldout inputs")
         mean = float(_codes(final_model, xt, y_test.to(xt.device), classes).mean())
         final = torch.full((x.shape[0],), mean, dtype=torch.float64)
     rows = [replace(r, final=float(final[r.start:r.end].sum()) / divisor) for r in rows]

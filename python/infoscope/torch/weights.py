@@ -36,7 +36,7 @@ inversely changes both), and the Fisher trace falls as the logits saturate.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 import torch
@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 
 from .. import estimators
 from .._arrays import check_choice, check_count, check_flag, check_real
-from ._data import batches, evaluation, model_inputs
+from ._data import batches, endless_batches, evaluation, model_inputs, run_model
 from ._results import RowTable
 from .infoplane import InformationPlane
 
@@ -96,6 +96,7 @@ def _true_targets(out: torch.Tensor, y: Optional[torch.Tensor], likelihood: str,
         raise ValueError(f"{name} must give targets, as (inputs, targets), for this computation")
     y = y.to(out.device)
     if likelihood == "categorical":
+        y = y.reshape(-1) if y.dim() == 2 and y.shape[1] == 1 else y
         if y.dim() != 1 or y.is_floating_point() and not bool((y == y.round()).all()):
             raise ValueError(f"{name}: categorical targets must be a 1-D array of class indices")
         if int(y.min()) < 0 or int(y.max()) >= out.shape[1]:
@@ -200,24 +201,24 @@ class FisherInformation(RowTable):
     """The diagonal of the Fisher information matrix, per parameter tensor (``diagonal``), with per-layer rows.
 
     ``diagonal[name]`` is E_x E_{y ~ p(y|x,w)} [(d log p(y|x,w) / d w)^2], the mean over the inputs of one sample,
-    in float64 on the CPU. A layer is the module owning the parameters ("net.0" for "net.0.weight" and
+    in float64 on the CPU (with ``labels="empirical"``, y are the data's labels instead). A layer is the module owning the parameters ("net.0" for "net.0.weight" and
     "net.0.bias").
     """
 
     row_type = FisherRow
 
     def __init__(self, diagonal: dict[str, torch.Tensor], samples: int, likelihood: str, labels: str,
-                 damping: float, epoch: Optional[int] = None):
+                 damping: float):
         self.diagonal, self.samples, self.likelihood, self.labels = diagonal, samples, likelihood, labels
         self.damping = damping
         self.rows = []
         for layer, names in _by_layer(diagonal).items():
             values = torch.cat([diagonal[name].reshape(-1) for name in names])
-            self.rows.append(FisherRow(epoch, layer, values.numel(), float(values.sum()),
+            self.rows.append(FisherRow(None, layer, values.numel(), float(values.sum()),
                                        float(torch.log(values + damping).sum()), damping, samples, labels))
 
     def vector(self) -> torch.Tensor:
-        """The whole diagonal as one vector, in the order of ``model.named_parameters()``."""
+        """The whole diagonal as one vector, trainable parameters in the order of ``model.named_parameters()``."""
         return torch.cat([d.reshape(-1) for d in self.diagonal.values()])
 
     def trace(self) -> float:
@@ -240,8 +241,9 @@ def fisher_information(model: nn.Module, data, *, likelihood: str = "categorical
     model : torch.nn.Module
         Called as ``model(inputs)``; its output is the logits of ``likelihood`` (batch, outputs). Evaluated in
         evaluation mode (its mode is restored afterwards) and never modified.
-    data : inputs, (inputs, targets), or an iterable of batches (a DataLoader)
-        The inputs x over which the expectation is taken; targets only for ``labels="empirical"``.
+    data : inputs, an (inputs, targets) tuple, or an iterable of batches (a DataLoader, a list of batches)
+        The inputs x over which the expectation is taken; targets only for ``labels="empirical"``. Integer
+        inputs (token ids) are passed on as they are, floating-point ones in the model's dtype.
     likelihood : {"categorical", "bernoulli", "gaussian"}
         The model's predictive distribution p(y|x,w): softmax over the outputs (default), a sigmoid of a single
         logit, or a unit-variance Gaussian centred on the outputs (regression).
@@ -249,9 +251,9 @@ def fisher_information(model: nn.Module, data, *, likelihood: str = "categorical
         How the expectation over y is taken. "sampled" (default): ``samples`` labels drawn per input from the
         model's own p(y|x,w), the Monte-Carlo Fisher of Achille et al. "exact": the sum over every class (or
         output), weighted by its probability -- exact, at one backward pass per class. "empirical": the data's
-        true labels, which gives the *empirical* Fisher: not the Fisher information, and not the curvature
-        either (Kunstner, Hennig & Balles 2019); at a minimum where the model fits its training labels it
-        vanishes wherever the model is confident, whatever the curvature.
+        true labels, which gives the *empirical* Fisher, the second moment of the gradients of the fitted
+        labels: not the Fisher information, and no approximation of the curvature in general (Kunstner,
+        Hennig & Balles 2019), here for comparison.
     samples : int
         Labels drawn per input with ``labels="sampled"``.
     damping : float
@@ -259,7 +261,7 @@ def fisher_information(model: nn.Module, data, *, likelihood: str = "categorical
         use (a dead ReLU's).
     batch_size : int
         Inputs per vectorised backward pass (when ``data`` is not already batched); memory grows as
-        batch_size x number of parameters.
+        batch_size x parameters x terms (``samples``, or the number of classes with ``labels="exact"``).
     seed : int
         Seeds the sampled labels.
     progress : bool
@@ -289,7 +291,7 @@ def fisher_information(model: nn.Module, data, *, likelihood: str = "categorical
         for x, y in tqdm(batches(data, batch_size), desc="Fisher", unit="batch", disable=not progress):
             x = model_inputs(fn.model, x)
             with torch.no_grad():
-                out = _outputs(fn(fn.params, x), likelihood)
+                out = _outputs(run_model(lambda a: fn(fn.params, a), x, "data"), likelihood)
             directions, weights = _output_scores(out, y, likelihood, labels, samples, generator, "data")
             # The score is linear in its direction: weighting the directions by sqrt(W) weights its square by W.
             scores = fn.sample_scores(x, directions * weights.sqrt()[..., None])
@@ -323,7 +325,7 @@ class FisherMonitor(RowTable):
             epoch = self.rows[-1].epoch + 1 if self.rows else 0
         epoch = check_count(epoch, "epoch", 0)
         result = fisher_information(self.model, self.data, **self.options)
-        self.rows.extend(FisherRow(epoch, *list(r.__dict__.values())[1:]) for r in result.rows)
+        self.rows.extend(replace(r, epoch=epoch) for r in result.rows)
         return result
 
     def start(self) -> None:
@@ -350,7 +352,7 @@ class WeightRow:
     kl: float              # mean_term + variance_term
     mean_term: float       # sum w_i^2 / (2 lambda^2): the cost of the weights' values under the prior
     variance_term: float   # 1/2 sum [sigma_i^2/lambda^2 - 1 - log(sigma_i^2/lambda^2)]: falls as beta grows
-    mean_noise_std: float  # root mean posterior variance of the layer's weights
+    rms_noise_std: float   # square root of the mean posterior variance of the layer's weights
     unit: str
     method: str            # "fisher" or "variational"
 
@@ -399,8 +401,8 @@ def information_in_weights(model: nn.Module, data, beta: float = 1.0, prior_var:
     ----------
     model : torch.nn.Module
         The trained model (never modified), as in :func:`fisher_information`.
-    data : inputs, (inputs, targets), or an iterable of batches
-        The training set: inputs for the Fisher; (inputs, targets) for ``method="variational"``, whose loss is
+    data : inputs, an (inputs, targets) tuple, or an iterable of batches
+        The training set: inputs for the Fisher; inputs and targets for ``method="variational"``, whose loss is
         the negative log-likelihood of the true targets.
     beta : float
         The Lagrange multiplier: how much a nat of weight information costs in nats of loss. Larger beta, more
@@ -420,10 +422,11 @@ def information_in_weights(model: nn.Module, data, beta: float = 1.0, prior_var:
     dataset_size : int or None
         n, the number of training samples in L(w); default the number of samples in ``data``.
     likelihood, labels, batch_size, seed, progress :
-        As in :func:`fisher_information`; ``seed`` also seeds the variational noise and minibatches. The KL's
-        log terms are concave in the Fisher, so the noise of a sampled Fisher biases the KL low (most for a
-        confident model, whose rare classes are rarely drawn): prefer ``labels="exact"`` when the classes are
-        few, or more ``samples`` in a Fisher passed as ``fisher``.
+        As in :func:`fisher_information`; ``seed`` also seeds the variational noise and minibatches. A weight's
+        term is concave in its Fisher where n F_ii prior_var > beta (the weights that hold the information), so
+        there the noise of a sampled Fisher biases the KL low -- most for a confident model, whose rare classes
+        are rarely drawn: prefer ``labels="exact"`` when the classes are few, or more ``samples`` in a Fisher
+        passed as ``fisher``.
     base : float
         2 (bits, default) or e (nats) for the KL.
 
@@ -434,6 +437,8 @@ def information_in_weights(model: nn.Module, data, beta: float = 1.0, prior_var:
     check_choice(method, "method", ("fisher", "variational"))
     check_choice(likelihood, "likelihood", LIKELIHOODS)
     estimators.check_output(base)
+    if dataset_size is not None:
+        dataset_size = check_count(dataset_size, "dataset_size", 1)
     fn = _Functional(model)
     if method == "fisher":
         if fisher is None:
@@ -443,7 +448,7 @@ def information_in_weights(model: nn.Module, data, beta: float = 1.0, prior_var:
             raise TypeError(f"fisher must be a FisherInformation, got {type(fisher).__name__}")
         elif set(fisher.diagonal) != set(fn.params):
             raise ValueError("fisher was computed for other parameters than the model's trainable ones")
-        n = fisher.samples if dataset_size is None else check_count(dataset_size, "dataset_size", 1)
+        n = dataset_size or fisher.samples
         posterior_var = {name: beta / (n * d + beta / prior_var) for name, d in fisher.diagonal.items()}
     else:
         if fisher is not None:
@@ -458,8 +463,7 @@ def information_in_weights(model: nn.Module, data, beta: float = 1.0, prior_var:
 def _variational_variances(fn: _Functional, data, beta, prior_var, dataset_size, likelihood, steps, lr,
                            batch_size, seed, progress) -> dict[str, torch.Tensor]:
     """Per-weight variances minimising E[L(w + sigma eps)] + beta KL(N(w, sigma^2) || N(0, prior_var)) over sigma."""
-    n = sum(x.shape[0] for x, _ in batches(data, batch_size)) if dataset_size is None else \
-        check_count(dataset_size, "dataset_size", 1)
+    n = dataset_size or sum(x.shape[0] for x, _ in batches(data, batch_size))
     if n == 0:
         raise ValueError("data holds no samples")
     generator = torch.Generator().manual_seed(seed)
@@ -469,36 +473,17 @@ def _variational_variances(fn: _Functional, data, beta, prior_var, dataset_size,
     optimizer = torch.optim.Adam(log_var.values(), lr=lr)
     averaged = {name: torch.zeros_like(v, dtype=torch.float64) for name, v in log_var.items()}
 
-    def stream():
-        while True:
-            empty = True
-            for xb, yb in batches(data, batch_size):
-                empty = False
-                yield xb, yb
-            if empty:
-                raise ValueError("data holds no samples")
-
-    def shuffled_batches():
-        # Random minibatches when the data is one (inputs, targets) pair; a loader's own order otherwise.
-        if isinstance(data, (tuple, list)) and len(data) == 2:
-            x_all, y_all = next(batches(data, max(1, n)))
-            while True:
-                for idx in torch.randperm(x_all.shape[0], generator=generator).split(batch_size):
-                    yield x_all[idx], y_all[idx]
-        yield from stream()
-
-    source = shuffled_batches()
+    source = endless_batches(data, batch_size, generator)
     with evaluation(fn.model):
         for step in tqdm(range(steps), desc="variational posterior", unit="step", disable=not progress):
             x, y = next(source)
             x = model_inputs(fn.model, x)
-            with torch.no_grad():
-                targets = _true_targets(_outputs(fn(fn.params, x), likelihood), y, likelihood, "data")
             loss = 0.0
             eps = {name: torch.randn(p.shape, generator=generator).to(p) for name, p in fn.params.items()}
             for sign in (1.0, -1.0):
                 noisy = {name: p + sign * torch.exp(0.5 * log_var[name]) * eps[name] for name, p in fn.params.items()}
-                out = _outputs(fn(noisy, x), likelihood)
+                out = _outputs(run_model(lambda a: fn(noisy, a), x, "data"), likelihood)
+                targets = _true_targets(out.detach(), y, likelihood, "data")
                 loss = loss + 0.5 * n * _negative_log_likelihood(out, targets, likelihood).mean()
             # KL(N(w, s^2) || N(0, prior_var)) without its mean term, which does not depend on s.
             kl = sum(0.5 * (torch.exp(v) / prior_var - 1 - (v - math.log(prior_var))).sum() for v in log_var.values())
