@@ -159,9 +159,9 @@ def _block_ends(blocks, n: int, classes: int) -> list[int]:
 class BlockRow:
     """One block of a prequential code."""
     block: int                # 1, 2, ...
-    start: int                # first sample of the block (0-based, in transmission order)
+    start: int                # first sample of the block (0-based, in transmission order); its coding model was
+                              # trained on the samples before it (none for block 1: the uniform code)
     end: int                  # one past its last sample
-    trained_on: int           # samples the coding model was trained on; 0: the uniform code
     codelength: float         # code length of the block's labels
     uniform: float            # its uniform code, (end - start) log K
     final: Optional[float]    # code length under the final model (information_transfer), else None
@@ -284,7 +284,7 @@ def _prequential(make, x, y, classes, ends, train, generator, divisor, unit, pro
             ys = y.to(xs.device)
             train(m, xs[:start], ys[:start], generator)
             code = float(_codes(m, xs[start:end], ys[start:end], classes).sum()) / divisor
-        rows.append(BlockRow(i + 1, start, end, start, code, uniform, None, unit))
+        rows.append(BlockRow(i + 1, start, end, code, uniform, None, unit))
         start = end
     return rows
 
