@@ -16,7 +16,6 @@ Run: python examples/digits_prequential.py [--epochs 50] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import torch
@@ -24,7 +23,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 from infoscope.plot import online_code
-from infoscope.torch import Training, information_transfer
+from infoscope.torch import Training, information_transfer, tables_to_csv
 
 
 def mlp() -> nn.Module:
@@ -46,13 +45,7 @@ def main(argv=None):
     results = {name: information_transfer(mlp, x, labels, train=train, progress=False)
                for name, labels in (("digits", y), ("shuffled labels", shuffled))}
 
-    with open(args.out / "prequential.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        columns = results["digits"].columns()
-        writer.writerow(["labels", *columns])
-        for name, result in results.items():
-            for row in result.table():
-                writer.writerow([name, *(row[c] for c in columns)])
+    tables_to_csv(results, args.out / "prequential.csv", column="labels")
     online_code(results, title="digits: prequential code and information transfer").savefig(
         args.out / "prequential.png", dpi=120)
     for name, r in results.items():

@@ -18,7 +18,6 @@ Run: python examples/pretrained_transfer.py [--epochs 50] [--out DIR]
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 import torch
@@ -26,7 +25,7 @@ from sklearn.datasets import load_digits
 from torch import nn
 
 from infoscope.plot import online_code
-from infoscope.torch import Training, information_transfer
+from infoscope.torch import Training, information_transfer, tables_to_csv
 
 
 def mlp() -> nn.Sequential:
@@ -58,13 +57,7 @@ def main(argv=None):
         probe = nn.Sequential(network[:-1].requires_grad_(False), nn.Linear(64, 5))
         results[name] = information_transfer(probe, x[task], y[task] - 5, train=train, progress=False)
 
-    with open(args.out / "transfer.csv", "w", newline="") as f:
-        writer = csv.writer(f)
-        columns = next(iter(results.values())).columns()
-        writer.writerow(["representation", *columns])
-        for name, result in results.items():
-            for row in result.table():
-                writer.writerow([name, *(row[c] for c in columns)])
+    tables_to_csv(results, args.out / "transfer.csv", column="representation")
     online_code(results, title="digits 5-9: linear probes on frozen representations").savefig(
         args.out / "transfer.png", dpi=120)
     for name, r in results.items():

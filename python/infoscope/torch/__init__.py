@@ -23,6 +23,7 @@ if importlib.util.find_spec("torch") is None:  # pragma: no cover - exercised on
 from .hooks import ActivationRecorder, select_modules
 from .infoplane import Binned, Compressed, InformationPlane, KernelDensity, PlaneRow
 from .layer_te import LayerPairRow, LayerTransferEntropy
+from ._results import tables_to_csv
 from .prequential import (BlockRow, InformationTransfer, PrequentialCode, Training, information_transfer,
                           prequential_codelength)
 from .training import AdditiveGaussianNoise, fit, lightning_callback
@@ -34,4 +35,4 @@ __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow
            "AdditiveGaussianNoise", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
            "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
            "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",
-           "PrequentialCode", "InformationTransfer", "BlockRow"]
+           "PrequentialCode", "InformationTransfer", "BlockRow", "tables_to_csv"]

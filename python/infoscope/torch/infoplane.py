@@ -34,7 +34,7 @@ from .._arrays import as_binnable, check_choice, check_count, check_real, check_
 from ..estimators.binning import CORRECTIONS, BinningOptions
 from ..estimators.kde import kernel_log_mean
 from ._data import evaluation, model_inputs
-from ._results import RowTable
+from ._results import EpochMonitor
 from .hooks import ActivationRecorder, select_modules, to_numpy
 
 __all__ = ["InformationPlane", "PlaneRow", "Binned", "KernelDensity", "Compressed", "class_labels"]
@@ -273,7 +273,7 @@ class PlaneRow:
     estimator: str   # what was estimated how
 
 
-class InformationPlane(RowTable):
+class InformationPlane(EpochMonitor):
     """I(X;T) and I(T;Y) of chosen layers, from a probe pass over fixed inputs whenever :meth:`update` is called.
 
     Parameters
@@ -337,9 +337,7 @@ class InformationPlane(RowTable):
     def update(self, epoch: Optional[int] = None) -> list[PlaneRow]:
         """Runs the probe pass, estimates every layer, appends and returns this epoch's rows. ``epoch`` defaults
         to one past the last update's (0 first)."""
-        if epoch is None:
-            epoch = self.rows[-1].epoch + 1 if self.rows else 0
-        epoch = check_count(epoch, "epoch", 0)
+        epoch = self.next_epoch(epoch)
         activations = self._probe()
         rows = []
         for name in self.names:
@@ -359,18 +357,6 @@ class InformationPlane(RowTable):
             for batch in self.x.split(self.batch_size):
                 self.forward(self.model, batch)
         return recorder.activations
-
-    # Training-loop protocol (see infoscope.torch.fit and the Lightning callback).
-    def start(self) -> None:
-        """Before training: the untrained network's point, as epoch 0 (unless an update was already made)."""
-        if not self.rows:
-            self.update(0)
-
-    def epoch_end(self, epoch: int) -> None:
-        self.update(epoch)
-
-    def stop(self) -> None:
-        pass
 
     def plot(self, ax=None, title: Optional[str] = None):
         """The plane as a matplotlib Figure: one curve per layer through the epochs, points coloured by epoch,

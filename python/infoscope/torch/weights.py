@@ -47,7 +47,7 @@ from tqdm.auto import tqdm
 from .. import estimators
 from .._arrays import check_choice, check_count, check_flag, check_real
 from ._data import batches, endless_batches, evaluation, model_inputs, run_model
-from ._results import RowTable
+from ._results import EpochMonitor, RowTable
 from .infoplane import InformationPlane
 
 __all__ = ["fisher_information", "FisherInformation", "FisherRow", "FisherMonitor", "information_in_weights",
@@ -304,7 +304,7 @@ def fisher_information(model: nn.Module, data, *, likelihood: str = "categorical
                              damping)
 
 
-class FisherMonitor(RowTable):
+class FisherMonitor(EpochMonitor):
     """The diagonal Fisher information of a model, per layer, epoch after epoch (the training-loop protocol of
     :func:`infoscope.torch.fit` and :func:`infoscope.torch.lightning_callback`).
 
@@ -321,22 +321,10 @@ class FisherMonitor(RowTable):
 
     def update(self, epoch: Optional[int] = None) -> FisherInformation:
         """Computes the Fisher now and appends its rows under ``epoch`` (default: one past the last, 0 first)."""
-        if epoch is None:
-            epoch = self.rows[-1].epoch + 1 if self.rows else 0
-        epoch = check_count(epoch, "epoch", 0)
+        epoch = self.next_epoch(epoch)
         result = fisher_information(self.model, self.data, **self.options)
         self.rows.extend(replace(r, epoch=epoch) for r in result.rows)
         return result
-
-    def start(self) -> None:
-        if not self.rows:
-            self.update(0)
-
-    def epoch_end(self, epoch: int) -> None:
-        self.update(epoch)
-
-    def stop(self) -> None:
-        pass
 
     def plot(self, ax=None, title: Optional[str] = None):
         """The Fisher trace of every layer against the epoch, as a matplotlib Figure."""
