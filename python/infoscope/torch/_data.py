@@ -56,18 +56,18 @@ def is_pair(data) -> bool:
 def endless_batches(data, batch_size: int, generator: torch.Generator):
     """Minibatches without end, for stochastic optimisation: random ones drawn from an (inputs, targets) pair,
     or a loader's own batches, pass after pass."""
-    while True:
-        if is_pair(data):
-            (x, y), = batches(data, len(data[0]))
+    if is_pair(data):
+        (x, y), = batches(data, len(data[0]))     # checked and converted once, then indexed
+        while True:
             for idx in torch.randperm(x.shape[0], generator=generator).split(batch_size):
                 yield x[idx], y[idx]
-        else:
-            empty = True
-            for batch in batches(data, batch_size):
-                empty = False
-                yield batch
-            if empty:
-                raise ValueError("data holds no samples")
+    while True:
+        empty = True
+        for batch in batches(data, batch_size):
+            empty = False
+            yield batch
+        if empty:
+            raise ValueError("data holds no samples")
 
 
 def batches(data, batch_size: int, name: str = "data") -> Iterator[tuple[torch.Tensor, Optional[torch.Tensor]]]:

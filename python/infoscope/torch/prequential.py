@@ -220,8 +220,11 @@ ModelSource = Union[nn.Module, Callable[[], nn.Module]]
 
 def _model_factory(model: ModelSource, seed: int, device) -> Callable[[int], nn.Module]:
     """model(i) for the i-th training: a copy of the given module, or a fresh one made with seed + i."""
+    def placed(m: nn.Module) -> nn.Module:
+        return m.to(device) if device is not None else m
+
     if isinstance(model, nn.Module):
-        return lambda i: copy.deepcopy(model).to(device) if device is not None else copy.deepcopy(model)
+        return lambda i: placed(copy.deepcopy(model))
     if not callable(model):
         raise TypeError(f"model must be a torch.nn.Module or a function returning a fresh one, got "
                         f"{type(model).__name__}")
@@ -232,7 +235,7 @@ def _model_factory(model: ModelSource, seed: int, device) -> Callable[[int], nn.
             made = model()
         if not isinstance(made, nn.Module):
             raise TypeError(f"model() must return a torch.nn.Module, got {type(made).__name__}")
-        return made.to(device) if device is not None else made
+        return placed(made)
     return fresh
 
 

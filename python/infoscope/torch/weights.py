@@ -46,7 +46,7 @@ from tqdm.auto import tqdm
 
 from .. import estimators
 from .._arrays import check_choice, check_count, check_flag, check_real
-from ._data import batches, endless_batches, evaluation, model_inputs, run_model
+from ._data import batches, class_targets, endless_batches, evaluation, model_inputs, run_model
 from ._results import EpochMonitor, RowTable
 from .infoplane import InformationPlane
 
@@ -96,12 +96,10 @@ def _true_targets(out: torch.Tensor, y: Optional[torch.Tensor], likelihood: str,
         raise ValueError(f"{name} must give targets, as (inputs, targets), for this computation")
     y = y.to(out.device)
     if likelihood == "categorical":
-        y = y.reshape(-1) if y.dim() == 2 and y.shape[1] == 1 else y
-        if y.dim() != 1 or y.is_floating_point() and not bool((y == y.round()).all()):
-            raise ValueError(f"{name}: categorical targets must be a 1-D array of class indices")
-        if int(y.min()) < 0 or int(y.max()) >= out.shape[1]:
+        y = class_targets(y, out.shape[0], f"{name} targets")
+        if int(y.max()) >= out.shape[1]:
             raise ValueError(f"{name}: class labels must lie in 0..{out.shape[1] - 1} (the model's outputs)")
-        return F.one_hot(y.long(), out.shape[1]).to(out.dtype)
+        return F.one_hot(y, out.shape[1]).to(out.dtype)
     y = y.reshape(out.shape[0], -1).to(out.dtype)
     if y.shape != out.shape:
         raise ValueError(f"{name}: targets of shape {tuple(y.shape)} do not match the model's outputs "
@@ -466,13 +464,14 @@ def _variational_variances(fn: _Functional, data, beta, prior_var, dataset_size,
         for step in tqdm(range(steps), desc="variational posterior", unit="step", disable=not progress):
             x, y = next(source)
             x = model_inputs(fn.model, x)
-            loss = 0.0
             eps = {name: torch.randn(p.shape, generator=generator).to(p) for name, p in fn.params.items()}
+            std = {name: torch.exp(0.5 * v) for name, v in log_var.items()}
+            outs = []
             for sign in (1.0, -1.0):
-                noisy = {name: p + sign * torch.exp(0.5 * log_var[name]) * eps[name] for name, p in fn.params.items()}
-                out = _outputs(run_model(lambda a: fn(noisy, a), x, "data"), likelihood)
-                targets = _true_targets(out.detach(), y, likelihood, "data")
-                loss = loss + 0.5 * n * _negative_log_likelihood(out, targets, likelihood).mean()
+                noisy = {name: p + sign * std[name] * eps[name] for name, p in fn.params.items()}
+                outs.append(_outputs(run_model(lambda a: fn(noisy, a), x, "data"), likelihood))
+            targets = _true_targets(outs[0].detach(), y, likelihood, "data")
+            loss = 0.5 * n * sum(_negative_log_likelihood(out, targets, likelihood).mean() for out in outs)
             # KL(N(w, s^2) || N(0, prior_var)) without its mean term, which does not depend on s.
             kl = sum(0.5 * (torch.exp(v) / prior_var - 1 - (v - math.log(prior_var))).sum() for v in log_var.values())
             optimizer.zero_grad()
