@@ -201,3 +201,49 @@ def test_torch_cuda_tensors_are_used_without_a_copy():
     tx, ty = torch.from_numpy(x).cuda().float(), torch.from_numpy(y).cuda()[:, 0]  # float32, and a 1-D view
     assert isc.mutual_info(tx, ty, normalize=False, noise=0.0) == pytest.approx(
         isc.mutual_info(x.astype(np.float32), y[:, 0], normalize=False, noise=0.0), rel=1e-9)
+
+
+def test_the_cuda_problem_is_the_cores_problem_class():
+    # The CUDA module registers its problem as a subclass of the core's interface: importing it checks that.
+    if cuda is None:
+        pytest.skip("no CUDA module in this build")
+    from infoscope._native import core
+
+    assert issubclass(cuda.KsgConditionalMI, core.CmiProblem)
+
+
+@gpu
+def test_mutual_info_with_a_theiler_window_and_its_surrogates_match_the_cpu():
+    # The CUDA problem once refused a Theiler window without Z columns; both backends now take it, alike.
+    from infoscope._backend import CPU, backend_for
+
+    rng = np.random.default_rng(7)
+    x = np.cumsum(rng.standard_normal(1000)) * 0.1  # autocorrelated: the window matters
+    xy = np.column_stack([x, x + rng.standard_normal(1000)])
+    perms = np.stack([rng.permutation(1000) for _ in range(8)]).astype(np.uint32)
+    gpu_backend = backend_for("cuda")
+    for theiler in (0, 4):
+        a = CPU.cmi(xy.copy(), 1, 0, 3, 1, [0, 400, 1000], theiler)
+        b = gpu_backend.cmi(gpu_backend.samples(xy, "xy"), 1, 0, 3, 1, [0, 400, 1000], theiler)
+        np.testing.assert_allclose(b.locals(), a.locals(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(b.surrogates(perms), a.surrogates(perms), rtol=1e-9, atol=1e-12)
+
+
+@gpu
+def test_the_cuda_binding_names_an_unknown_metric():
+    with pytest.raises(ValueError, match="metric must be 'chebyshev' or 'euclidean'"):
+        cuda.kl_locals(cuda.upload(np.zeros((10, 1)), 0), 3, "manhattan", [])
+
+
+@gpu
+def test_many_estimates_on_the_gpu_match_the_cpu():
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2000, 6))
+    x[:, 3] += x[:, 0]
+    cpu = isc.mutual_info_matrix(x, device="cpu", noise=0.0)
+    gpu_ = isc.mutual_info_matrix(x, device="cuda", noise=0.0)
+    np.testing.assert_allclose(gpu_.values, cpu.values, rtol=1e-9, atol=1e-12)
+    s = rng.standard_normal((1500, 4))
+    s[1:, 1] += 0.8 * s[:-1, 0]
+    np.testing.assert_allclose(isc.transfer_entropy_matrix(s, device="cuda", noise=0.0).values,
+                               isc.transfer_entropy_matrix(s, device="cpu", noise=0.0).values, rtol=1e-9, atol=1e-12)

@@ -22,7 +22,8 @@ def test_windowed_core_equals_single_pair_estimator(lag, k_hist, l_hist, correct
     targets[lag:, 1] = sources[:-lag, 2]          # one planted transfer, with ties everywhere
     pairs = np.array([[2, 1], [0, 0], [3, 2], [2, 1]], dtype=np.uint32)
     window, step = 150, 60
-    te = core.windowed_transfer_entropy(sources, targets, levels, pairs, window, step, lag, k_hist, l_hist,
+    target_offsets, source_offsets = list(range(1, k_hist + 1)), [lag + j for j in range(l_hist)]
+    te = core.windowed_transfer_entropy(sources, targets, levels, pairs, window, step, target_offsets, source_offsets,
                                         correction, -1)
     starts = range(0, 400 - window + 1, step)
     assert te.shape == (4, len(starts))
@@ -38,11 +39,11 @@ def test_core_rejects_bad_input():
     codes = np.zeros((50, 2), dtype=np.int64)
     pairs = np.zeros((1, 2), dtype=np.uint32)
     with pytest.raises(ValueError, match="codes must lie"):
-        core.windowed_transfer_entropy(codes + 2, codes, 2, pairs, 20, 10, 1, 1, 1, "plugin", 1)
+        core.windowed_transfer_entropy(codes + 2, codes, 2, pairs, 20, 10, [1], [1], "plugin", 1)
     with pytest.raises(ValueError, match="index out of range"):
-        core.windowed_transfer_entropy(codes, codes, 2, pairs + 5, 20, 10, 1, 1, 1, "plugin", 1)
+        core.windowed_transfer_entropy(codes, codes, 2, pairs + 5, 20, 10, [1], [1], "plugin", 1)
     with pytest.raises(ValueError, match="window"):
-        core.windowed_transfer_entropy(codes, codes, 2, pairs, 60, 10, 1, 1, 1, "plugin", 1)
+        core.windowed_transfer_entropy(codes, codes, 2, pairs, 60, 10, [1], [1], "plugin", 1)
 
 
 class Columns(nn.Module):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import infoscope as isc
-from infoscope.estimators import binning, knn, transfer
+from infoscope.estimators import prepare
 from infoscope.estimators._problem import permutations
 
 EXACT = dict(normalize=False, noise=0.0)
@@ -32,8 +32,8 @@ def test_ksg_surrogates_equal_estimates_on_permuted_data():
     x, z = rng.standard_normal((300, 2)), rng.standard_normal((300, 1))
     y = x[:, :1] + z + rng.standard_normal((300, 1))
     perms = random_perms(300, 4)
-    mi = knn.mutual_info_problem(x, y, k=3, **EXACT).surrogates(perms)
-    cmi = knn.conditional_mutual_info_problem(x, y, z, k=3, **EXACT).surrogates(perms)
+    mi = prepare("mutual_info", "ksg", x, y, k=3, **EXACT).surrogates(perms)
+    cmi = prepare("conditional_mutual_info", "ksg", x, y, z, k=3, **EXACT).surrogates(perms)
     for s, p in enumerate(perms):
         assert mi[s] == pytest.approx(isc.mutual_info(x, y[p], k=3, **EXACT), abs=1e-12)
         assert cmi[s] == pytest.approx(isc.conditional_mutual_info(x, y[p], z, k=3, **EXACT), abs=1e-12)
@@ -45,8 +45,8 @@ def test_binned_surrogates_equal_estimates_on_permuted_data():
     y = (x + z + rng.integers(0, 2, 500)) % 3
     perms = random_perms(500, 4)
     for correction in ("plugin", "jackknife"):
-        mi = binning.mutual_info_problem(x, y, correction=correction).surrogates(perms)
-        cmi = binning.conditional_mutual_info_problem(x, y, z, correction=correction).surrogates(perms)
+        mi = prepare("mutual_info", "binned", x, y, correction=correction).surrogates(perms)
+        cmi = prepare("conditional_mutual_info", "binned", x, y, z, correction=correction).surrogates(perms)
         for s, p in enumerate(perms):
             assert mi[s] == pytest.approx(isc.mutual_info(x, y[p], method="binned", correction=correction), abs=1e-12)
             assert cmi[s] == pytest.approx(
@@ -57,7 +57,7 @@ def test_binned_surrogates_equal_estimates_on_permuted_data():
 def test_te_surrogates_permute_the_source_past(method):
     x, y = coupled(400, seed=3)
     options = dict(EXACT, theiler=2) if method == "ksg" else dict(bins=3)
-    problem = transfer.PROBLEMS[method](x, y, k_hist=2, **options)
+    problem = prepare("transfer_entropy", method, x, y, k_hist=2, **options)
     # the identity permutation reproduces the estimate
     identity = np.arange(problem.n, dtype=np.uint32)[None]
     assert problem.surrogates(identity)[0] == pytest.approx(np.mean(problem.locals()), abs=1e-12)

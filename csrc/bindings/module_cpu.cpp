@@ -17,6 +17,8 @@
 #include "core/kernel_density.hpp"
 #include "core/knn_estimators.hpp"
 #include "core/parallel.hpp"
+#include "core/problem.hpp"
+#include "core/rules.hpp"
 #include "core/special.hpp"
 
 namespace py = pybind11;
@@ -33,12 +35,6 @@ struct Samples {
 Samples samples(const Matrix& a) {
   if (a.ndim() != 2) throw std::invalid_argument("expected a 2-D array of samples");
   return {a.data(), static_cast<std::size_t>(a.shape(0)), static_cast<std::size_t>(a.shape(1))};
-}
-
-infoscope::Metric parse_metric(const std::string& name) {
-  if (name == "chebyshev") return infoscope::Metric::Chebyshev;
-  if (name == "euclidean") return infoscope::Metric::Euclidean;
-  throw std::invalid_argument("metric must be 'chebyshev' or 'euclidean', got '" + name + "'");
 }
 
 // Runs fn(out_pointer) with the GIL released and returns the n local values.
@@ -69,10 +65,8 @@ infoscope::Symbols row_symbols(const py::array& a, const infoscope::Binning& bin
   throw std::invalid_argument("expected float32, float64 or int64 data");
 }
 
-// The estimates of `problem` (KsgConditionalMI or BinnedConditionalMI) with Y permuted by each row of a
-// (count, n) array, computed with the GIL released.
-template <class Problem>
-py::array_t<double> surrogates(const Problem& problem, const Permutations& perms, int workers) {
+// The estimates of a problem with Y permuted by each row of a (count, n) array, computed with the GIL released.
+py::array_t<double> surrogates(const infoscope::CmiProblem& problem, const Permutations& perms) {
   if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != problem.size()) {
     throw std::invalid_argument("perms must have shape (count, n)");
   }
@@ -81,8 +75,42 @@ py::array_t<double> surrogates(const Problem& problem, const Permutations& perms
   const std::uint32_t* p = perms.data();
   double* dst = out.mutable_data();
   py::gil_scoped_release release;
-  problem.surrogates(p, count, workers, dst);
+  problem.surrogates(p, count, dst);
   return out;
+}
+
+using Indices = py::array_t<std::size_t, py::array::c_style>;
+
+// Checks the (count, 4) bounds of many estimates over `columns`; returns count.
+std::size_t many_count(const Indices& columns, const Indices& bounds) {
+  if (columns.ndim() != 1 || bounds.ndim() != 2 || bounds.shape(1) != 4) {
+    throw std::invalid_argument("columns must be 1-D and bounds of shape (count, 4)");
+  }
+  const auto count = static_cast<std::size_t>(bounds.shape(0));
+  const std::size_t* b = bounds.data();
+  for (std::size_t e = 0; e < count; ++e) {
+    if (b[4 * e + 3] > static_cast<std::size_t>(columns.shape(0))) throw std::invalid_argument("bounds beyond columns");
+  }
+  return count;
+}
+
+// (estimates, count x n local values or None) of many estimates computed by run(estimates, local) without the GIL.
+template <class Run>
+py::tuple many(std::size_t count, std::size_t n, bool with_locals, Run&& run) {
+  py::array_t<double> estimates(static_cast<py::ssize_t>(count));
+  py::object locals = py::none();
+  double* local = nullptr;
+  if (with_locals) {
+    py::array_t<double> values({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(n)});
+    local = values.mutable_data();
+    locals = values;
+  }
+  double* out = estimates.mutable_data();
+  {
+    py::gil_scoped_release release;
+    run(out, local);
+  }
+  return py::make_tuple(estimates, locals);
 }
 
 std::string compiler() {
@@ -107,7 +135,7 @@ PYBIND11_MODULE(_core, m) {
       "kl_entropy",
       [](const Matrix& x, std::size_t k, const std::string& metric, int workers, std::vector<double> weights) {
         const Samples s = samples(x);
-        const infoscope::Metric mt = parse_metric(metric);
+        const infoscope::Metric mt = infoscope::rules::metric_from_name(metric);
         return locals(s.n, [&](double* out) {
           infoscope::kl_entropy(s.data, s.n, s.cols, k, mt, workers, out, weights);
         });
@@ -145,28 +173,51 @@ PYBIND11_MODULE(_core, m) {
       py::arg("xy").noconvert(), py::arg("dx"), py::arg("k"), py::arg("algorithm"), py::arg("workers"),
       "Local KSG mutual informations (nats); xy holds the dx columns of x, then those of y.");
 
-  py::class_<infoscope::KsgConditionalMI>(
+  py::class_<infoscope::CmiProblem>(
+      m, "CmiProblem",
+      "I(X;Y|Z) prepared once, repeatable with the rows of Y permuted: the one interface of every backend.")
+      .def("__len__", &infoscope::CmiProblem::size)
+      .def_property_readonly("batch", &infoscope::CmiProblem::surrogate_batch,
+                             "Surrogates per call that keep the backend busy.")
+      .def(
+          "locals",
+          [](const infoscope::CmiProblem& self) {
+            return locals(self.size(), [&](double* out) { self.locals(out); });
+          },
+          "The local values (nats).")
+      .def("surrogates", &surrogates, py::arg("perms").noconvert(),
+           "Estimates with the rows of Y permuted by each row of perms, a (count, n) uint32 array.");
+
+  py::class_<infoscope::KsgConditionalMI, infoscope::CmiProblem>(
       m, "KsgConditionalMI",
       "Frenzel-Pompe I(X;Y|Z) (KSG I(X;Y) when dz = 0) of time-indexed samples, repeatable with Y permuted.")
       .def(py::init([](const Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k,
                        std::vector<std::size_t> trial_starts, std::size_t theiler, int workers) {
              const Samples s = samples(xzy);
-             if (dx == 0 || dx + dz >= s.cols) throw std::invalid_argument("dx and dz must split the columns into x, z and y");
+             if (dx + dz >= s.cols) throw std::invalid_argument("y needs at least one column");
              py::gil_scoped_release release;
              return std::make_unique<infoscope::KsgConditionalMI>(
                  s.data, s.n, dx, dz, s.cols - dx - dz, k, infoscope::TimeWindow{std::move(trial_starts), theiler},
                  workers);
            }),
            py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
-           py::arg("theiler"), py::arg("workers"))
-      .def(
-          "locals",
-          [](const infoscope::KsgConditionalMI& self, int workers) {
-            return locals(self.size(), [&](double* out) { self.locals(workers, out); });
-          },
-          py::arg("workers"), "The local values (nats).")
-      .def("surrogates", &surrogates<infoscope::KsgConditionalMI>, py::arg("perms").noconvert(), py::arg("workers"),
-           "Estimates with the rows of Y permuted by each row of perms.");
+           py::arg("theiler"), py::arg("workers"));
+
+  m.def(
+      "ksg_many",
+      [](const Matrix& data, const Indices& columns, const Indices& bounds, std::size_t k,
+         std::vector<std::size_t> trial_starts, std::size_t theiler, int workers, bool with_locals) {
+        const Samples s = samples(data);
+        const std::size_t count = many_count(columns, bounds);
+        const infoscope::TimeWindow window{std::move(trial_starts), theiler};
+        return many(count, s.n, with_locals, [&](double* estimates, double* local) {
+          infoscope::ksg_many(s.data, s.n, s.cols, columns.data(), bounds.data(), count, k, window, workers,
+                              estimates, local);
+        });
+      },
+      py::arg("data").noconvert(), py::arg("columns").noconvert(), py::arg("bounds").noconvert(), py::arg("k"),
+      py::arg("trial_starts"), py::arg("theiler"), py::arg("workers"), py::arg("with_locals"),
+      "KSG / Frenzel-Pompe estimates over column sets of one table: (estimates, local values or None).");
 
   py::class_<infoscope::Binning> binning(m, "Binning", "How the columns of an array become integer codes.");
   py::enum_<infoscope::Binning::Rule>(binning, "Rule")
@@ -191,6 +242,32 @@ PYBIND11_MODULE(_core, m) {
       })
       .def("__len__", [](const infoscope::Symbols& s) { return s.ids.size(); });
 
+  m.def(
+      "element_codes",
+      [](const py::array& a, const infoscope::Binning& binning, int workers) {
+        if (a.ndim() != 2 || !(a.flags() & py::array::c_style)) throw std::invalid_argument("expected a C-contiguous 2-D array");
+        const auto n = static_cast<std::size_t>(a.shape(0)), d = static_cast<std::size_t>(a.shape(1));
+        py::array_t<std::int64_t> codes({a.shape(0), a.shape(1)});
+        std::int64_t* out = codes.mutable_data();
+        auto run = [&](auto tag) {
+          using T = decltype(tag);
+          const T* data = static_cast<const T*>(a.data());
+          py::gil_scoped_release release;
+          infoscope::element_codes<T>(data, n, d, binning, workers, out);
+        };
+        if (py::isinstance<py::array_t<float>>(a)) {
+          run(float{});
+        } else if (py::isinstance<py::array_t<double>>(a)) {
+          run(double{});
+        } else if (py::isinstance<py::array_t<std::int64_t>>(a)) {
+          run(std::int64_t{});
+        } else {
+          throw std::invalid_argument("expected float32, float64 or int64 data");
+        }
+        return codes;
+      },
+      py::arg("data").noconvert(), py::arg("binning"), py::arg("workers"),
+      "The code of every element of data under binning, each column by its own rule.");
   m.def("row_symbols", &row_symbols, py::arg("data").noconvert(), py::arg("binning"), py::arg("workers"),
         "Symbols of the rows of data (binned per column; a row's symbol is its tuple of codes).");
   m.def(
@@ -201,23 +278,31 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("symbols"), py::arg("correction"), "Local entropies (nats) of the symbols, bias-corrected.");
 
-  py::class_<infoscope::BinnedConditionalMI>(
+  py::class_<infoscope::BinnedConditionalMI, infoscope::CmiProblem>(
       m, "BinnedConditionalMI", "I(X;Y|Z) (I(X;Y) when z is None) of symbols, repeatable with Y permuted.")
       .def(py::init([](infoscope::Symbols x, std::optional<infoscope::Symbols> z, infoscope::Symbols y,
-                       const std::string& correction) {
+                       const std::string& correction, int workers) {
              const infoscope::Correction c = infoscope::correction_from_name(correction);
              py::gil_scoped_release release;
-             return std::make_unique<infoscope::BinnedConditionalMI>(std::move(x), std::move(z), std::move(y), c);
+             return std::make_unique<infoscope::BinnedConditionalMI>(std::move(x), std::move(z), std::move(y), c,
+                                                                     workers);
            }),
-           py::arg("x"), py::arg("z"), py::arg("y"), py::arg("correction"))
-      .def(
-          "locals",
-          [](const infoscope::BinnedConditionalMI& self) {
-            return locals(self.size(), [&](double* out) { self.locals(out); });
-          },
-          "The local values (nats).")
-      .def("surrogates", &surrogates<infoscope::BinnedConditionalMI>, py::arg("perms").noconvert(),
-           py::arg("workers"), "Estimates with y permuted by each row of perms.");
+           py::arg("x"), py::arg("z"), py::arg("y"), py::arg("correction"), py::arg("workers"));
+
+  m.def(
+      "binned_many",
+      [](const std::vector<infoscope::Symbols>& symbols, const Indices& columns, const Indices& bounds,
+         const std::string& correction, int workers, bool with_locals) {
+        const infoscope::Correction c = infoscope::correction_from_name(correction);
+        const std::size_t count = many_count(columns, bounds);
+        const std::size_t n = symbols.empty() ? 0 : symbols.front().ids.size();
+        return many(count, n, with_locals, [&](double* estimates, double* local) {
+          infoscope::binned_many(symbols, columns.data(), bounds.data(), count, c, workers, estimates, local);
+        });
+      },
+      py::arg("symbols"), py::arg("columns").noconvert(), py::arg("bounds").noconvert(), py::arg("correction"),
+      py::arg("workers"), py::arg("with_locals"),
+      "Histogram estimates over column sets of a table of per-column symbols: (estimates, local values or None).");
 
   m.def(
       "gaussian_kernel_log_mean",
@@ -232,8 +317,8 @@ PYBIND11_MODULE(_core, m) {
   m.def(
       "windowed_transfer_entropy",
       [](const Codes& sources, const Codes& targets, std::uint64_t levels, const Permutations& pairs,
-         std::size_t window, std::size_t step, int lag, int k_hist, int l_hist, const std::string& correction,
-         int workers) {
+         std::size_t window, std::size_t step, const std::vector<std::size_t>& target_offsets,
+         const std::vector<std::size_t>& source_offsets, const std::string& correction, int workers) {
         if (sources.ndim() != 2 || targets.ndim() != 2) throw std::invalid_argument("series must be 2-D (T, units)");
         if (pairs.ndim() != 2 || pairs.shape(1) != 2) throw std::invalid_argument("pairs must have shape (P, 2)");
         const infoscope::SymbolSeries src{sources.data(), static_cast<std::size_t>(sources.shape(0)),
@@ -247,13 +332,13 @@ PYBIND11_MODULE(_core, m) {
         double* out = te.mutable_data();
         {
           py::gil_scoped_release release;
-          infoscope::windowed_transfer_entropy(src, tgt, pairs.data(), n_pairs, window, step, lag, k_hist, l_hist,
-                                               c, workers, out);
+          infoscope::windowed_transfer_entropy(src, tgt, pairs.data(), n_pairs, window, step, target_offsets,
+                                               source_offsets, c, workers, out);
         }
         return te;
       },
       py::arg("sources").noconvert(), py::arg("targets").noconvert(), py::arg("levels"), py::arg("pairs").noconvert(),
-      py::arg("window"), py::arg("step"), py::arg("lag"), py::arg("k_hist"), py::arg("l_hist"), py::arg("correction"),
+      py::arg("window"), py::arg("step"), py::arg("target_offsets"), py::arg("source_offsets"), py::arg("correction"),
       py::arg("workers"), "Plug-in TE (nats) of many source -> target symbol series pairs in sliding windows.");
 
   m.def(

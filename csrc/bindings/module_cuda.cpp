@@ -13,12 +13,13 @@
 #include <vector>
 
 #include "core/histogram.hpp"
+#include "core/problem.hpp"
+#include "core/rules.hpp"
 #include "cuda/backend.hpp"
 
 namespace py = pybind11;
 namespace cu = infoscope::cuda;
 using HostMatrix = py::array_t<double, py::array::c_style>;
-using Permutations = py::array_t<std::uint32_t, py::array::c_style>;
 using Index = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
 
 namespace {
@@ -186,34 +187,22 @@ PYBIND11_MODULE(_cuda, m) {
       },
       py::arg("a"), py::arg("shift"), py::arg("scale"), py::arg("add") = nullptr);
 
-  py::class_<cu::KsgConditionalMI>(m, "KsgConditionalMI",
-                                   "KSG / Frenzel-Pompe CMI on the device, prepared for surrogates.")
+  // The problem interface is the CPU module's class: Python holds either backend's problems as one type.
+  py::module_::import("infoscope._core");
+  py::class_<cu::KsgConditionalMI, infoscope::CmiProblem>(m, "KsgConditionalMI",
+                                                          "KSG / Frenzel-Pompe CMI on the device, prepared for surrogates.")
       .def(py::init([](cu::Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k,
-                       std::vector<std::uint64_t> trial_starts, std::size_t theiler) {
+                       std::vector<std::size_t> trial_starts, std::size_t theiler) {
              if (dx + dz >= xzy.cols) throw std::invalid_argument("y needs at least one column");
              const std::size_t dy = xzy.cols - dx - dz;
              cu::Matrix data = std::move(xzy);
              xzy.rows = xzy.cols = 0;  // the Python object is left empty, not dangling
              py::gil_scoped_release release;
-             return new cu::KsgConditionalMI(std::move(data), dx, dz, dy, k, std::move(trial_starts), theiler);
+             return new cu::KsgConditionalMI(std::move(data), dx, dz, dy, k,
+                                             infoscope::TimeWindow{std::move(trial_starts), theiler});
            }),
            py::arg("xzy"), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"), py::arg("theiler"),
-           "Takes over the matrix's memory: xzy is empty afterwards.")
-      .def("locals",
-           [](const cu::KsgConditionalMI& p) {
-             return values(-1, p.size(), [&](double* out) { p.locals(out); });
-           })
-      .def(
-          "surrogates",
-          [](const cu::KsgConditionalMI& p, const Permutations& perms) {
-            if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != p.size()) {
-              throw std::invalid_argument("perms must have shape (count, n)");
-            }
-            const auto count = static_cast<std::size_t>(perms.shape(0));
-            const std::uint32_t* src = perms.data();
-            return values(-1, count, [&](double* out) { p.surrogates(src, count, out); });
-          },
-          py::arg("perms").noconvert());
+           "Takes over the matrix's memory: xzy is empty afterwards.");
 
   m.def(
       "ksg2_locals",
@@ -224,7 +213,7 @@ PYBIND11_MODULE(_cuda, m) {
   m.def(
       "kl_locals",
       [](const cu::Matrix& a, std::size_t k, const std::string& metric, const std::vector<double>& w) {
-        const auto mt = metric == "euclidean" ? infoscope::Metric::Euclidean : infoscope::Metric::Chebyshev;
+        const infoscope::Metric mt = infoscope::rules::metric_from_name(metric);
         return values(a.device, a.rows, [&](double* out) { cu::kl_locals(a, k, mt, w, out); });
       },
       py::arg("x"), py::arg("k"), py::arg("metric"), py::arg("weights"));

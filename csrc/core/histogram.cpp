@@ -9,7 +9,9 @@
 #include <type_traits>
 #include <utility>
 
+#include "core/binning_codes.hpp"
 #include "core/parallel.hpp"
+#include "core/rules.hpp"
 #include "core/special.hpp"
 
 namespace infoscope {
@@ -85,19 +87,19 @@ struct Problems {
   std::atomic<bool> nonfinite{false}, outside{false};
 };
 
-// Keys of rows [begin, end) under a Uniform binning. The loop over columns is written to vectorise: no
-// branches, floor by truncation and a correction (std::floor followed by a conversion does not vectorise in
-// GCC 12), and problems gathered in integer flags.
+// Keys of rows [begin, end) under a Uniform binning: element_code's Uniform case, in a loop over columns written
+// to vectorise: no branches, floor by truncation and a correction (std::floor followed by a conversion does not
+// vectorise in GCC 12), and problems gathered in integer flags.
 template <class T, bool Hashed>
-void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
-                  const KeyMultipliers& m, Key* keys, Problems& problems) {
-  const std::uint64_t* mul_lo = m.lo.data();
-  const std::uint64_t* mul_hi = m.hi.data();
-  const double* lo = b.lo.data();
-  const double* hi = b.hi.data();
-  const double* origin = b.origin.data();
-  const double* scale = b.scale.data();
-  const std::int64_t* shift = b.shift.data();
+void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b, Key* keys,
+                  Problems& problems) {
+  const std::uint64_t* mul_lo = b.mul_lo;
+  const std::uint64_t* mul_hi = b.mul_hi;
+  const double* lo = b.lo;
+  const double* hi = b.hi;
+  const double* origin = b.origin;
+  const double* scale = b.scale;
+  const std::int64_t* shift = b.shift;
   std::vector<std::int64_t> top(d);
   for (std::size_t j = 0; j < d; ++j) top[j] = static_cast<std::int64_t>(b.count[j]) - 1;
   std::int64_t nonfinite = 0, outside = 0;
@@ -106,8 +108,8 @@ void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
     std::uint64_t key_lo = 0, key_hi = 0;
     for (std::size_t j = 0; j < d; ++j) {
       const double v = static_cast<double>(row[j]);
-      nonfinite |= static_cast<std::int64_t>(!(std::abs(v) <= std::numeric_limits<double>::max()));
-      outside |= static_cast<std::int64_t>(!(v >= lo[j]) | !(v <= hi[j]));
+      nonfinite |= static_cast<std::int64_t>(is_nonfinite(v));
+      outside |= static_cast<std::int64_t>(is_outside(v, lo[j], hi[j]));
       const std::int64_t code = uniform_code(v, lo[j], hi[j], origin[j], scale[j], shift[j], top[j]);
       key_lo += static_cast<std::uint64_t>(code) * mul_lo[j];
       if constexpr (Hashed) key_hi += static_cast<std::uint64_t>(code) * mul_hi[j];
@@ -118,45 +120,47 @@ void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
   if (outside) problems.outside = true;
 }
 
-// Keys of rows [begin, end) from a per-element code(i, j): the general loop, for rules that do not vectorise.
-template <class Code>
-void fold_keys(std::size_t d, std::size_t begin, std::size_t end, const KeyMultipliers& m, Key* keys, Code&& code) {
+// Keys of rows [begin, end) from element_code, folded as the CUDA kernel folds them (mul_hi is zero for exact
+// keys): the general loop, for the rules that do not vectorise (Edges, and Symbols with T = int64_t).
+template <class T>
+void element_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b, Key* keys,
+                  Problems& problems) {
+  using Value = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+  bool nonfinite = false, outside = false;
   for (std::size_t i = begin; i < end; ++i) {
     std::uint64_t key_lo = 0, key_hi = 0;
     for (std::size_t j = 0; j < d; ++j) {
-      const std::uint64_t c = code(i, j);
-      key_lo += c * m.lo[j];
-      key_hi += c * m.hi[j];
+      const ElementCode c = element_code(b, j, static_cast<Value>(data[i * d + j]));
+      nonfinite |= c.nonfinite;
+      outside |= c.outside;
+      key_lo += c.code * b.mul_lo[j];
+      key_hi += c.code * b.mul_hi[j];
     }
-    keys[i] = {key_lo, m.exact ? 0 : key_hi};
+    keys[i] = {key_lo, key_hi};
   }
-}
-
-// Edges: the code is the number of edges <= v.
-template <class T>
-void edge_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
-               const KeyMultipliers& m, Key* keys, Problems& problems) {
-  bool nonfinite = false;
-  fold_keys(d, begin, end, m, keys, [&](std::size_t i, std::size_t j) {
-    const double v = static_cast<double>(data[i * d + j]);
-    nonfinite |= !(v - v == 0);
-    const auto& edges = b.edges[j];
-    return static_cast<std::uint64_t>(std::upper_bound(edges.begin(), edges.end(), v) - edges.begin());
-  });
   if (nonfinite) problems.nonfinite = true;
+  if (outside) problems.outside = true;  // Symbols: the caller's shift and count do not describe the data
 }
 
-// Symbols: the code is the value less the column's shift (mod 2^64, a bijection).
+// The keys of n rows under a checked binning (check_binning, its rule matching T), spread over the threads.
 template <class T>
-void symbol_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const Binning& b,
-                 const KeyMultipliers& m, Key* keys, Problems& problems) {
-  bool outside = false;
-  fold_keys(d, begin, end, m, keys, [&](std::size_t i, std::size_t j) {
-    const std::uint64_t c = static_cast<std::uint64_t>(data[i * d + j]) - static_cast<std::uint64_t>(b.shift[j]);
-    outside |= c >= b.count[j] && b.count[j] != std::numeric_limits<std::uint64_t>::max();  // max: all 2^64
-    return c;
+void fill_keys(const T* data, std::size_t n, std::size_t d, const Binning& binning, const KeyMultipliers& m,
+               int workers, Key* keys, Problems& problems) {
+  const FlatBinning flat = flat_binning(binning, m);
+  const BinningView view = flat.view();
+  parallel_for(n, workers, kRowChunk, kRowChunk * 8, [&](std::size_t begin, std::size_t end) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (binning.rule == Binning::Rule::Uniform) {
+        if (m.exact) {
+          uniform_keys<T, false>(data, d, begin, end, view, keys, problems);
+        } else {
+          uniform_keys<T, true>(data, d, begin, end, view, keys, problems);
+        }
+        return;
+      }
+    }
+    element_keys(data, d, begin, end, view, keys, problems);
   });
-  if (outside) problems.outside = true;  // the caller's shift and count do not describe the data
 }
 
 }  // namespace
@@ -209,19 +213,22 @@ Symbols row_symbols(const T* data, std::size_t n, std::size_t d, const Binning& 
   const KeyMultipliers m = key_multipliers(binning.count);
   std::vector<Key> keys(n);
   Problems problems;
-  parallel_for(n, workers, kRowChunk, kRowChunk * 8, [&](std::size_t begin, std::size_t end) {
-    if constexpr (std::is_integral_v<T>) {
-      symbol_keys(data, d, begin, end, binning, m, keys.data(), problems);
-    } else if (binning.rule == Binning::Rule::Edges) {
-      edge_keys(data, d, begin, end, binning, m, keys.data(), problems);
-    } else if (m.exact) {
-      uniform_keys<T, false>(data, d, begin, end, binning, m, keys.data(), problems);
-    } else {
-      uniform_keys<T, true>(data, d, begin, end, binning, m, keys.data(), problems);
-    }
-  });
+  fill_keys(data, n, d, binning, m, workers, keys.data(), problems);
   check_key_problems(binning, problems.nonfinite, problems.outside);
   return number_keys(keys, m);
+}
+
+template <class T>
+void row_keys(const T* data, std::size_t n, std::size_t d, const Binning& binning, const KeyMultipliers& m,
+              int workers, Key* keys, bool* nonfinite, bool* outside) {
+  check_binning(binning, d);
+  if ((binning.rule == Binning::Rule::Symbols) != std::is_integral_v<T>) {
+    throw std::invalid_argument("row_keys: integer data are symbols, float data are binned");
+  }
+  Problems problems;
+  fill_keys(data, n, d, binning, m, workers, keys, problems);
+  *nonfinite = problems.nonfinite;
+  *outside = problems.outside;
 }
 
 void check_key_problems(const Binning& binning, bool nonfinite, bool outside) {
@@ -234,9 +241,46 @@ void check_key_problems(const Binning& binning, bool nonfinite, bool outside) {
   }
 }
 
+template <class T>
+void element_codes(const T* data, std::size_t n, std::size_t d, const Binning& binning, int workers,
+                   std::int64_t* codes) {
+  check_binning(binning, d);
+  if ((binning.rule == Binning::Rule::Symbols) != std::is_integral_v<T>) {
+    throw std::invalid_argument("integer data are symbols, float data are binned");
+  }
+  const FlatBinning flat = flat_binning(binning, key_multipliers(binning.count));
+  const BinningView view = flat.view();
+  Problems problems;
+  parallel_for(n, workers, 4096, 16384, [&](std::size_t begin, std::size_t end) {
+    bool nonfinite = false, outside = false;
+    for (std::size_t i = begin; i < end; ++i) {
+      for (std::size_t j = 0; j < d; ++j) {
+        using Value = std::conditional_t<std::is_integral_v<T>, std::int64_t, double>;
+        const ElementCode c = element_code(view, j, static_cast<Value>(data[i * d + j]));
+        codes[i * d + j] = static_cast<std::int64_t>(c.code);
+        nonfinite |= c.nonfinite;
+        outside |= c.outside;
+      }
+    }
+    if (nonfinite) problems.nonfinite = true;
+    if (outside) problems.outside = true;
+  });
+  check_key_problems(binning, problems.nonfinite, problems.outside);
+}
+
+template void element_codes<float>(const float*, std::size_t, std::size_t, const Binning&, int, std::int64_t*);
+template void element_codes<double>(const double*, std::size_t, std::size_t, const Binning&, int, std::int64_t*);
+template void element_codes<std::int64_t>(const std::int64_t*, std::size_t, std::size_t, const Binning&, int,
+                                          std::int64_t*);
 template Symbols row_symbols<float>(const float*, std::size_t, std::size_t, const Binning&, int);
 template Symbols row_symbols<double>(const double*, std::size_t, std::size_t, const Binning&, int);
 template Symbols row_symbols<std::int64_t>(const std::int64_t*, std::size_t, std::size_t, const Binning&, int);
+template void row_keys<float>(const float*, std::size_t, std::size_t, const Binning&, const KeyMultipliers&, int,
+                              Key*, bool*, bool*);
+template void row_keys<double>(const double*, std::size_t, std::size_t, const Binning&, const KeyMultipliers&, int,
+                               Key*, bool*, bool*);
+template void row_keys<std::int64_t>(const std::int64_t*, std::size_t, std::size_t, const Binning&,
+                                     const KeyMultipliers&, int, Key*, bool*, bool*);
 
 Symbols pair_symbols(const Symbols& a, const Symbols& b) {
   if (a.ids.size() != b.ids.size()) throw std::invalid_argument("pair_symbols: different numbers of samples");
@@ -303,8 +347,9 @@ void symbol_entropy(const Symbols& s, Correction correction, double* local) {
   for (std::size_t i = 0; i < n; ++i) local[i] = per_symbol[s.ids[i]];
 }
 
-BinnedConditionalMI::BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction)
-    : y_(std::move(y)), z_(std::move(z)), correction_(correction) {
+BinnedConditionalMI::BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction,
+                                         int workers)
+    : y_(std::move(y)), z_(std::move(z)), correction_(correction), workers_(workers) {
   const std::size_t n = y_.ids.size();
   if (x.ids.size() != n || (z_ && z_->ids.size() != n)) {
     throw std::invalid_argument("x, y and z must have the same number of samples");
@@ -327,13 +372,14 @@ void BinnedConditionalMI::fill(const Symbols& y, double* local) const {
   for (std::size_t i = 0; i < n; ++i) local[i] = fixed_[i] + local[i] - h_xzy[i];
 }
 
-void BinnedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, int workers,
-                                     double* estimates) const {
+std::size_t BinnedConditionalMI::surrogate_batch() const {
+  return std::max<std::size_t>(16, 4 * static_cast<std::size_t>(resolve_workers(workers_, ~std::size_t{0}, 1)));
+}
+
+void BinnedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const {
   const std::size_t n = size();
-  for (std::size_t i = 0; i < count * n; ++i) {
-    if (perms[i] >= n) throw std::invalid_argument("permutation entries must be row indices below n");
-  }
-  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+  rules::check_permutations(perms, count, n);
+  parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
     Symbols y;
     y.n_symbols = y_.n_symbols;
     y.ids.resize(n);
@@ -344,6 +390,43 @@ void BinnedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t cou
       double sum = 0.0;
       for (double v : local) sum += v;
       estimates[s] = sum / static_cast<double>(n);
+    }
+  });
+}
+
+void binned_many(const std::vector<Symbols>& symbols, const std::size_t* columns, const std::size_t* bounds,
+                 std::size_t count, Correction correction, int workers, double* estimates, double* local) {
+  if (symbols.empty()) throw std::invalid_argument("binned_many: no columns");
+  const std::size_t n = symbols.front().ids.size();
+  for (const Symbols& s : symbols) {
+    if (s.ids.size() != n) throw std::invalid_argument("binned_many: columns of different lengths");
+  }
+  for (std::size_t e = 0; e < count; ++e) {
+    const std::size_t* b = bounds + 4 * e;
+    if (!(b[0] <= b[1] && b[1] <= b[2] && b[2] <= b[3])) throw std::invalid_argument("bounds must ascend");
+    rules::check_columns(b[1] - b[0], b[3] - b[2]);
+    for (std::size_t c = b[0]; c < b[3]; ++c) {
+      if (columns[c] >= symbols.size()) throw std::invalid_argument("column indices must lie below the number of columns");
+    }
+  }
+  // The joint symbol of columns [first, last): only the partition of the samples matters, not the numbering.
+  auto joint = [&](std::size_t first, std::size_t last) {
+    Symbols s = symbols[columns[first]];
+    for (std::size_t c = first + 1; c < last; ++c) s = pair_symbols(s, symbols[columns[c]]);
+    return s;
+  };
+  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> values(n);
+    for (std::size_t e = begin; e < end; ++e) {
+      const std::size_t* b = bounds + 4 * e;
+      std::optional<Symbols> z;
+      if (b[2] > b[1]) z = joint(b[1], b[2]);
+      const BinnedConditionalMI problem(joint(b[0], b[1]), std::move(z), joint(b[2], b[3]), correction, 1);
+      double* out = local ? local + e * n : values.data();
+      problem.locals(out);
+      double sum = 0.0;
+      for (std::size_t i = 0; i < n; ++i) sum += out[i];
+      estimates[e] = sum / static_cast<double>(n);
     }
   });
 }
@@ -362,11 +445,20 @@ void check_series(const SymbolSeries& s, const char* what) {
 }  // namespace
 
 void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& targets, const std::uint32_t* pairs,
-                               std::size_t n_pairs, std::size_t window, std::size_t step, int lag, int k_hist,
-                               int l_hist, Correction correction, int workers, double* te) {
-  if (lag < 1 || k_hist < 1 || l_hist < 1) throw std::invalid_argument("lag and histories must be at least 1");
+                               std::size_t n_pairs, std::size_t window, std::size_t step,
+                               const std::vector<std::size_t>& target_offsets,
+                               const std::vector<std::size_t>& source_offsets, Correction correction, int workers,
+                               double* te) {
+  if (target_offsets.empty() || source_offsets.empty()) throw std::invalid_argument("the embedding has no past");
+  for (std::size_t o : target_offsets) {
+    if (o < 1) throw std::invalid_argument("the target's past lies before t: offsets must be at least 1");
+  }
+  for (std::size_t o : source_offsets) {
+    if (o < 1) throw std::invalid_argument("the source's past lies before t: offsets must be at least 1");
+  }
   if (sources.length != targets.length) throw std::invalid_argument("sources and targets must have equal lengths");
-  const std::size_t first = static_cast<std::size_t>(std::max(k_hist, lag + l_hist - 1));
+  const std::size_t first = std::max(*std::max_element(target_offsets.begin(), target_offsets.end()),
+                                     *std::max_element(source_offsets.begin(), source_offsets.end()));
   if (step < 1 || window <= first + 1 || window > sources.length) {
     throw std::invalid_argument("window must exceed the embedding's history by 2 and fit in the series; step >= 1");
   }
@@ -385,6 +477,7 @@ void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& 
     b.count.assign(columns, std::max(sources.levels, targets.levels));
     return b;
   };
+  const std::size_t k_hist = target_offsets.size(), l_hist = source_offsets.size();
   const Binning bx = binning(1), bz = binning(k_hist), by = binning(l_hist);
   parallel_for(n_pairs * n_windows, workers, 4, 16, [&](std::size_t begin, std::size_t end) {
     std::vector<std::int64_t> x(m), z(m * k_hist), y(m * l_hist);
@@ -397,11 +490,11 @@ void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& 
       for (std::size_t i = 0; i < m; ++i) {
         const std::size_t t = start + first + i;
         x[i] = target_at(t);
-        for (int j = 0; j < k_hist; ++j) z[i * k_hist + j] = target_at(t - 1 - j);
-        for (int j = 0; j < l_hist; ++j) y[i * l_hist + j] = source_at(t - lag - j);
+        for (std::size_t j = 0; j < k_hist; ++j) z[i * k_hist + j] = target_at(t - target_offsets[j]);
+        for (std::size_t j = 0; j < l_hist; ++j) y[i * l_hist + j] = source_at(t - source_offsets[j]);
       }
       const BinnedConditionalMI cmi(row_symbols(x.data(), m, 1, bx, 1), row_symbols(z.data(), m, k_hist, bz, 1),
-                                    row_symbols(y.data(), m, l_hist, by, 1), correction);
+                                    row_symbols(y.data(), m, l_hist, by, 1), correction, 1);
       cmi.locals(local.data());
       double sum = 0.0;
       for (double v : local) sum += v;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/hd.hpp"
+#include "core/problem.hpp"
 
 namespace infoscope {
 
@@ -68,19 +69,6 @@ void check_key_problems(const Binning& binning, bool nonfinite, bool outside);
 // Numbers keys by first appearance.
 Symbols number_keys(const std::vector<Key>& keys, const KeyMultipliers& m);
 
-// The Uniform code of v in a column: floor((v' - origin) * scale) - shift clamped into [0, top], v' = v clipped to
-// [lo, hi] (NaN becomes lo). The floor is a truncation and a correction, which vectorises.
-INFOSCOPE_HD inline std::int64_t uniform_code(double v, double lo, double hi, double origin, double scale,
-                                              std::int64_t shift, std::int64_t top) {
-  const double clipped_low = lo < v ? v : lo;
-  const double x = ((clipped_low < hi ? clipped_low : hi) - origin) * scale;
-  std::int64_t code = static_cast<std::int64_t>(x);
-  code -= static_cast<std::int64_t>(x < static_cast<double>(code));
-  code -= shift;
-  code = code > 0 ? code : 0;
-  return code < top ? code : top;
-}
-
 // Symbols of the n rows of a row-major n x d array (T = float, double or int64_t). Throws std::invalid_argument
 // for non-finite values, and for values outside a Uniform range unless binning.clip.
 template <class T>
@@ -108,17 +96,19 @@ void symbol_entropy(const Symbols& s, Correction correction, double* local);
 // I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of symbols, each entropy corrected, or I(X;Y) = H(X) + H(Y) -
 // H(X,Y) without Z; prepared to be repeated with Y permuted, as a permutation test does: the X-Z and Z terms
 // are computed once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
-class BinnedConditionalMI {
+class BinnedConditionalMI final : public CmiProblem {
  public:
-  BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction);
+  // `workers` threads run the surrogates of later calls.
+  BinnedConditionalMI(Symbols x, std::optional<Symbols> z, Symbols y, Correction correction, int workers);
 
-  std::size_t size() const { return y_.ids.size(); }
+  std::size_t size() const override { return y_.ids.size(); }
 
   // The local values (h_xz - h_z) + h_zy - h_xzy, whose mean is the estimate.
-  void locals(double* local) const { fill(y_, local); }
+  void locals(double* local) const override { fill(y_, local); }
 
-  // estimates[s] (s < count) = the estimate with y_i replaced by y_{perms[s * n + i]}; one surrogate per thread.
-  void surrogates(const std::uint32_t* perms, std::size_t count, int workers, double* estimates) const;
+  // One surrogate per thread.
+  void surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const override;
+  std::size_t surrogate_batch() const override;
 
  private:
   void fill(const Symbols& y, double* local) const;
@@ -126,8 +116,17 @@ class BinnedConditionalMI {
   Symbols xz_, y_;
   std::optional<Symbols> z_;
   Correction correction_;
+  int workers_;
   std::vector<double> fixed_;  // h(x,z) - h(z) per sample
 };
+
+// Many estimates over the columns of one table of symbols (column c: symbols[c], already binned): estimate e is
+// I(X;Y|Z) (I(X;Y) without Z columns) with X, Z, Y the columns columns[bounds[4e]..bounds[4e+1]),
+// [bounds[4e+1]..bounds[4e+2]) and [bounds[4e+2]..bounds[4e+3]); a set of columns is one joint symbol. Each
+// estimate equals that of a BinnedConditionalMI on the joint symbols; estimates are spread over the threads.
+// Writes `count` estimates, and count x n local values when `local` is not null.
+void binned_many(const std::vector<Symbols>& symbols, const std::size_t* columns, const std::size_t* bounds,
+                 std::size_t count, Correction correction, int workers, double* estimates, double* local);
 
 // Symbol series side by side: codes[t * count + u] in [0, levels) is series u at time t (row-major T x count, as
 // a recorded layer's activations over consecutive samples are).
@@ -137,14 +136,28 @@ struct SymbolSeries {
   std::uint64_t levels;
 };
 
+// The code of every element of a row-major n x d array (T = float, double or int64_t) under binning, column j
+// by column j's rule: the codes row_symbols folds into a row's key, for callers that need each column's own
+// series of codes. Throws as row_symbols for non-finite values or values outside the binning.
+template <class T>
+void element_codes(const T* data, std::size_t n, std::size_t d, const Binning& binning, int workers,
+                   std::int64_t* codes);
+
 // Transfer entropy (Schreiber 2000) source -> target, as BinnedConditionalMI of the delay embedding, for many
 // (source, target) series pairs and sliding windows at once. pairs[2p] indexes sources, pairs[2p + 1] targets.
-// Window w covers times [w * step, w * step + window) and is embedded on its own, exactly as the single-pair
-// estimator run on that stretch: for each time t of it with t - start >= max(k_hist, lag + l_hist - 1),
-// I(target_t ; source_{t-lag-l_hist+1..t-lag} | target_{t-k_hist..t-1}).
+// The embedding is given by its offsets, as the single estimator's (infoscope.estimators.transfer.DelayEmbedding)
+// gives them: target_t is embedded with target_{t - o}, o in target_offsets, and source_{t - o}, o in
+// source_offsets. Window w covers times [w * step, w * step + window) and is embedded on its own, exactly as
+// the single-pair estimator run on that stretch: its samples are the times t with t - start >= the largest offset.
 // Writes n_pairs x n_windows estimates (nats), n_windows = (length - window) / step + 1.
 void windowed_transfer_entropy(const SymbolSeries& sources, const SymbolSeries& targets, const std::uint32_t* pairs,
-                               std::size_t n_pairs, std::size_t window, std::size_t step, int lag, int k_hist,
-                               int l_hist, Correction correction, int workers, double* te);
+                               std::size_t n_pairs, std::size_t window, std::size_t step,
+                               const std::vector<std::size_t>& target_offsets,
+                               const std::vector<std::size_t>& source_offsets, Correction correction, int workers,
+                               double* te);
 
 }  // namespace infoscope
+
+// The per-element codes of a binning (uniform_code, ...), shared with the CUDA kernels; here, after Binning, which
+// they read.
+#include "core/binning_codes.hpp"

@@ -5,11 +5,12 @@
 
 #include "core/local_values.hpp"
 #include "core/parallel.hpp"
+#include "core/rules.hpp"
 
 namespace infoscope {
 
 void gaussian_kernel_log_mean(const double* x, std::size_t n, std::size_t d, double h, int workers, double* out) {
-  if (!(h > 0) || !std::isfinite(h)) throw std::invalid_argument("the kernel variance must be positive and finite");
+  rules::check_kernel_variance(h);
   const double scale = -0.5 / h;
   // Row i costs N d: a few rows per chunk already keep the threads busy.
   parallel_for(n, workers, 16, 64, [&](std::size_t begin, std::size_t end) {

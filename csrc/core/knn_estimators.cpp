@@ -13,6 +13,7 @@
 #include "core/kdtree.hpp"
 #include "core/local_values.hpp"
 #include "core/parallel.hpp"
+#include "core/rules.hpp"
 #include "core/special.hpp"
 
 namespace infoscope {
@@ -44,13 +45,7 @@ namespace {
 // below kMinPerThread queries per thread the loop stays on one thread.
 constexpr std::size_t kChunk = 256;
 constexpr std::size_t kMinPerThread = 512;
-void check_k(std::size_t n, std::size_t k) {
-  if (k < 1) throw std::invalid_argument("k must be at least 1");
-  if (k >= n) {
-    throw std::invalid_argument("k must be smaller than the number of samples (k=" + std::to_string(k) +
-                                ", n=" + std::to_string(n) + ")");
-  }
-}
+using rules::check_k;
 
 // Runs fn(i, neighbours) for every sample, in the index's order, with the k nearest other samples of sample i.
 template <class Index, class Fn>
@@ -229,9 +224,9 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
                      int algorithm, int workers, double* local) {
   check_k(n, k);
   if (algorithm != 1 && algorithm != 2) throw std::invalid_argument("algorithm must be 1 or 2");
-  if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
+  rules::check_columns(dx, dy);
   if (algorithm == 1) {
-    KsgConditionalMI(data, n, dx, 0, dy, k, TimeWindow{}, workers).locals(workers, local);
+    KsgConditionalMI(data, n, dx, 0, dy, k, TimeWindow{}, workers).locals(local);
     return;
   }
   const std::size_t stride = dx + dy;
@@ -257,21 +252,11 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
                                    std::size_t dy, std::size_t k, TimeWindow window, int workers)
-    : data_(data, data + n * (dx + dz + dy)), n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)) {
+    : data_(data, data + n * (dx + dz + dy)),
+      n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers) {
   check_k(n, k);
-  if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
-  const auto& starts = window_.trial_starts;
-  if (!starts.empty() && (starts.front() != 0 || starts.back() != n || !std::is_sorted(starts.begin(), starts.end()))) {
-    throw std::invalid_argument("trial_starts must ascend from 0 to the number of samples");
-  }
-  // Every sample must keep k neighbours outside its window.
-  std::size_t longest = starts.empty() ? n : 0;
-  for (std::size_t t = 1; t < starts.size(); ++t) longest = std::max(longest, starts[t] - starts[t - 1]);
-  const std::size_t window_size = std::min(longest, 2 * window_.theiler + 1);
-  if (n - window_size < k) {
-    throw std::invalid_argument("k plus the Theiler window leave too few samples: k=" + std::to_string(k) +
-                                ", theiler=" + std::to_string(window_.theiler) + ", n=" + std::to_string(n));
-  }
+  rules::check_columns(dx, dy);
+  rules::check_window(window_, n, k);
   std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, dx + dz}, {dx, dz + dy}};
   if (dz > 0) ranges.push_back({dx, dz});
   spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers);
@@ -310,15 +295,16 @@ void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers,
               [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i]); });
 }
 
-void KsgConditionalMI::locals(int workers, double* local) const { fill(data_.data(), spaces_[1], workers, local); }
+void KsgConditionalMI::locals(double* local) const { fill(data_.data(), spaces_[1], workers_, local); }
 
-void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, int workers,
-                                  double* estimates) const {
-  for (std::size_t i = 0; i < count * n_; ++i) {
-    if (perms[i] >= n_) throw std::invalid_argument("permutation entries must be row indices below n");
-  }
+std::size_t KsgConditionalMI::surrogate_batch() const {
+  return std::max<std::size_t>(16, 4 * static_cast<std::size_t>(resolve_workers(workers_, ~std::size_t{0}, 1)));
+}
+
+void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const {
+  rules::check_permutations(perms, count, n_);
   const std::size_t cols = stride(), y0 = dx_ + dz_;
-  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+  parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
     std::vector<double> data(data_);
     std::vector<double> local(n_);
     for (std::size_t s = begin; s < end; ++s) {
@@ -331,6 +317,41 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
       double sum = 0.0;
       for (double v : local) sum += v;
       estimates[s] = sum / static_cast<double>(n_);
+    }
+  });
+}
+
+void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::size_t* columns,
+              const std::size_t* bounds, std::size_t count, std::size_t k, const TimeWindow& window, int workers,
+              double* estimates, double* local) {
+  for (std::size_t e = 0; e < count; ++e) {
+    const std::size_t* b = bounds + 4 * e;
+    if (!(b[0] <= b[1] && b[1] <= b[2] && b[2] <= b[3])) throw std::invalid_argument("bounds must ascend");
+    rules::check_columns(b[1] - b[0], b[3] - b[2]);
+    for (std::size_t c = b[0]; c < b[3]; ++c) {
+      if (columns[c] >= cols) throw std::invalid_argument("column indices must lie below the number of columns");
+    }
+  }
+  check_k(n, k);
+  rules::check_window(window, n, k);
+  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> table;
+    std::vector<double> values(n);
+    for (std::size_t e = begin; e < end; ++e) {
+      const std::size_t* b = bounds + 4 * e;
+      // The columns X, Z, Y side by side, as KsgConditionalMI orders them.
+      const std::size_t* picked = columns + b[0];
+      const std::size_t width = b[3] - b[0];
+      table.resize(n * width);
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t c = 0; c < width; ++c) table[i * width + c] = data[i * cols + picked[c]];
+      }
+      const KsgConditionalMI problem(table.data(), n, b[1] - b[0], b[2] - b[1], b[3] - b[2], k, window, 1);
+      double* out = local ? local + e * n : values.data();
+      problem.locals(out);
+      double sum = 0.0;
+      for (std::size_t i = 0; i < n; ++i) sum += out[i];
+      estimates[e] = sum / static_cast<double>(n);
     }
   });
 }

@@ -11,6 +11,7 @@
 
 #include "core/distance.hpp"
 #include "core/marginal.hpp"
+#include "core/problem.hpp"
 
 namespace infoscope {
 
@@ -45,15 +46,6 @@ void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_
 void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
                      int algorithm, int workers, double* local);
 
-// Samples that are time points of one or more trials, in time order within each trial: rows
-// [trial_starts[t], trial_starts[t + 1]) are trial t. A Theiler window (Theiler 1986) leaves out of every
-// neighbour search and count the other samples of the same trial at most `theiler` steps away: they are close
-// because they are close in time, not because the process revisits the state.
-struct TimeWindow {
-  std::vector<std::size_t> trial_starts;  // ascending from 0 to n; empty: all rows are one trial
-  std::size_t theiler = 0;                // 0: only the sample itself is left out
-};
-
 class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours (knn_estimators.cpp)
 
 // Conditional mutual information I(X;Y|Z), Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour
@@ -62,22 +54,19 @@ class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours
 // without Z columns, KSG algorithm 1 of I(X;Y) (eq. 8 above). Prepared to be repeated with the rows of Y
 // permuted, as a permutation test does: the X-Z and Z spaces, which such surrogates leave unchanged, are built
 // once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
-class KsgConditionalMI {
+class KsgConditionalMI final : public CmiProblem {
  public:
-  // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied.
+  // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied. `workers` threads serve every later call.
   KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
                    TimeWindow window, int workers);
   KsgConditionalMI(const KsgConditionalMI&) = delete;  // the spaces point into data_
   KsgConditionalMI& operator=(const KsgConditionalMI&) = delete;
 
-  std::size_t size() const { return n_; }
-
-  // The n local values of the estimate.
-  void locals(int workers, double* local) const;
-
-  // estimates[s] (s < count) = the estimate with row i of Y replaced by row perms[s * n + i]. Surrogates run
-  // one per thread.
-  void surrogates(const std::uint32_t* perms, std::size_t count, int workers, double* estimates) const;
+  std::size_t size() const override { return n_; }
+  void locals(double* local) const override;
+  // Surrogates run one per thread.
+  void surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const override;
+  std::size_t surrogate_batch() const override;
 
  private:
   // Local values for data (X and Z columns as data_'s) whose ZY space is zy.
@@ -90,7 +79,18 @@ class KsgConditionalMI {
   std::vector<double> data_;
   std::size_t n_, dx_, dz_, dy_, k_;
   TimeWindow window_;
+  int workers_;
   std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0
 };
+
+// Many estimates over the columns of one table: estimate e is I(X;Y|Z) (I(X;Y) without Z columns) with X, Z
+// and Y the columns columns[bounds[4e]..bounds[4e+1]), [bounds[4e+1]..bounds[4e+2]) and
+// [bounds[4e+2]..bounds[4e+3]) of data (n x cols, row-major). Each estimate is exactly that of a
+// KsgConditionalMI on those columns; the estimates are spread over the threads, one per thread (a small
+// estimate cannot keep several threads busy). Writes `count` estimates, and the count x n local values when
+// `local` is not null.
+void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::size_t* columns,
+              const std::size_t* bounds, std::size_t count, std::size_t k, const TimeWindow& window, int workers,
+              double* estimates, double* local);
 
 }  // namespace infoscope

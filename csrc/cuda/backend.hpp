@@ -14,6 +14,7 @@
 
 #include "core/distance.hpp"
 #include "core/histogram.hpp"
+#include "core/problem.hpp"
 
 namespace infoscope::cuda {
 
@@ -113,16 +114,16 @@ void affine_columns(Matrix& m, const std::vector<double>& shift, const std::vect
                     const Matrix* add);
 
 // The KSG / Frenzel-Pompe conditional mutual information of KsgConditionalMI (core/knn_estimators.hpp) on
-// the device, with the same counts: data n x (dx + dz + dy), columns X, Z, Y (moved in).
-class KsgConditionalMI {
+// the device, with the same counts and the same rules: data n x (dx + dz + dy), columns X, Z, Y (moved in).
+class KsgConditionalMI final : public CmiProblem {
  public:
-  KsgConditionalMI(Matrix data, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
-                   std::vector<std::uint64_t> trial_starts, std::size_t theiler);
-  ~KsgConditionalMI();
-  std::size_t size() const;
-  void locals(double* host_local) const;
-  // Estimates with row i of Y replaced by row perms[s * n + i] (host memory), many surrogates per launch.
-  void surrogates(const std::uint32_t* host_perms, std::size_t count, double* host_estimates) const;
+  KsgConditionalMI(Matrix data, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k, TimeWindow window);
+  ~KsgConditionalMI() override;
+  std::size_t size() const override;
+  void locals(double* host_local) const override;
+  // Many surrogates per launch; a batch that does not fit in half the free memory runs in several launches.
+  void surrogates(const std::uint32_t* host_perms, std::size_t count, double* host_estimates) const override;
+  std::size_t surrogate_batch() const override;
 
  private:
   struct Impl;

@@ -1,9 +1,9 @@
 // Binning on the device: per-column ranges and the keys of rows under a binning, read straight from the
-// user's array. Keys fold the column codes exactly as row_symbols does (core/histogram.cpp); numbering them
-// (a pass over n keys) stays on the host.
-#include <cfloat>
+// user's array. Keys fold the codes of core/binning_codes.hpp exactly as the host's row_keys does
+// (core/histogram.cpp); numbering them (a pass over n keys) stays on the host.
 #include <limits>
 
+#include "core/binning_codes.hpp"
 #include "cuda/common.cuh"
 
 namespace infoscope::cuda {
@@ -68,54 +68,23 @@ void range(const View& view, std::vector<T>& lo, std::vector<T>& hi, bool* finit
   }
 }
 
-// The binning's per-column arrays on the device.
-struct Rule {
-  Binning::Rule rule;
-  const double *lo, *hi, *origin, *scale, *edges;
-  const std::uint64_t *edge_offset, *count, *mul_lo, *mul_hi;
-  const std::int64_t* shift;
-};
-
-// Number of edges <= v among sorted edges[0..count).
-__device__ std::uint64_t edges_at_or_below(const double* edges, std::uint64_t count, double v) {
-  std::uint64_t a = 0, b = count;
-  while (a < b) {
-    const std::uint64_t mid = (a + b) / 2;
-    if (edges[mid] <= v) {
-      a = mid + 1;
-    } else {
-      b = mid;
-    }
-  }
-  return a;
-}
-
-// One warp per row: lanes take columns, and the key's sums (modulo 2^64, so in any order) meet by shuffles.
-__global__ void keys_kernel(View v, Rule rule, std::uint64_t* keys, int* nonfinite, int* outside) {
+// One warp per row: lanes take columns, and the key's sums (modulo 2^64, so in any order) meet by shuffles. The
+// codes are element_code's (core/binning_codes.hpp), as in the CPU key loops.
+__global__ void keys_kernel(View v, BinningView binning, std::uint64_t* keys, int* nonfinite, int* outside) {
   const std::size_t warp = (blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x) / 32;
   const unsigned lane = threadIdx.x % 32;
   if (warp >= v.rows) return;
   std::uint64_t key_lo = 0, key_hi = 0;
   bool bad = false, out = false;
   for (std::size_t j = lane; j < v.cols; j += 32) {
-    std::uint64_t code;
-    if (rule.rule == Binning::Rule::Symbols) {
-      code = static_cast<std::uint64_t>(as_int64(v.ptr, v.dtype, element(v, warp, j))) -
-             static_cast<std::uint64_t>(rule.shift[j]);
-      out |= code >= rule.count[j] && rule.count[j] != std::numeric_limits<std::uint64_t>::max();
-    } else {
-      const double x = as_double(v.ptr, v.dtype, element(v, warp, j));
-      bad |= !(fabs(x) <= DBL_MAX);
-      if (rule.rule == Binning::Rule::Edges) {
-        code = edges_at_or_below(rule.edges + rule.edge_offset[j], rule.count[j] - 1, x);
-      } else {
-        out |= !(x >= rule.lo[j]) || !(x <= rule.hi[j]);
-        code = static_cast<std::uint64_t>(uniform_code(x, rule.lo[j], rule.hi[j], rule.origin[j], rule.scale[j],
-                                                       rule.shift[j], static_cast<std::int64_t>(rule.count[j]) - 1));
-      }
-    }
-    key_lo += code * rule.mul_lo[j];
-    key_hi += code * rule.mul_hi[j];
+    const std::int64_t at = element(v, warp, j);
+    const ElementCode c = binning.rule == Binning::Rule::Symbols
+                              ? element_code(binning, j, as_int64(v.ptr, v.dtype, at))
+                              : element_code(binning, j, as_double(v.ptr, v.dtype, at));
+    bad |= c.nonfinite;
+    out |= c.outside;
+    key_lo += c.code * binning.mul_lo[j];
+    key_hi += c.code * binning.mul_hi[j];
   }
   for (unsigned offset = 16; offset > 0; offset /= 2) {
     key_lo += __shfl_down_sync(0xffffffffu, key_lo, offset);
@@ -147,25 +116,16 @@ void row_keys(const View& view, const Binning& binning, const KeyMultipliers& mu
     throw std::invalid_argument("row_keys: integer data are symbols, float data are binned");
   }
   if (view.stream) INFOSCOPE_CUDA_CHECK(cudaStreamSynchronize(reinterpret_cast<cudaStream_t>(view.stream)));
-  std::vector<double> flat_edges;
-  std::vector<std::uint64_t> offsets;
-  for (const auto& e : binning.edges) {
-    offsets.push_back(flat_edges.size());
-    flat_edges.insert(flat_edges.end(), e.begin(), e.end());
-  }
-  const std::vector<double> none(view.cols, 0.0);
-  const std::vector<std::int64_t> no_shift(view.cols, 0);
-  auto or_none = [&](const std::vector<double>& a) { return a.empty() ? none : a; };
-  const DeviceArray<double> lo(or_none(binning.lo)), hi(or_none(binning.hi)), origin(or_none(binning.origin)),
-      scale(or_none(binning.scale)), edges(flat_edges.empty() ? none : flat_edges);
-  const DeviceArray<std::uint64_t> edge_offset(offsets.empty() ? std::vector<std::uint64_t>(view.cols, 0) : offsets),
-      count(binning.count), mul_lo(multipliers.lo), mul_hi(multipliers.hi);
-  const DeviceArray<std::int64_t> shift(binning.shift.empty() ? no_shift : binning.shift);
-  const Rule rule{binning.rule, lo.get(), hi.get(), origin.get(), scale.get(), edges.get(), edge_offset.get(),
-                  count.get(), mul_lo.get(), mul_hi.get(), shift.get()};
+  const FlatBinning flat = flat_binning(binning, multipliers);
+  const DeviceArray<double> lo(flat.lo), hi(flat.hi), origin(flat.origin), scale(flat.scale), edges(flat.edges);
+  const DeviceArray<std::uint64_t> edge_offset(flat.edge_offset), count(flat.count), mul_lo(flat.mul_lo),
+      mul_hi(flat.mul_hi);
+  const DeviceArray<std::int64_t> shift(flat.shift);
+  const BinningView on_device{flat.rule, lo.get(), hi.get(), origin.get(), scale.get(), edges.get(), edge_offset.get(),
+                              count.get(), mul_lo.get(), mul_hi.get(), shift.get()};
   DeviceArray<std::uint64_t> d_keys(2 * view.rows);
   DeviceArray<int> flags(std::vector<int>{0, 0});
-  keys_kernel<<<blocks_for(view.rows * 32), kThreads>>>(view, rule, d_keys.get(), flags.get(), flags.get() + 1);
+  keys_kernel<<<blocks_for(view.rows * 32), kThreads>>>(view, on_device, d_keys.get(), flags.get(), flags.get() + 1);
   INFOSCOPE_CUDA_LAUNCHED("keys_kernel");
   keys.resize(view.rows);
   static_assert(sizeof(Key) == 2 * sizeof(std::uint64_t), "keys are copied as pairs of words");

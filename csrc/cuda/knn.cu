@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "core/local_values.hpp"
+#include "core/rules.hpp"
 #include "cuda/common.cuh"
 #include "cuda/sweep.hpp"
 
@@ -74,6 +75,7 @@ __global__ void row_means_kernel(const double* values, std::size_t n, double* me
 struct CmiArgs {
   std::size_t n, dx, dz, dy, k, n_starts, theiler;
   const std::uint64_t* starts;
+  const double* data;              // the unpermuted rows, original order
   const std::uint32_t* joint_row;  // the joint (and XZ) space's order, by column 0
   const double* joint;             // batch copies of the joint space, n * (dx + dz + dy) apart
   const std::uint32_t* zy_row;     // the ZY (and Z) space's order, by column dx
@@ -108,9 +110,9 @@ __global__ void cmi_kernel(CmiArgs a) {
     const sweep::Space z{zy.coords, a.zy_row, a.n, a.dz, zy_stride};
     value = frenzel_pompe_local(a.psi_k, n_xz, n_zy, sweep::count(z, p, eps, true, excluded));
   } else {
-    // The Y space holds the values of Y whatever the permutation; the query is the value sample i now has.
-    const std::size_t m = a.perms ? a.perms[s * a.n + i] : i;
-    value = ksg1_local(a.psi_k, a.psi_n, n_xz, sweep::count(zy, a.zy_rank[m], eps, true, sweep::Excluded{m, m}));
+    const std::uint32_t* perm = a.perms ? a.perms + s * a.n : nullptr;
+    value = ksg1_local(a.psi_k, a.psi_n, n_xz,
+                       sweep::count_y(zy, a.zy_rank, a.data, stride, a.dx, perm, i, excluded, eps));
   }
   a.local[s * a.n + i] = value;
 }
@@ -135,8 +137,9 @@ __global__ void permute_kernel(const double* data, std::size_t n, std::size_t dx
   for (std::size_t c = 0; c < dy; ++c) zo[dz + c] = zsrc[c];
 }
 
+// The rules of every estimate (core/rules.hpp), then this backend's own limit.
 void check_k(std::size_t n, std::size_t k) {
-  if (k < 1 || k >= n) throw std::invalid_argument("k must be at least 1 and below the number of samples");
+  rules::check_k(n, k);
   if (k > kMaxNeighbors) {
     throw std::invalid_argument("the CUDA kernels keep at most " + std::to_string(kMaxNeighbors) +
                                 " neighbours per sample; got k=" + std::to_string(k) + " (use device='cpu')");
@@ -169,7 +172,7 @@ struct KsgConditionalMI::Impl {
 
   CmiArgs args(const double* joint_coords, const double* zy_coords, bool zy_copies, const std::uint32_t* perms,
                double* local) const {
-    return CmiArgs{n, dx, dz, dy, k, starts.n, theiler, starts.get(), joint.order.get(), joint_coords,
+    return CmiArgs{n, dx, dz, dy, k, starts.n, theiler, starts.get(), data.data(), joint.order.get(), joint_coords,
                    zy.order.get(), zy.rank.get(), zy_coords, zy_copies, perms,
                    psi(k), psi(n), local};
   }
@@ -184,16 +187,16 @@ struct KsgConditionalMI::Impl {
 };
 
 KsgConditionalMI::KsgConditionalMI(Matrix data, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
-                                   std::vector<std::uint64_t> trial_starts, std::size_t theiler) {
+                                   TimeWindow window) {
   const std::size_t n = data.rows;
-  if (dx == 0 || dy == 0 || data.cols != dx + dz + dy) throw std::invalid_argument("x and y need columns");
+  rules::check_columns(dx, dy);
+  if (data.cols != dx + dz + dy) throw std::invalid_argument("dx, dz and dy must add up to the columns of data");
   if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the CUDA kernels take fewer than 2^32 samples");
   check_k(n, k);
-  if (trial_starts.size() < 2 || trial_starts.front() != 0 || trial_starts.back() != n ||
-      !std::is_sorted(trial_starts.begin(), trial_starts.end())) {
-    throw std::invalid_argument("trial_starts must ascend from 0 to the number of samples");
-  }
-  if (dz == 0 && theiler > 0) throw std::invalid_argument("a Theiler window needs conditioning columns here");
+  rules::check_window(window, n, k);
+  std::vector<std::uint64_t> trial_starts(window.trial_starts.begin(), window.trial_starts.end());
+  if (trial_starts.empty()) trial_starts = {0, n};
+  const std::size_t theiler = window.theiler;
   DeviceGuard guard(data.device);
   const double* d = data.data();
   const std::size_t stride = dx + dz + dy;
@@ -213,12 +216,12 @@ void KsgConditionalMI::locals(double* host_local) const {
   local.to_host(host_local);
 }
 
+std::size_t KsgConditionalMI::surrogate_batch() const { return 256; }
+
 void KsgConditionalMI::surrogates(const std::uint32_t* host_perms, std::size_t count, double* host_estimates) const {
   const Impl& m = *impl_;
   const std::size_t n = m.n;
-  for (std::size_t i = 0; i < count * n; ++i) {
-    if (host_perms[i] >= n) throw std::invalid_argument("permutation entries must be row indices below n");
-  }
+  rules::check_permutations(host_perms, count, n);
   DeviceGuard guard(m.data.device);
   const std::size_t stride = m.dx + m.dz + m.dy, zy_stride = m.dz > 0 ? m.dz + m.dy : 0;
   // Per surrogate: its joint and ZY copies, its permutation and its local values. A batch takes at most half
@@ -314,7 +317,7 @@ __global__ void kernel_density_kernel(const double* x, std::size_t n, std::size_
 
 void ksg2_locals(const Matrix& data, std::size_t dx, std::size_t k, double* host_local) {
   const std::size_t n = data.rows, dy = data.cols - dx;
-  if (dx == 0 || dx >= data.cols) throw std::invalid_argument("x and y need at least one column each");
+  rules::check_columns(dx, dx < data.cols ? dy : 0);
   check_k(n, k);
   DeviceGuard guard(data.device);
   const Sorted joint = sort_by_column(data.data(), n, data.cols, 0, 0, data.cols);
@@ -352,7 +355,7 @@ void kl_locals(const Matrix& data, std::size_t k, Metric metric, const std::vect
 }
 
 void gaussian_kernel_log_mean(const Matrix& x, double h, double* host_out) {
-  if (!(h > 0) || !std::isfinite(h)) throw std::invalid_argument("the kernel variance must be positive and finite");
+  rules::check_kernel_variance(h);
   DeviceGuard guard(x.device);
   DeviceArray<double> out(x.rows);
   kernel_density_kernel<<<blocks_for(x.rows), kThreads>>>(x.data(), x.rows, x.cols, -0.5 / h, out.get());

@@ -119,4 +119,23 @@ INFOSCOPE_HD inline std::size_t count(const Space& s, std::size_t p, double radi
   return inside;
 }
 
+// The Y count of KSG MI (no Z) for sample i when row j holds the Y of row perm[j] (perm null: of row j). The Y
+// space is not copied per surrogate (sorted by Y's own column, it would need sorting again): it holds the values
+// of Y whatever the permutation, so the count is taken around row m = perm[i], leaving out only that row, and
+// the other samples of i's window, which hold rows perm[j], are taken off one by one. data: the unpermuted rows
+// (stride values apart), Y in columns [y0, y0 + dy); rank: position of each row in y.
+INFOSCOPE_HD inline std::size_t count_y(const Space& y, const std::uint32_t* rank, const double* data,
+                                        std::size_t stride, std::size_t y0, const std::uint32_t* perm, std::size_t i,
+                                        Excluded window, double eps) {
+  const std::size_t m = perm ? perm[i] : i;
+  std::size_t inside = count(y, rank[m], eps, true, Excluded{m, m});
+  const double* ym = data + m * stride + y0;
+  for (std::size_t j = window.first; j <= window.last; ++j) {
+    if (j == i) continue;
+    const std::size_t r = perm ? perm[j] : j;
+    inside -= chebyshev(data + r * stride + y0, ym, y.dim) < eps;
+  }
+  return inside;
+}
+
 }  // namespace infoscope::sweep

@@ -1,12 +1,18 @@
-// C++-only tests of the core: KD-tree k-NN and radius counts against brute force, ties included, and the
-// parallel loop carrying an exception out. Build with -DINFOSCOPE_BUILD_TESTS=ON, run with ctest.
+// C++-only tests of the core: KD-tree k-NN and radius counts against brute force, ties included, the parallel
+// loop carrying an exception out, and binning keys (CPU loops and the CUDA kernel's arithmetic) against the rules'
+// definitions. Build with -DINFOSCOPE_BUILD_TESTS=ON, run with ctest.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <type_traits>
 #include <vector>
 
+#include "core/binning_codes.hpp"
 #include "core/grid.hpp"
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
@@ -77,6 +83,213 @@ static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned 
   }
 }
 
+// Binning keys. The CUDA keys kernel's arithmetic run on the host: lane l of a row's warp folds columns l,
+// l + 32, ... through element_code, and the lanes' sums meet as __shfl_down_sync adds them (lane 0 ends with
+// the key).
+template <class T>
+static Key warp_key(const BinningView& view, const T* row, std::size_t d, bool& nonfinite, bool& outside) {
+  std::uint64_t lane_lo[32] = {}, lane_hi[32] = {};
+  for (std::size_t lane = 0; lane < 32; ++lane) {
+    for (std::size_t j = lane; j < d; j += 32) {
+      ElementCode c;
+      if constexpr (std::is_integral_v<T>) {
+        c = element_code(view, j, static_cast<std::int64_t>(row[j]));
+      } else {
+        c = element_code(view, j, static_cast<double>(row[j]));
+      }
+      nonfinite |= c.nonfinite;
+      outside |= c.outside;
+      lane_lo[lane] += c.code * view.mul_lo[j];
+      lane_hi[lane] += c.code * view.mul_hi[j];
+    }
+  }
+  for (std::size_t offset = 16; offset > 0; offset /= 2) {
+    for (std::size_t lane = 0; lane + offset < 32; ++lane) {  // ascending: lane + offset still holds its old sum
+      lane_lo[lane] += lane_lo[lane + offset];
+      lane_hi[lane] += lane_hi[lane + offset];
+    }
+  }
+  return {lane_lo[0], lane_hi[0]};
+}
+
+// Column j's code of v written out from the rules' definitions (histogram.hpp) with std::floor, std::upper_bound
+// and offset-binary integers, and what is wrong with v. A non-finite value's code is left unchecked (never used).
+static std::uint64_t reference_code(const Binning& b, std::size_t j, double v, bool& nonfinite, bool& outside) {
+  nonfinite |= !std::isfinite(v);
+  if (b.rule == Binning::Rule::Edges) {
+    return static_cast<std::uint64_t>(std::upper_bound(b.edges[j].begin(), b.edges[j].end(), v) - b.edges[j].begin());
+  }
+  outside |= !(b.lo[j] <= v && v <= b.hi[j]);
+  const double clipped = std::min(std::max(v, b.lo[j]), b.hi[j]);
+  const std::int64_t code = static_cast<std::int64_t>(std::floor((clipped - b.origin[j]) * b.scale[j])) - b.shift[j];
+  return static_cast<std::uint64_t>(std::clamp<std::int64_t>(code, 0, static_cast<std::int64_t>(b.count[j]) - 1));
+}
+
+static std::uint64_t reference_code(const Binning& b, std::size_t j, std::int64_t v, bool&, bool& outside) {
+  // v + 2^63 - (shift + 2^63): the int64 values in order as unsigned numbers, their difference taken mod 2^64.
+  constexpr std::uint64_t half = std::uint64_t{1} << 63;
+  const std::uint64_t code = (static_cast<std::uint64_t>(v) ^ half) - (static_cast<std::uint64_t>(b.shift[j]) ^ half);
+  outside |= b.count[j] != std::numeric_limits<std::uint64_t>::max() && code >= b.count[j];
+  return code;
+}
+
+// The keys of the rows of data (n x d) under b: the emulated warp, the CPU key loops and the reference must give
+// the same keys, bit for bit, and the same problems; row_symbols must fail as check_key_problems says for those
+// problems, or number those keys.
+template <class T>
+static void check_keys(const std::vector<T>& data, std::size_t d, const Binning& b) {
+  const std::size_t n = data.size() / d;
+  const KeyMultipliers m = key_multipliers(b.count);
+  const FlatBinning flat = flat_binning(b, m);  // the arrays cuda::row_keys copies to the device
+  std::vector<Key> warp(n), host(n);
+  bool warp_nonfinite = false, warp_outside = false, ref_nonfinite = false, ref_outside = false;
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    warp[i] = warp_key(flat.view(), &data[i * d], d, warp_nonfinite, warp_outside);
+    Key ref{0, 0};
+    bool row_nonfinite = false;
+    for (std::size_t j = 0; j < d; ++j) {
+      const std::uint64_t code = reference_code(b, j, data[i * d + j], row_nonfinite, ref_outside);
+      ref.lo += code * m.lo[j];
+      ref.hi += code * m.hi[j];
+    }
+    mismatches += !row_nonfinite && !(warp[i] == ref);
+    ref_nonfinite |= row_nonfinite;
+  }
+  CHECK(mismatches == 0);
+  CHECK(warp_nonfinite == ref_nonfinite && warp_outside == ref_outside);
+  bool host_nonfinite = false, host_outside = false;
+  row_keys(data.data(), n, d, b, m, 2, host.data(), &host_nonfinite, &host_outside);
+  CHECK(host == warp);
+  CHECK(host_nonfinite == ref_nonfinite && host_outside == ref_outside);
+  std::string expected_error, error;
+  try {
+    check_key_problems(b, ref_nonfinite, ref_outside);
+  } catch (const std::invalid_argument& e) {
+    expected_error = e.what();
+  }
+  Symbols s;
+  try {
+    s = row_symbols(data.data(), n, d, b, 2);
+  } catch (const std::invalid_argument& e) {
+    error = e.what();
+  }
+  CHECK(error == expected_error);
+  if (error.empty()) {
+    const Symbols expected = number_keys(warp, m);
+    CHECK(s.ids == expected.ids && s.n_symbols == expected.n_symbols);
+  }
+}
+
+// Uniform bins of the given widths over [lo_j, hi_j], as the Python side lays them out: origin 0, shift the code of
+// lo_j, and `spare` codes fewer than needed for hi_j (spare 1: hi_j clamps into the last bin).
+static Binning uniform_binning(const std::vector<double>& lo, const std::vector<double>& hi,
+                               const std::vector<double>& width, bool clip, std::int64_t spare) {
+  Binning b;
+  b.clip = clip;
+  b.lo = lo;
+  b.hi = hi;
+  for (std::size_t j = 0; j < lo.size(); ++j) {
+    b.origin.push_back(0.0);
+    b.scale.push_back(1.0 / width[j]);
+    b.shift.push_back(static_cast<std::int64_t>(std::floor(lo[j] / width[j])));
+    const std::int64_t last = static_cast<std::int64_t>(std::floor(hi[j] / width[j])) - b.shift[j];
+    b.count.push_back(static_cast<std::uint64_t>(std::max<std::int64_t>(1, last + 1 - spare)));
+  }
+  return b;
+}
+
+// n rows of Gaussian values scaled per column, with some entries replaced by `special` values (bin boundaries,
+// range ends, values outside the range, ...).
+template <class T>
+static std::vector<T> gaussian_rows(std::size_t n, const std::vector<double>& spread,
+                                    const std::vector<double>& special, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  std::uniform_int_distribution<std::size_t> pick(0, 3 * special.size());
+  const std::size_t d = spread.size();
+  std::vector<T> data(n * d);
+  for (std::size_t i = 0; i < n * d; ++i) {
+    const std::size_t s = pick(rng);
+    data[i] = static_cast<T>(s < special.size() ? special[s] * spread[i % d] : normal(rng) * spread[i % d]);
+  }
+  return data;
+}
+
+static void check_binning_keys() {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  // Uniform: in range (boundaries of widths 0.25 and 0.1 included), then with a non-finite value or a value
+  // outside, with and without clipping; hashed keys for 40 columns (lanes fold two columns each).
+  const std::vector<double> spread = {1.0, 0.3, 100.0};
+  const std::vector<double> on_grid = {-3.0, -2.5, -0.25, -0.0, 0.0, 0.1, 0.2, 0.3, 0.7, 1.0, 2.75, 3.0};
+  for (bool clip : {false, true}) {
+    for (std::int64_t spare : {0, 1}) {
+      const Binning b = uniform_binning({-3.0, -0.9, -300.0}, {3.0, 0.9, 300.0}, {0.25, 0.1, 7.0}, clip, spare);
+      std::vector<double> in_range = gaussian_rows<double>(3000, spread, on_grid, 5);
+      for (std::size_t i = 0; i < in_range.size(); ++i) {
+        in_range[i] = std::clamp(in_range[i], b.lo[i % 3], b.hi[i % 3]);
+      }
+      check_keys(in_range, 3, b);
+      check_keys(gaussian_rows<float>(3000, spread, on_grid, 6), 3, b);  // some outside
+      for (double bad : {nan, inf, -inf, 4.0, -1e300}) {
+        std::vector<double> data = in_range;
+        data[1234] = bad;
+        check_keys(data, 3, b);
+      }
+    }
+  }
+  const std::vector<double> wide(40, 1.0);
+  check_keys(gaussian_rows<float>(2000, wide, {-0.5, 0.0, 0.5}, 7), 40,
+             uniform_binning(std::vector<double>(40, -2.0), std::vector<double>(40, 2.0), std::vector<double>(40, 0.25),
+                             true, 0));
+  // Edges, tied among themselves and with the values; a column of no edges (one code).
+  Binning edges;
+  edges.rule = Binning::Rule::Edges;
+  edges.edges = {{-1.0, 0.0, 0.0, 0.0, 0.5, 2.0}, {}, {1.0, 1.0, 1.0}};
+  for (const auto& e : edges.edges) edges.count.push_back(e.size() + 1);
+  const std::vector<double> on_edges = {-2.0, -1.0, -0.0, 0.0, 0.5, 1.0, 2.0, 3.0};
+  for (double bad : {0.0, nan, inf, -inf}) {
+    std::vector<double> data = gaussian_rows<double>(3000, {1.0, 1.0, 1.0}, on_edges, 8);
+    data[77] = bad;
+    check_keys(data, 3, edges);
+  }
+  check_keys(gaussian_rows<float>(3000, {1.0, 1.0, 1.0}, on_edges, 9), 3, edges);
+  Binning wide_edges;
+  wide_edges.rule = Binning::Rule::Edges;
+  wide_edges.edges.assign(40, {-1.0, -0.5, 0.0, 0.0, 0.5, 1.0});
+  wide_edges.count.assign(40, 7);
+  check_keys(gaussian_rows<double>(2000, wide, {-1.0, 0.0, 0.5}, 10), 40, wide_edges);
+  // Symbols near the int64 limits: all 2^64 codes (shift INT64_MIN), a small range, and a range ending at
+  // INT64_MAX; then symbols below shift (codes wrap past 2^63) and at shift + count.
+  constexpr std::int64_t min = std::numeric_limits<std::int64_t>::min(), max = std::numeric_limits<std::int64_t>::max();
+  Binning symbols;
+  symbols.rule = Binning::Rule::Symbols;
+  symbols.shift = {min, -5, max - 3};
+  symbols.count = {std::numeric_limits<std::uint64_t>::max(), 11, 4};
+  const std::vector<std::int64_t> firsts = {min, min + 1, -1, 0, 1, max - 1, max};
+  std::mt19937_64 rng(11);
+  std::vector<std::int64_t> data(3 * 3000);
+  for (std::size_t i = 0; i < 3000; ++i) {
+    data[3 * i] = firsts[rng() % firsts.size()];
+    data[3 * i + 1] = static_cast<std::int64_t>(rng() % 11) - 5;
+    data[3 * i + 2] = max - static_cast<std::int64_t>(rng() % 4);
+  }
+  check_keys(data, 3, symbols);  // hashed: (2^64 - 1) * 44 codes
+  Binning exact = symbols;
+  exact.shift.erase(exact.shift.begin());
+  exact.count.erase(exact.count.begin());
+  std::vector<std::int64_t> narrow;
+  for (std::size_t i = 0; i < 3000; ++i) narrow.insert(narrow.end(), {data[3 * i + 1], data[3 * i + 2]});
+  check_keys(narrow, 2, exact);
+  for (std::int64_t bad : {min, std::int64_t{-6}, std::int64_t{6}}) {  // min - (max - 3) wraps to 4: just past
+    for (std::size_t j : {0, 1}) {
+      std::vector<std::int64_t> outside = narrow;
+      outside[2 * 1500 + j] = bad;
+      check_keys(outside, 2, exact);
+    }
+  }
+}
+
 int main() {
   for (std::size_t dim : {1, 2, 5, 9, 17}) {
     check_tree(300, dim, 0.0, 1);
@@ -113,9 +326,11 @@ int main() {
   for (std::size_t t = 1; t < 400; ++t) tgt[t] = src[t - 1];
   const std::uint32_t pair[] = {0, 0};
   std::vector<double> te(4);
-  windowed_transfer_entropy({src.data(), 400, 1, 2}, {tgt.data(), 400, 1, 2}, pair, 1, 100, 100, 1, 1, 1,
+  windowed_transfer_entropy({src.data(), 400, 1, 2}, {tgt.data(), 400, 1, 2}, pair, 1, 100, 100, {1}, {1},
                             Correction::PlugIn, 2, te.data());
   for (double v : te) CHECK(std::abs(v - std::log(2.0)) < 1e-3);
+
+  check_binning_keys();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");
   return failures ? 1 : 0;
 }

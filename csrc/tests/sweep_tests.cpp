@@ -83,9 +83,9 @@ static std::vector<double> emulate_cmi(const std::vector<double>& data, std::siz
       local[i] = frenzel_pompe_local(psi(k), n_xz, sweep::count(zy.space(zy_stride, zy_stride), p, eps, true, excluded),
                                      sweep::count(zy.space(dz, zy_stride), p, eps, true, excluded));
     } else {
-      const std::size_t m = perm.empty() ? i : perm[i];
       local[i] = ksg1_local(psi(k), psi(n), n_xz,
-                            sweep::count(zy.space(zy_stride, zy_stride), zy.rank[m], eps, true, sweep::Excluded{m, m}));
+                            sweep::count_y(zy.space(zy_stride, zy_stride), zy.rank.data(), data.data(), stride, y0,
+                                           perm.empty() ? nullptr : perm.data(), i, excluded, eps));
     }
   }
   return local;
@@ -98,7 +98,7 @@ static void check_cmi(std::size_t n, std::size_t dx, std::size_t dz, std::size_t
   TimeWindow window{std::vector<std::size_t>(starts.begin(), starts.end()), theiler};
   const KsgConditionalMI cpu(data.data(), n, dx, dz, dy, k, window, 2);
   std::vector<double> expected(n);
-  cpu.locals(2, expected.data());
+  cpu.locals(expected.data());
   CHECK(emulate_cmi(data, n, dx, dz, dy, k, starts, theiler, {}) == expected);
   // Surrogates: the emulated mean of each permutation's local values against the core's estimate.
   std::mt19937 rng(seed + 1);
@@ -108,7 +108,7 @@ static void check_cmi(std::size_t n, std::size_t dx, std::size_t dz, std::size_t
     std::shuffle(perms.begin() + s * n, perms.begin() + (s + 1) * n, rng);
   }
   std::vector<double> estimates(3);
-  cpu.surrogates(perms.data(), 3, 2, estimates.data());
+  cpu.surrogates(perms.data(), 3, estimates.data());
   for (std::size_t s = 0; s < 3; ++s) {
     const std::vector<std::uint32_t> perm(perms.begin() + s * n, perms.begin() + (s + 1) * n);
     const std::vector<double> local = emulate_cmi(data, n, dx, dz, dy, k, starts, theiler, perm);
@@ -172,6 +172,8 @@ int main() {
     check_cmi(700, 2, 0, 3, 5, spacing, {0, 700}, 0, 2);            // wider X and Y
     check_cmi(600, 1, 2, 1, 4, spacing, {0, 600}, 0, 3);            // CMI
     check_cmi(600, 1, 2, 2, 4, spacing, {0, 250, 600}, 3, 4);       // trials and a Theiler window
+    check_cmi(600, 1, 0, 1, 4, spacing, {0, 250, 600}, 3, 10);      // MI with trials and a Theiler window
+    check_cmi(400, 2, 0, 1, 3, spacing, {0, 400}, 5, 11);
     check_cmi(500, 1, 1, 1, 20, spacing, {0, 100, 300, 500}, 0, 5);  // k above the small capacity
     check_ksg2(600, 1, 1, 3, spacing, 6);
     check_ksg2(600, 2, 3, 6, spacing, 7);

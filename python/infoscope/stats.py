@@ -8,25 +8,23 @@ surrogates run as one batch in the C++ core, which builds once what the permutat
 
 from __future__ import annotations
 
-import inspect
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._arrays import check_count
-from .estimators import (binning, check_output, conditional_mutual_info, knn, method_function, mutual_info,
-                         transfer, transfer_entropy, unit_name)
+from .estimators import check_output, conditional_mutual_info, mutual_info, prepare, transfer_entropy, unit_name
 from .estimators._problem import null_distribution, p_value
+from .estimators._registry import method
 
 __all__ = ["permutation_test", "PermutationTest", "subsample", "SubsampleEstimate"]
 
-# estimator -> (default method, {method: problem builder}, positional arrays it takes)
-_BATCHED = {
-    mutual_info: ("ksg", {"ksg": knn.mutual_info_problem, "binned": binning.mutual_info_problem}, 2),
-    conditional_mutual_info: ("ksg", {"ksg": knn.conditional_mutual_info_problem,
-                                      "binned": binning.conditional_mutual_info_problem}, 3),
-    transfer_entropy: ("ksg", transfer.PROBLEMS, 2),
+# The package's estimators: (quantity in the method registry, arrays it takes, the argument a surrogate permutes).
+_ESTIMATORS = {
+    mutual_info: ("mutual_info", 2, 1),
+    conditional_mutual_info: ("conditional_mutual_info", 3, 1),
+    transfer_entropy: ("transfer_entropy", 2, 0),
 }
 
 
@@ -99,53 +97,45 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
         raise TypeError("permutation_test takes no local=: it tests the estimate")
     base = kwargs.pop("base", math.e)
     divisor = check_output(base)
-    batched = _batched(estimator, kwargs)
-    if batched is not None:
-        default, builders, n_arrays = batched
+    permuted = 0
+    known = _ESTIMATORS.get(estimator)
+    if known is not None:
+        quantity, n_arrays, permuted = known
         if len(args) != n_arrays:
             raise TypeError(f"{estimator.__name__} takes {n_arrays} arrays, got {len(args)}")
-        kwargs.pop("algorithm", None)
-        builder = method_function(builders, kwargs.pop("method", default), kwargs, ("first_time",))
-        if "seed" in inspect.signature(builder).parameters:
+        m = method(quantity, kwargs.pop("method", "ksg"))
+        kwargs["method"] = m.name
+        if m.random:  # the estimate equals a direct call with the same seed, batched or not
             kwargs["seed"] = seed
-        problem = builder(*args, **kwargs)
+    if known is not None and m.batched(kwargs):
+        kwargs.pop("method")
+        problem = prepare(quantity, m.name, *args, **kwargs)
         estimate = float(np.mean(problem.locals()))
         null = null_distribution(problem, n_permutations, seed, shuffle, progress, estimator.__name__)
     else:
-        estimate, null = _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress)
+        estimate, null = _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress, permuted)
     return PermutationTest(estimate / divisor, p_value(estimate, null), null / divisor, unit_name(base))
 
 
-def _batched(estimator, kwargs):
-    """The batched route for estimator with kwargs, or None where the core has no surrogate batch for them
-    (KSG algorithm 2, the LNC and Gaussian-reference corrections, the Gaussian and 3KL methods)."""
-    batched = _BATCHED.get(estimator)
-    if batched is None or kwargs.get("algorithm", 1) != 1:
-        return None
-    default, builders, _ = batched
-    builder = builders.get(kwargs.get("method", default))
-    if builder is None:
-        return None
-    accepted = set(inspect.signature(builder).parameters)
-    return batched if all(name in accepted for name in kwargs if name not in ("method", "algorithm")) else None
-
-
-def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress):
-    """Any estimator: called on the data, then once per surrogate with its first argument's rows permuted."""
+def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress, permuted: int):
+    """Any estimator: called on the data, then once per surrogate with the rows of argument ``permuted``
+    permuted."""
     from tqdm.auto import tqdm
 
     if shuffle != "within":
         raise ValueError("shuffle='trials' is available for the package's transfer_entropy only")
     if not args:
         raise TypeError("permutation_test needs the estimator's arrays as positional arguments")
-    first = np.asarray(args[0])
+    args = list(args)
+    shuffled = np.asarray(args[permuted])
     estimate = float(estimator(*args, **kwargs))
     rng = np.random.default_rng(seed)
     null = np.empty(n_permutations)
     name = getattr(estimator, "__name__", "estimator")
     for s in tqdm(range(n_permutations), desc=name, unit="surrogate", leave=False,
                   disable=None if progress is None else not progress):
-        null[s] = float(estimator(first[rng.permutation(first.shape[0])], *args[1:], **kwargs))
+        args[permuted] = shuffled[rng.permutation(shuffled.shape[0])]
+        null[s] = float(estimator(*args, **kwargs))
     return estimate, null
 
 

@@ -9,7 +9,6 @@ one-dimensional-only peer on a 5 x 5 task) is marked unsupported, with the reaso
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from ..estimators import _MUTUAL_INFO, mutual_info, transfer, transfer_entropy
+from ..estimators import mutual_info, transfer_entropy
+from ..estimators._registry import method
 from ._registry import Registry
 
 __all__ = ["Estimator", "ESTIMATORS", "RECOMMENDED", "register_estimator", "select_estimators", "start_jvm"]
@@ -75,15 +75,11 @@ def select_estimators(patterns=None, *, peers: bool = True) -> list:
 
 # ------------------------------------------------------------------------------------------------- infoscope
 
-# The family functions behind each public estimator, by method: their signatures say which take a seed.
-_FAMILIES = {mutual_info: _MUTUAL_INFO, transfer_entropy: transfer.PROBLEMS}
-
-
 def _infoscope(function, **options):
-    """``function(*arrays, **options)`` with a task's TE embedding options and, where the method draws noise,
-    the run's seed. An option given as a callable is a function of the task (e.g. k from its dimension)."""
-    family = _FAMILIES[function][options.get("method", "ksg")]
-    seeded = "seed" in inspect.signature(family).parameters
+    """``function(*arrays, **options)`` with a task's TE embedding options and, where the method is random (the
+    method registry says), the run's seed. An option given as a callable is a function of the task (e.g. k from
+    its dimension)."""
+    seeded = method(function.__name__, options.get("method", "ksg")).random
 
     def fn(arrays, task, seed):
         chosen = {name: value(task) if callable(value) else value for name, value in options.items()}

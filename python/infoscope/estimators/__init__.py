@@ -7,7 +7,6 @@ Every estimator returns nats by default (``base=2`` gives bits) and, with ``loca
 
 from __future__ import annotations
 
-import inspect
 import math
 import numbers
 from dataclasses import dataclass
@@ -15,31 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._arrays import check_count
+from .._backend import backend_for
 from . import binning, gaussian, kde, knn, transfer
-from ._problem import null_distribution, p_value
+from ._problem import Prepared, null_distribution, p_value
+from ._registry import METHODS, method, options_doc
 
-__all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan"]
-
-_ENTROPY = {"knn": knn.kl_entropy, "binned": binning.binned_entropy, "gaussian": gaussian.gaussian_entropy,
-            "kde": kde.kde_entropy}
-_MUTUAL_INFO = {"ksg": knn.ksg_mutual_info, "kl": knn.kl_mutual_info, "binned": binning.binned_mutual_info,
-                "gaussian": gaussian.gaussian_mutual_info}
-_CONDITIONAL_MUTUAL_INFO = {"ksg": knn.ksg_conditional_mutual_info, "binned": binning.binned_conditional_mutual_info,
-                            "gaussian": gaussian.gaussian_conditional_mutual_info}
-
-
-def method_function(table: dict, method, options: dict, hidden=()):
-    """The family function for ``method``, after checking that it takes every option given."""
-    if method not in table:
-        raise ValueError(f"method must be one of {', '.join(map(repr, table))}; got {method!r}")
-    fn = table[method]
-    accepted = {name: p for name, p in inspect.signature(fn).parameters.items()
-                if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in hidden}
-    unknown = [name for name in options if name not in accepted]
-    if unknown:
-        raise TypeError(f"method={method!r} takes no option {', '.join(map(repr, unknown))}; "
-                        f"its options are {', '.join(accepted)}")
-    return fn
+__all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan",
+           "prepare", "METHODS", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix"]
 
 
 def check_output(base, local=False) -> float:
@@ -55,13 +36,31 @@ def unit_name(base) -> str:
     return "nats" if base == math.e else ("bits" if base == 2 else f"log base {base}")
 
 
-def _run(table: dict, method, arrays: tuple, options: dict, base, local):
-    fn = method_function(table, method, options)
+def _run(quantity: str, name, arrays: dict, options: dict, base, local):
+    """One estimate through the registry: options bound once, the backend chosen once, the family called once."""
+    m = method(quantity, name)
     divisor = check_output(base, local)
-    values = fn(*arrays, **options)
+    device, kwargs = m.bind(options)
+    values = m.estimate(backend_for(device, **arrays), *arrays.values(), **kwargs)
     if base != math.e:
         values = values / divisor
     return values if local else float(np.mean(values))
+
+
+def prepare(quantity: str, name, *arrays, **options) -> Prepared:
+    """The estimate of ``quantity`` ("mutual_info", "conditional_mutual_info" or "transfer_entropy") by method
+    ``name`` on ``arrays``, prepared in the core for surrogates that permute Y (for TE: the source's past); the
+    options are those of the public estimator. A ValueError names a method whose surrogates the core does not
+    batch under these options."""
+    m = method(quantity, name)
+    if not m.batched(options):
+        raise ValueError(f"method={name!r} of {quantity} has no surrogate batch in the core with these options")
+    if quantity == "transfer_entropy":
+        source, target = arrays
+        return _te_problem(m, source, target, options)
+    names = ("x", "y", "z")[:len(arrays)]
+    device, kwargs = m.bind(options)
+    return m.problem(backend_for(device, **dict(zip(names, arrays))), *arrays, **kwargs)
 
 
 def entropy(x, method="knn", *, base=math.e, local=False, **options):
@@ -84,13 +83,7 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
     local : bool
         Return the N local values (their mean is the estimate) instead of the estimate.
     **options
-        For "knn": ``k=3``, ``metric="chebyshev"|"euclidean"``, ``normalize=False`` (estimate on standardised
-        columns, corrected back to the scale of x), ``transform=None|"rank"``, ``noise=0.0``, ``seed=0``,
-        ``workers=-1`` (all cores).
-        For "binned": ``bins=10`` (a count, or "quantile" with ``quantiles=10``), ``range=(lo, hi)``,
-        ``bin_width``, ``out_of_range="raise"|"clip"``, ``correction="plugin"|"miller_madow"|"jackknife"|
-        "grassberger"``, ``workers=-1``; see :class:`infoscope.estimators.binning.BinningOptions`.
-        For "kde": ``noise_var`` (required), ``bound="upper"|"lower"``, ``workers=-1``.
+{options}
 
     Returns
     -------
@@ -105,7 +98,7 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
     >>> isc.entropy([0, 1, 0, 1], method="binned", base=2)   # a fair coin: 1 bit
     1.0
     """
-    return _run(_ENTROPY, method, (x,), options, base, local)
+    return _run("entropy", method, {"x": x}, options, base, local)
 
 
 def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
@@ -115,20 +108,19 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
     ----------
     x, y : array_like, shape (N,) or (N, d)
         Paired samples; x and y may have different numbers of columns.
-    method : {"ksg", "binned"}
+    method : {"ksg", "kl", "binned", "gaussian"}
         "ksg": Kraskov-Stoegbauer-Grassberger 2004 (:func:`infoscope.estimators.knn.ksg_mutual_info`):
         max-norm, k-th neighbour in the joint space, strict marginal counts (algorithm 1).
+        "kl": three Kozachenko-Leonenko entropies (:func:`infoscope.estimators.knn.kl_mutual_info`).
         "binned": plug-in MI of discrete or binned samples, H(X) + H(Y) - H(X,Y)
         (:func:`infoscope.estimators.binning.binned_mutual_info`); a row of a 2-D array is one joint symbol.
+        "gaussian": Gaussian (CCA) MI, or the Gaussian copula MI with ``transform="normal"``.
     base : float
         e (nats, default) or 2 (bits).
     local : bool
         Return the N local values instead of their mean.
     **options
-        For "ksg": ``k=3``, ``algorithm=1|2``, ``normalize=True`` (standardise each column), ``transform=None|
-        "rank"`` (copula transform), ``noise=1e-10`` (Gaussian, relative to each column's standard deviation,
-        to break ties), ``seed=0``, ``workers=-1``.
-        For "binned": the options of :func:`entropy` with method="binned", applied to every float array.
+{options}
 
     Returns
     -------
@@ -143,7 +135,7 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
     >>> round(isc.mutual_info(x, y), 2)   # truth: -0.5 * log(1 - 0.8**2) = 0.511
     0.51
     """
-    return _run(_MUTUAL_INFO, method, (x, y), options, base, local)
+    return _run("mutual_info", method, {"x": x, "y": y}, options, base, local)
 
 
 def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, **options):
@@ -153,7 +145,7 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     ----------
     x, y, z : array_like, shape (N,) or (N, d)
         Paired samples with the same number of rows.
-    method : {"ksg", "binned"}
+    method : {"ksg", "binned", "gaussian"}
         "ksg": Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
         "binned": H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of discrete or binned samples
         (:func:`infoscope.estimators.binning.binned_conditional_mutual_info`).
@@ -162,18 +154,31 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     local : bool
         Return the N local values instead of their mean.
     **options
-        For "ksg": ``k=3``, ``normalize=True``, ``transform=None|"rank"``, ``noise=1e-10``, ``seed=0``,
-        ``workers=-1``. For "binned": as :func:`entropy` with method="binned".
+{options}
 
     Returns
     -------
     float, or ndarray of shape (N,) when ``local=True``.
     """
-    return _run(_CONDITIONAL_MUTUAL_INFO, method, (x, y, z), options, base, local)
+    return _run("conditional_mutual_info", method, {"x": x, "y": y, "z": z}, options, base, local)
 
 
-# Options the embedding arguments of transfer_entropy already name, and internal ones.
-_TE_HIDDEN = ("lag", "k_hist", "l_hist", "tau", "condition", "condition_lag", "condition_hist", "first_time")
+_TE_EMBEDDING = ("lag", "k_hist", "l_hist", "tau", "condition", "condition_lag", "condition_hist")
+
+
+def _te_problem(m, source, target, options: dict, first=None) -> Prepared:
+    """The prepared TE of method m: the embedding arguments (with their defaults) and the method's options,
+    bound once."""
+    options = dict(options)
+    embedding = {name: options.pop(name) for name in _TE_EMBEDDING if name in options}
+    condition = embedding.pop("condition", None)
+    conditions = transfer.conditions(condition)
+    spec = transfer.DelayEmbedding.of(**{"lag": 1, "k_hist": 1, "l_hist": 1, "tau": 1, "condition_lag": 1,
+                                         "condition_hist": 1, **embedding}, condition_names=list(conditions),
+                                      first=first)
+    device, kwargs = m.bind(options)
+    backend = backend_for(device, source=source, target=target, condition=condition)
+    return m.problem(backend, source, target, embedding=spec, condition=conditions, **kwargs)
 
 
 def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
@@ -217,12 +222,9 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
         equally long trials, else a list; NaN at the first time points of each trial, which have no full past.
         ``np.nanmean`` of it is the estimate.
     **options
-        For "ksg": ``k=4`` (as JIDT), ``theiler=0`` (Theiler window: neighbours of a sample that are at most
-        this many time steps away in the same trial are excluded from every search and count, as JIDT's
-        ``DYN_CORR_EXCL``), ``normalize=True``, ``transform=None|"rank"``, ``noise=1e-10``, ``seed=0``,
-        ``workers=-1``; standardisation and noise are applied to each series before embedding.
-        For "binned": ``bins``, ``range``, ``bin_width``, ``quantiles``, ``out_of_range``, ``correction``,
-        ``workers`` as for :func:`entropy`.
+{options}
+        For "ksg", standardisation and noise are applied to each series before embedding; the Theiler window
+        counts time steps within a trial, as JIDT's ``DYN_CORR_EXCL``.
 
     Returns
     -------
@@ -242,14 +244,20 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
     >>> round(isc.transfer_entropy(y, x), 2)   # nothing flows back
     0.0
     """
-    fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
+    m = _te_method(method)
     divisor = check_output(base, local)
-    problem = fn(source, target, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition,
-                            condition_lag=condition_lag, condition_hist=condition_hist, **options)
+    problem = _te_problem(m, source, target, dict(options, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau,
+                                                  condition=condition, condition_lag=condition_lag,
+                                                  condition_hist=condition_hist))
     values = problem.locals()
     if base != math.e:
         values = values / divisor
     return problem.align(values) if local else float(np.mean(values))
+
+
+def _te_method(name):
+    """The TE method ``name``; its options may not repeat the embedding arguments."""
+    return method("transfer_entropy", name)
 
 
 @dataclass(frozen=True)
@@ -309,16 +317,30 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
     if lags.size == 0 or lags.ndim != 1 or lags.dtype.kind not in "iu" or (lags < 1).any():
         raise ValueError(f"lags must be a non-empty sequence of integers >= 1, got {lags!r}")
     n_permutations = check_count(n_permutations, "n_permutations", 0)
-    fn = method_function(transfer.PROBLEMS, method, options, _TE_HIDDEN)
+    m = _te_method(method)
     divisor = check_output(base)
     embedding = dict(k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition, condition_lag=condition_lag,
                      condition_hist=condition_hist)
-    first = transfer.first_time(lag=int(lags.max()), **embedding)
+    first = transfer.DelayEmbedding.of(lag=int(lags.max()), k_hist=k_hist, l_hist=l_hist, tau=tau,
+                                       condition_lag=condition_lag, condition_hist=condition_hist,
+                                       condition_names=list(transfer.conditions(condition))).first_time()
+    if m.random:  # the estimate's noise is seeded as in permutation_test
+        options.setdefault("seed", seed)
     te, p_values = [], []
     for lag in lags:
-        problem = fn(source, target, lag=int(lag), first_time=first, **embedding, **options)
+        problem = _te_problem(m, source, target, dict(options, lag=int(lag), **embedding), first=first)
         te.append(float(np.mean(problem.locals())))
         if n_permutations:
             null = null_distribution(problem, n_permutations, seed, shuffle, progress, f"lag {lag}")
             p_values.append(p_value(te[-1], null))
     return LagScan(lags, np.array(te) / divisor, np.array(p_values) if n_permutations else None, unit_name(base))
+
+
+# The options sections of the docstrings, generated from the registry (each option documented once there).
+for _function, _quantity in ((entropy, "entropy"), (mutual_info, "mutual_info"),
+                             (conditional_mutual_info, "conditional_mutual_info"),
+                             (transfer_entropy, "transfer_entropy")):
+    _function.__doc__ = _function.__doc__.replace("{options}", options_doc(_quantity))
+
+# Many estimates in one call, built on the functions above.
+from .many import InfoMatrix, estimate_many, mutual_info_matrix, transfer_entropy_matrix  # noqa: E402

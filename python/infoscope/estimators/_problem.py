@@ -7,27 +7,36 @@ of surrogates costs less than as many estimates.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from .._native import core, cuda
-
 
 @dataclass(frozen=True)
-class CmiProblem:
-    """``locals()`` gives the estimate's local values; ``surrogates(perms)`` the estimates with row i of Y
-    replaced by row ``perms[s, i]``, for each row s of a (count, n) uint32 array. ``embedding`` (an
+class Prepared:
+    """A core problem (:class:`infoscope._core.CmiProblem`, of either backend and family) with the layout of its
+    samples: ``locals()`` gives the estimate's local values; ``surrogates(perms)`` the estimates with row i of Y
+    replaced by row ``perms[s, i]``, for each row s of a (count, n) uint32 array. ``embedding`` (a
     :class:`infoscope.estimators.transfer.Embedding`, for transfer entropy) says which rows are which trial and
     where each local value lies in time; without it the n rows are one trial."""
 
-    locals: Callable[[], np.ndarray]
-    surrogates: Callable[[np.ndarray], np.ndarray]
-    n: int
+    problem: object
     embedding: object = None
-    batch: int | None = None  # surrogates per call; None: enough to keep the CPU's threads busy
+
+    def locals(self) -> np.ndarray:
+        return self.problem.locals()
+
+    def surrogates(self, perms: np.ndarray) -> np.ndarray:
+        return self.problem.surrogates(perms)
+
+    @property
+    def n(self) -> int:
+        return len(self.problem)
+
+    @property
+    def batch(self) -> int:
+        """Surrogates per call that keep the backend busy."""
+        return self.problem.batch
 
     @property
     def trial_starts(self) -> np.ndarray:
@@ -37,26 +46,6 @@ class CmiProblem:
     def align(self, values: np.ndarray):
         """Local values laid out as the input: on each trial's time axis for TE, as they are otherwise."""
         return values if self.embedding is None else self.embedding.align(values)
-
-
-def ksg_problem(xzy, dx: int, dz: int, k: int, workers: int, embedding=None, theiler: int = 0):
-    """A :class:`CmiProblem` on the KSG estimator; xzy holds X, Z, Y columns in that order: a numpy array for
-    the CPU core, or a matrix of the CUDA backend (which the problem takes over) for its kernels."""
-    n = xzy.shape[0]
-    starts = [0, n] if embedding is None else embedding.trial_starts.tolist()
-    if isinstance(xzy, np.ndarray):
-        prepared = core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
-        return CmiProblem(lambda: prepared.locals(workers), lambda perms: prepared.surrogates(perms, workers),
-                          n, embedding)
-    prepared = cuda.KsgConditionalMI(xzy, dx, dz, k, starts, theiler)
-    # Hundreds of surrogates per launch keep a GPU busy; the backend splits a batch that does not fit.
-    return CmiProblem(prepared.locals, prepared.surrogates, n, embedding, batch=256)
-
-
-def binned_problem(sx, sz, sy, correction: str, workers: int, embedding=None):
-    """A :class:`CmiProblem` on the core's symbol counts; sz may be None (mutual information)."""
-    prepared = core.BinnedConditionalMI(sx, sz, sy, correction)
-    return CmiProblem(prepared.locals, lambda perms: prepared.surrogates(perms, workers), len(sx), embedding)
 
 
 SHUFFLES = ("within", "trials")
@@ -79,7 +68,7 @@ def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuff
     return perms
 
 
-def null_distribution(problem: CmiProblem, n_permutations: int, seed, shuffle: str, progress, desc: str):
+def null_distribution(problem: Prepared, n_permutations: int, seed, shuffle: str, progress, desc: str):
     """Surrogate estimates of ``problem`` under ``n_permutations`` random permutations of Y, in batches that keep
     every thread busy; a tqdm bar shows progress (``progress=None``: only on a terminal)."""
     from tqdm.auto import tqdm
@@ -91,7 +80,7 @@ def null_distribution(problem: CmiProblem, n_permutations: int, seed, shuffle: s
         raise ValueError("shuffle='trials' needs at least two trials with the same number of samples; got "
                          f"{lengths.size} trial(s) of {sorted(set(lengths.tolist()))} samples")
     rng = np.random.default_rng(seed)
-    batch = problem.batch or max(16, 4 * (os.cpu_count() or 1))
+    batch = problem.batch
     null = np.empty(n_permutations)
     with tqdm(total=n_permutations, desc=desc, unit="surrogate", disable=None if progress is None else not progress,
               leave=False) as bar:

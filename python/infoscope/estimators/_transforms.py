@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -40,8 +42,9 @@ def normal_scores(a: np.ndarray) -> np.ndarray:
     return core.normal_quantile(rank_columns(a))
 
 
+@dataclass(frozen=True)
 class Preprocessing:
-    """Validated transform options shared by the k-NN estimators.
+    """The column transforms of a k-NN estimate, validated once: an option bundle passed down to the backend.
 
     Parameters
     ----------
@@ -59,24 +62,30 @@ class Preprocessing:
         Seed of the noise; the same seed gives the same estimate. None draws fresh entropy.
     """
 
-    def __init__(self, normalize, transform, noise, seed):
-        self.normalize = check_flag(normalize, "normalize")
-        self.transform = check_choice(transform, "transform", (None, "rank", "normal"))
-        self.noise = check_real(noise, "noise (a relative standard deviation)", minimum=0)
+    FIELDS: ClassVar[tuple] = ("normalize", "transform", "noise", "seed")
+
+    normalize: bool = True
+    transform: str | None = None
+    noise: float = 1e-10
+    seed: object = 0
+
+    def __post_init__(self):
+        set_field = object.__setattr__
+        set_field(self, "normalize", check_flag(self.normalize, "normalize"))
+        check_choice(self.transform, "transform", (None, "rank", "normal"))
+        set_field(self, "noise", check_real(self.noise, "noise (a relative standard deviation)", minimum=0))
+        seed = self.seed
         if not (seed is None or isinstance(seed, np.random.Generator) or
                 (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
             raise TypeError(f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}")
-        self.seed = seed
 
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).
 
-        The input is never modified; later steps reuse the buffers of earlier ones. A matrix of the CUDA backend
-        is transformed on its device (:meth:`apply_device`).
+        The input is never modified; later steps reuse the buffers of earlier ones. (The CUDA backend applies
+        the same steps on its device: :meth:`infoscope._backend.CudaBackend.preprocess`.)
         """
-        if not isinstance(a, np.ndarray):
-            return self.apply_device(a)
-        a = self._ranked(a)
+        a = self.ranked(a)
         if not (self.normalize or self.noise > 0):
             return a, np.ones(a.shape[1])
         centred = a - a.mean(axis=0)
@@ -96,33 +105,10 @@ class Preprocessing:
             a = noise
         return a, scale
 
-    def _ranked(self, a: np.ndarray) -> np.ndarray:
+    def ranked(self, a: np.ndarray) -> np.ndarray:
+        """The copula transform of ``transform`` (a host array), or a itself."""
         if self.transform == "rank":
             return rank_columns(a)
         if self.transform == "normal":
             return normal_scores(a)
         return a
-
-    def apply_device(self, m):
-        """:meth:`apply` on a matrix of the CUDA backend, modified in place, with the same steps. Column
-        statistics are summed on the device in another order than numpy's, so coordinates may differ from the
-        CPU path's in the last bit. The rank transforms sort on the host: the data make one round trip."""
-        from .._native import cuda
-
-        if self.transform is not None:
-            m = cuda.upload(self._ranked(m.to_host()), m.device)
-        if not (self.normalize or self.noise > 0):
-            return m, np.ones(m.cols)
-        mean, std = cuda.column_moments(m)
-        std = np.where(std > 0, std, 1.0)
-        if self.normalize:
-            shift, divisor, scale, spread = mean, std, std, 1.0
-        else:
-            shift, divisor, scale, spread = np.zeros(m.cols), np.ones(m.cols), np.ones(m.cols), std
-        noise = None
-        if self.noise > 0:  # drawn by numpy, as on the CPU: the same seed gives the same noise
-            draws = np.random.default_rng(self.seed).standard_normal(m.shape)
-            draws *= self.noise * spread
-            noise = cuda.upload(draws, m.device)
-        cuda.affine_columns(m, shift.tolist(), divisor.tolist(), noise)
-        return m, scale

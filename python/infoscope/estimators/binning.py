@@ -31,13 +31,12 @@ import numbers
 
 import numpy as np
 
-from .. import _device
-from .._arrays import as_binnable, check_choice, check_same_length, check_workers
-from .._native import core, cuda
-from ._problem import CmiProblem, binned_problem
+from .._arrays import check_choice, check_same_length, check_workers
+from .._native import core
+from ._problem import Prepared
 
 __all__ = ["BinningOptions", "binned_entropy", "binned_mutual_info", "binned_conditional_mutual_info",
-           "mutual_info_problem", "conditional_mutual_info_problem"]
+           "mutual_info_problem", "conditional_mutual_info_problem", "binned_many"]
 
 CORRECTIONS = ("plugin", "miller_madow", "jackknife", "grassberger")
 _DEFAULT_BINS = 10
@@ -82,6 +81,8 @@ class BinningOptions:
     A constant column is one bin.
     """
 
+    FIELDS = ("bins", "range", "bin_width", "quantiles", "out_of_range")
+
     def __init__(self, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise"):
         if bins is not None and not (_is_int(bins) or bins == "quantile"):
             raise TypeError(f"bins must be a positive integer, 'quantile' or None; got {bins!r}")
@@ -121,50 +122,25 @@ class BinningOptions:
         self.out_of_range = check_choice(out_of_range, "out_of_range", ("raise", "clip"))
 
     def symbols(self, a: np.ndarray, name: str, workers: int):
-        """The core's symbols of the rows of ``a`` (from :func:`as_binnable`); errors name the argument."""
-        binning = self._integer(a) if a.dtype == np.int64 else self._float(a, name)
+        """The core's symbols of the rows of a host array ``a`` (from :func:`infoscope._arrays.as_binnable`);
+        errors name the argument. (CUDA arrays: :meth:`infoscope._backend.CudaBackend.symbols`.)"""
+        binning = self.integer_rule(a.min(axis=0), a.max(axis=0)) if a.dtype == np.int64 else self.float_rule(a, name)
         try:
             return core.row_symbols(a, binning, workers)
         except ValueError as err:
             raise ValueError(f"{name} {err}") from None
 
-    def device_symbols(self, a, name: str, device: int):
-        """:meth:`symbols` of a CUDA array (or a host array of floats, copied to the device once), binned where
-        it lies: column ranges and row keys on the device, their numbering on the host. Quantile edges need
-        sorted columns and are computed on the host from one copy of the data."""
-        if not _device.is_cuda_array(a):
-            a = cuda.upload(a.astype(np.float64), device)
-        view, dtype = _device.device_view(a, name)
-        if dtype is not None and dtype.kind in "biu":
-            lo, hi, _ = cuda.column_range(view, device)
-            binning = self._integer_range(lo, hi)
-        elif self.bins == "quantile":
-            binning = self._float(as_binnable(_device.to_host(a), name), name)
-        else:
-            lo = hi = None
-            if self.range is None:
-                lo, hi, finite = cuda.column_range(view, device)
-                if not finite:
-                    raise ValueError(f"{name} must be finite; check for nan or inf values")
-            binning = self._uniform(lo, hi, view.cols, name)
-        try:
-            return cuda.row_symbols(view, device, binning)
-        except ValueError as err:
-            raise ValueError(f"{name} {err}") from None
-
     @staticmethod
-    def _integer(a: np.ndarray):
-        return BinningOptions._integer_range(a.min(axis=0), a.max(axis=0))
-
-    @staticmethod
-    def _integer_range(lo: np.ndarray, hi: np.ndarray):
+    def integer_rule(lo: np.ndarray, hi: np.ndarray):
+        """The core's binning of integer columns with these minima and maxima: symbols as they are."""
         b = core.Binning()
         b.rule = core.Binning.Rule.symbols
         b.shift = lo.tolist()
         b.count = [min(int(h) - int(l) + 1, 2**64 - 1) for l, h in zip(lo, hi)]
         return b
 
-    def _float(self, a: np.ndarray, name: str):
+    def float_rule(self, a: np.ndarray, name: str):
+        """The core's binning of the float columns of a host array under these options."""
         b = core.Binning()
         d = a.shape[1]
         if self.bins == "quantile":
@@ -181,9 +157,9 @@ class BinningOptions:
             lo, hi = a.min(axis=0).astype(np.float64), a.max(axis=0).astype(np.float64)
             if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
                 raise ValueError(f"{name} must be finite; check for nan or inf values")
-        return self._uniform(lo, hi, d, name)
+        return self.uniform_rule(lo, hi, d, name)
 
-    def _uniform(self, lo, hi, d: int, name: str):
+    def uniform_rule(self, lo, hi, d: int, name: str):
         """Uniform bins over the columns' ranges [lo, hi] (None: the options' range)."""
         b = core.Binning()
         b.rule = core.Binning.Rule.uniform
@@ -217,75 +193,61 @@ class BinningOptions:
         return b
 
 
-def _prepare(options: tuple, correction, workers, device, **arrays):
-    """Validated options, correction and workers, and each array's symbols (same numbers of rows): binned on
-    the CUDA device for a CUDA array or a host float array under device="cuda", else on the host (integer host
-    arrays are symbols already)."""
-    options = BinningOptions(*options)
-    correction = check_choice(correction, "correction", CORRECTIONS)
+def _symbols(backend, binning: BinningOptions, correction, workers, **arrays):
+    """Each array's symbols (same numbers of rows), the correction and workers validated."""
+    check_choice(correction, "correction", CORRECTIONS)
     workers = check_workers(workers)
-    dev = _device.resolve(device, **arrays)
-    symbols = []
-    for name, a in arrays.items():
-        if dev is not None and _device.is_cuda_array(a):
-            symbols.append(options.device_symbols(a, name, dev))
-            continue
-        table = as_binnable(_device.to_host(a), name)
-        on_device = dev is not None and table.dtype.kind == "f"
-        symbols.append(options.device_symbols(table, name, dev) if on_device
-                       else options.symbols(table, name, workers))
+    symbols = [backend.symbols(a, name, binning, workers) for name, a in arrays.items()]
     check_same_length(**{name: np.empty((len(sym), 0)) for name, sym in zip(arrays, symbols)})
-    return symbols, correction
+    return symbols, workers
 
 
-def binned_entropy(x, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                   correction="plugin", workers=-1, device="auto"):
+def binned_entropy(backend, x, *, binning: BinningOptions, correction, workers):
     """Local entropies ``-log p(x_i)`` of binned or discrete samples (see the module docstring).
 
-    Parameters are those of :class:`BinningOptions`, plus ``correction`` (one of "plugin", "miller_madow",
-    "jackknife", "grassberger"), ``workers`` (threads for the binning pass; -1: all cores) and ``device``
-    ("auto", "cpu", "cuda", "cuda:N"): CUDA arrays, and float arrays under device="cuda", are binned on the GPU
-    (:meth:`BinningOptions.device_symbols`); the counts are always taken on the host.
+    ``binning`` holds the options of :class:`BinningOptions`; ``correction`` is one of "plugin",
+    "miller_madow", "jackknife", "grassberger"; ``workers`` the threads of the binning pass. On a CUDA backend,
+    CUDA arrays and float arrays are binned on the GPU (:meth:`infoscope._backend.CudaBackend.symbols`); the
+    counts are always taken on the host.
     """
-    (sx,), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, device, x=x)
+    (sx,), _ = _symbols(backend, binning, correction, workers, x=x)
     return core.symbol_entropy(sx, correction)
 
 
-def binned_mutual_info(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                       correction="plugin", workers=-1, device="auto"):
+def binned_mutual_info(backend, x, y, *, binning: BinningOptions, correction, workers):
     """Local mutual informations ``log p(x_i, y_i) / (p(x_i) p(y_i))`` of binned or discrete samples.
 
     The plug-in local values equal ``h(x_i) + h(y_i) - h(x_i, y_i)``; with a correction each of the three
     entropies is corrected. Options as :func:`binned_entropy`.
     """
-    return mutual_info_problem(x, y, bins=bins, range=range, bin_width=bin_width, quantiles=quantiles,
-                               out_of_range=out_of_range, correction=correction, workers=workers,
-                               device=device).locals()
+    return mutual_info_problem(backend, x, y, binning=binning, correction=correction, workers=workers).locals()
 
 
-def binned_conditional_mutual_info(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
-                                   out_of_range="raise", correction="plugin", workers=-1, device="auto"):
+def binned_conditional_mutual_info(backend, x, y, z, *, binning: BinningOptions, correction, workers):
     """Local conditional mutual informations ``h(x,z) + h(y,z) - h(x,y,z) - h(z)`` of binned or discrete samples.
 
     Options as :func:`binned_entropy`.
     """
-    return conditional_mutual_info_problem(x, y, z, bins=bins, range=range, bin_width=bin_width,
-                                           quantiles=quantiles, out_of_range=out_of_range, correction=correction,
-                                           workers=workers, device=device).locals()
+    return conditional_mutual_info_problem(backend, x, y, z, binning=binning, correction=correction,
+                                           workers=workers).locals()
 
 
-def mutual_info_problem(x, y, *, bins=None, range=None, bin_width=None, quantiles=None, out_of_range="raise",
-                        correction="plugin", workers=-1, device="auto") -> CmiProblem:
+def mutual_info_problem(backend, x, y, *, binning: BinningOptions, correction, workers) -> Prepared:
     """:func:`binned_mutual_info`, prepared for surrogates that permute the rows of y."""
-    (sx, sy), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers, device,
-                                    x=x, y=y)
-    return binned_problem(sx, None, sy, correction, check_workers(workers))
+    (sx, sy), workers = _symbols(backend, binning, correction, workers, x=x, y=y)
+    return Prepared(core.BinnedConditionalMI(sx, None, sy, correction, workers))
 
 
-def conditional_mutual_info_problem(x, y, z, *, bins=None, range=None, bin_width=None, quantiles=None,
-                                    out_of_range="raise", correction="plugin", workers=-1,
-                                    device="auto") -> CmiProblem:
+def conditional_mutual_info_problem(backend, x, y, z, *, binning: BinningOptions, correction,
+                                    workers) -> Prepared:
     """:func:`binned_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
-    (sx, sy, sz), correction = _prepare((bins, range, bin_width, quantiles, out_of_range), correction, workers,
-                                        device, x=x, y=y, z=z)
-    return binned_problem(sx, sz, sy, correction, check_workers(workers))
+    (sx, sy, sz), workers = _symbols(backend, binning, correction, workers, x=x, y=y, z=z)
+    return Prepared(core.BinnedConditionalMI(sx, sz, sy, correction, workers))
+
+
+def binned_many(symbols: list, columns: np.ndarray, bounds: np.ndarray, *, correction, workers, local: bool):
+    """Many histogram estimates over a table of per-column symbols in one core call: estimate e on the joint
+    symbols of X, Z, Y = ``columns[bounds[e, 0]:bounds[e, 1]]``, ``[bounds[e, 1]:bounds[e, 2]]``,
+    ``[bounds[e, 2]:bounds[e, 3]]``. Returns the estimates and, with ``local``, their local values."""
+    check_choice(correction, "correction", CORRECTIONS)
+    return core.binned_many(symbols, columns, bounds, correction, check_workers(workers), local)

@@ -15,6 +15,10 @@ N - 1 degrees of freedom); without it the estimated MI of independent p- and q-d
 about ``p q / (2 N)`` nats.
 
 Local values are log-density ratios under the fitted Gaussians; their mean is the estimate exactly.
+
+A Gaussian estimate needs only means and a covariance, a few passes over the data that cost less than a launch:
+it runs on the CPU whatever the backend (the ``backend`` argument is accepted for a uniform interface), and
+CUDA arrays are copied to the host once.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import math
 
 import numpy as np
 
-from .. import _device
-from .._arrays import as_samples, check_flag, check_same_length
+from .._arrays import check_flag, check_same_length
+from .._backend import CPU
 from .._native import core
 from ._transforms import Preprocessing
 
@@ -39,25 +43,24 @@ def covariance_mutual_info(cov, dx: int) -> float:
     return 0.5 * float(logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
 
 
-def gaussian_entropy(x, *, transform=None, bias_correction=True, device="auto"):
+def gaussian_entropy(backend, x, *, transform, bias_correction):
     """Local entropies of x under the Gaussian with its sample mean and covariance (nats).
 
     ``h_i = 1/2 log((2 pi)^d det S) + 1/2 (x_i - m)^T S^-1 (x_i - m)``, mean ``1/2 log((2 pi e)^d det S)``,
     exact for Gaussian x and an upper bound for any other x with the same covariance. ``transform="normal"``
     takes normal scores first (the entropy of a Gaussian copula, ``-`` its total correlation).
     """
-    x = _prepare(as_samples(_on_host(device, x=x)[0], "x"), transform)
+    x = _prepare(CPU.samples(x, "x"), transform)
     return _local_entropies(x, [np.arange(x.shape[1])], check_flag(bias_correction, "bias_correction"))[0]
 
 
-def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True, device="auto"):
+def gaussian_mutual_info(backend, x, y, *, transform, bias_correction):
     """Local Gaussian (CCA) mutual informations, ``log p(x, y) - log p(x) - log p(y)`` under the fitted Gaussians.
 
     The mean is ``-1/2 sum log(1 - rho_i^2)`` over the canonical correlations. ``transform="normal"``: Gaussian
     copula MI (Ince et al. 2017).
     """
-    x, y = _on_host(device, x=x, y=y)
-    x, y = as_samples(x, "x"), as_samples(y, "y")
+    x, y = CPU.samples(x, "x"), CPU.samples(y, "y")
     check_same_length(x=x, y=y)
     dx, dy = x.shape[1], y.shape[1]
     xy = _prepare(np.hstack([x, y]), transform)
@@ -66,10 +69,9 @@ def gaussian_mutual_info(x, y, *, transform=None, bias_correction=True, device="
     return h_x + h_y - h_xy
 
 
-def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction=True, device="auto"):
+def gaussian_conditional_mutual_info(backend, x, y, z, *, transform, bias_correction):
     """Local Gaussian I(X;Y|Z) = h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z) under the fitted Gaussians (partial correlation)."""
-    x, y, z = _on_host(device, x=x, y=y, z=z)
-    x, y, z = as_samples(x, "x"), as_samples(y, "y"), as_samples(z, "z")
+    x, y, z = CPU.samples(x, "x"), CPU.samples(y, "y"), CPU.samples(z, "z")
     check_same_length(x=x, y=y, z=z)
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
     xyz = _prepare(np.hstack([x, y, z]), transform)
@@ -80,15 +82,8 @@ def gaussian_conditional_mutual_info(x, y, z, *, transform=None, bias_correction
     return h_xz + h_yz - h_z - h_xyz
 
 
-def _on_host(device, **arrays) -> list:
-    """The arrays on the host. A Gaussian estimate needs only means and a covariance, a few passes over the data
-    that cost less than a launch: it runs on the CPU for every ``device``, and CUDA arrays are copied once."""
-    _device.resolve(device, **arrays)  # validates device=
-    return [_device.to_host(a) for a in arrays.values()]
-
-
 def _prepare(a: np.ndarray, transform) -> np.ndarray:
-    return Preprocessing(False, transform, 0.0, 0).apply(a)[0]
+    return Preprocessing(normalize=False, transform=transform, noise=0.0, seed=0).apply(a)[0]
 
 
 def _local_entropies(a: np.ndarray, subsets: list, bias_correction: bool) -> list:

@@ -20,9 +20,8 @@ import math
 
 import numpy as np
 
-from .. import _device
 from .._arrays import check_choice, check_real, check_workers
-from .._native import core, cuda
+from .._backend import backend_for
 
 __all__ = ["kde_entropy", "kernel_log_mean"]
 
@@ -36,29 +35,24 @@ def kernel_log_mean(x, *, noise_var, bound="upper", workers=-1, device="auto") -
     Minus its mean is the bound's I(X; X + Z) for X uniform over the samples (Saxe et al. 2018). ``device``:
     "auto" (where x lies), "cpu", "cuda" or "cuda:N"; both compute the same sums.
     """
-    return _kernel_term(x, noise_var, bound, workers, device)[0]
+    return _kernel_term(backend_for(device, x=x), x, noise_var, bound, workers)[0]
 
 
-def kde_entropy(x, *, noise_var, bound="upper", workers=-1, device="auto") -> np.ndarray:
+def kde_entropy(backend, x, *, noise_var, bound, workers) -> np.ndarray:
     """Local values of the pairwise-distance bound on H(X + Z), Z ~ N(0, noise_var I) (Kolchinsky & Tracey 2017).
 
     ``h_i = d/2 log(2 pi e s^2) - log((1/N) sum_j exp(-D_ij))``; ``bound="upper"`` (Kullback-Leibler distances,
     the default) or ``"lower"`` (Bhattacharyya). Costs N^2 d: meant for the few thousand samples of an
     information-plane probe set.
     """
-    term, d, noise_var = _kernel_term(x, noise_var, bound, workers, device)
+    term, d, noise_var = _kernel_term(backend, x, noise_var, bound, workers)
     return 0.5 * d * math.log(2 * math.pi * math.e * noise_var) - term
 
 
-def _kernel_term(x, noise_var, bound, workers, device):
+def _kernel_term(backend, x, noise_var, bound, workers):
     """The kernel term of every sample, x's dimension and the validated noise variance."""
-    dev = _device.resolve(device, x=x)
-    x = _device.samples(x, "x", dev)
+    x = backend.samples(x, "x")
     noise_var = check_real(noise_var, "noise_var", positive=True)
     scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
-    workers = check_workers(workers)
-    if dev is None:
-        term = core.gaussian_kernel_log_mean(x, scale * noise_var, workers)
-    else:
-        term = cuda.gaussian_kernel_log_mean(x, scale * noise_var)
+    term = backend.kernel_log_mean(x, scale * noise_var, check_workers(workers))
     return term, x.shape[1], noise_var

@@ -8,7 +8,10 @@ Conventions shared by all three (Kraskov, Stoegbauer & Grassberger 2004):
   (algorithm 1 and CMI), or at most the per-space distances (algorithm 2);
 * ties are exact: no epsilon is subtracted from radii. Exact ties are broken only by the optional seeded noise.
 
-Each function returns the local (pointwise) values in nats; :mod:`infoscope.estimators` averages and converts.
+Each function takes the backend the estimate runs on (:mod:`infoscope._backend`), the arrays, and the options
+validated by the method registry (:mod:`infoscope.estimators._registry`, which holds their defaults and
+documentation), with the column transforms as one :class:`Preprocessing` bundle; it returns the local
+(pointwise) values in nats, which :mod:`infoscope.estimators` averages and converts.
 """
 
 from __future__ import annotations
@@ -17,13 +20,13 @@ import functools
 import math
 import numbers
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
-from .. import _device
 from .._arrays import check_choice, check_count, check_k, check_same_length, check_workers
-from .._native import core, cuda
-from ._problem import CmiProblem, ksg_problem
+from .._native import core
+from ._problem import Prepared
 from .gaussian import covariance_mutual_info
 from ._transforms import Preprocessing
 
@@ -31,8 +34,7 @@ __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_m
            "conditional_mutual_info_problem", "berrett_weights", "lnc_alpha"]
 
 
-def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, transform=None, noise=0.0, seed=0,
-               workers=-1, device="auto"):
+def kl_entropy(backend, x, *, k, metric, weights, prep: Preprocessing, workers):
     """Local Kozachenko-Leonenko entropies, Kraskov et al. 2004 eq. 20.
 
     ``h_i = -psi(k) + psi(N) + log c_d + d log eps_i`` with ``eps_i`` twice the distance from sample i to its
@@ -54,19 +56,14 @@ def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, tra
     ``device`` ("auto", "cpu", "cuda" or "cuda:N"; :mod:`infoscope._device`) picks the CPU core or the CUDA
     kernels, which find the same neighbours; ``workers`` applies to the CPU.
     """
-    dev = _device.resolve(device, x=x)
-    x = _device.samples(x, "x", dev)
+    x = backend.samples(x, "x")
     n, d = x.shape
     k = check_k(k, n)
     check_choice(metric, "metric", ("chebyshev", "euclidean"))
     w = _entropy_weights(weights, k, d)
     workers = check_workers(workers)
-    prep = Preprocessing(normalize, transform, noise, seed)
-    data, scale = prep.apply(x)
-    if dev is None:
-        local = core.kl_entropy(data, k, metric, workers, w)
-    else:
-        local = cuda.kl_locals(data, k, metric, w)
+    data, scale = backend.preprocess(x, prep)
+    local = backend.kl_entropy(data, k, metric, w, workers)
     local += np.log(scale).sum()
     if np.isneginf(local).any():
         warnings.warn(
@@ -78,8 +75,7 @@ def kl_entropy(x, *, k=3, metric="chebyshev", weights=None, normalize=False, tra
     return local
 
 
-def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", references=1, normalize=True,
-                    transform=None, noise=1e-10, seed=0, workers=-1, device="auto"):
+def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, references, prep: Preprocessing, workers):
     """Local KSG mutual informations (Kraskov, Stoegbauer & Grassberger 2004).
 
     Algorithm 1 (eq. 8): with ``eps_i`` the max-norm distance to the k-th neighbour in the joint space,
@@ -113,9 +109,7 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", re
     check_choice(algorithm, "algorithm", (1, 2))
     check_choice(correction, "correction", (None, "lnc", "gaussian"))
     workers = check_workers(workers)
-    prep = Preprocessing(normalize, transform, noise, seed)
-    dev = _device.resolve(device, x=x, y=y)
-    x, y, xy = _paired(x, y, k, prep, dev)
+    x, y, xy = _paired(backend, x, y, k, prep)
     if correction == "lnc":
         d = xy.shape[1]
         if k < d:
@@ -123,24 +117,22 @@ def ksg_mutual_info(x, y, *, k=3, algorithm=1, correction=None, alpha="auto", re
         alpha = lnc_alpha(k, d) if isinstance(alpha, str) and alpha == "auto" else alpha
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha <= 1:
             raise ValueError(f"alpha must be 'auto' or a number in (0, 1]; got {alpha!r}")
-    xy_host = _device.host(xy) if correction is not None else None  # before the problem takes the matrix
+    xy_host = backend.host(xy) if correction is not None else None  # before the problem takes the matrix
     if algorithm == 1:
-        local = ksg_problem(xy, x.shape[1], 0, k, workers).locals()
-    elif dev is None:
-        local = core.ksg_mutual_info(xy, x.shape[1], k, 2, workers)
+        local = backend.cmi(xy, x.shape[1], 0, k, workers).locals()
     else:
-        local = cuda.ksg2_locals(xy, x.shape[1], k)
+        local = backend.ksg2(xy, x.shape[1], k, workers)
     if correction == "lnc":
         local += core.lnc_correction(xy_host, k, float(alpha), workers)
     elif correction == "gaussian":
-        local -= _gaussian_reference_bias(xy_host, x.shape[1], references, prep,
-                                          dict(k=k, algorithm=algorithm, normalize=normalize, transform=transform,
-                                               noise=noise, workers=workers,
-                                               device="cpu" if dev is None else f"cuda:{dev}"))
+        local -= _gaussian_reference_bias(backend, xy_host, x.shape[1], references, prep,
+                                          dict(k=k, algorithm=algorithm, correction=None, alpha=alpha,
+                                               references=references, workers=workers))
     return local
 
 
-def _gaussian_reference_bias(xy: np.ndarray, dx: int, references, prep: Preprocessing, options: dict) -> float:
+def _gaussian_reference_bias(backend, xy: np.ndarray, dx: int, references, prep: Preprocessing,
+                             options: dict) -> float:
     """Mean error of KSG with ``options`` on ``references`` Gaussian samples shaped like xy, with its covariance."""
     references = check_count(references, "references", 1)
     centred = xy - xy.mean(axis=0)
@@ -154,28 +146,29 @@ def _gaussian_reference_bias(xy: np.ndarray, dx: int, references, prep: Preproce
     # The references' own stream: from the data's seed, but not the stream of its noise (None: fresh entropy).
     seed = prep.seed
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(None if seed is None else [0x6A55, seed])
+    reference_prep = replace(prep, seed=rng)
     errors = []
     for _ in range(references):
         g = rng.standard_normal(xy.shape) @ factor.T
-        errors.append(float(np.mean(ksg_mutual_info(g[:, :dx], g[:, dx:], seed=rng, **options))) - truth)
+        local = ksg_mutual_info(backend, g[:, :dx], g[:, dx:], prep=reference_prep, **options)
+        errors.append(float(np.mean(local)) - truth)
     return float(np.mean(errors))
 
 
-def kl_mutual_info(x, y, *, k=3, metric="chebyshev", weights=None, normalize=True, transform=None, noise=1e-10,
-                   seed=0, workers=-1, device="auto"):
+def kl_mutual_info(backend, x, y, *, k, metric, weights, prep: Preprocessing, workers):
     """Local ``h(x_i) + h(y_i) - h(x_i, y_i)`` with Kozachenko-Leonenko entropies (:func:`kl_entropy`), each space
     with its own k-th neighbour distances ("3KL"). With ``weights="berrett"`` the weighted entropies of
     Berrett, Samworth & Yuan 2019, as Butakov et al. 2024 use for MI in higher dimension. The biases of the
     three entropies cancel less than in KSG, which shares one distance (Kraskov et al. 2004); use it where the
     weighting helps, in higher dimension.
     """
-    dev = _device.resolve(device, x=x, y=y)
-    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed), dev)
+    x, y, xy = _paired(backend, x, y, k, prep)
     dx, dy = x.shape[1], y.shape[1]
+    # The three entropies of the preprocessed table, with no further transform.
     options = dict(k=k, metric=metric, weights=weights, workers=workers,
-                   device="cpu" if dev is None else f"cuda:{dev}")
-    return (kl_entropy(_device.columns(xy, 0, dx), **options) + kl_entropy(_device.columns(xy, dx, dy), **options)
-            - kl_entropy(xy, **options))
+                   prep=Preprocessing(normalize=False, transform=None, noise=0.0, seed=0))
+    return (kl_entropy(backend, backend.columns(xy, 0, dx), **options)
+            + kl_entropy(backend, backend.columns(xy, dx, dy), **options) - kl_entropy(backend, xy, **options))
 
 
 def berrett_weights(k: int, d: int) -> np.ndarray:
@@ -231,41 +224,34 @@ def _entropy_weights(weights, k: int, d: int) -> list:
     return w.tolist()
 
 
-def ksg_conditional_mutual_info(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1,
-                                device="auto"):
+def ksg_conditional_mutual_info(backend, x, y, z, *, k, prep: Preprocessing, workers):
     """Local conditional mutual informations I(X;Y|Z), Frenzel & Pompe 2007.
 
     With ``eps_i`` the max-norm distance to the k-th neighbour in the joint (X, Y, Z) space and strict counts
     of other samples within ``eps_i`` in the XZ, YZ and Z spaces:
     ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
     """
-    return conditional_mutual_info_problem(x, y, z, k=k, normalize=normalize, transform=transform, noise=noise,
-                                           seed=seed, workers=workers, device=device).locals()
+    return conditional_mutual_info_problem(backend, x, y, z, k=k, prep=prep, workers=workers).locals()
 
 
-def mutual_info_problem(x, y, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0, workers=-1,
-                        device="auto") -> CmiProblem:
+def mutual_info_problem(backend, x, y, *, k, prep: Preprocessing, workers) -> Prepared:
     """KSG algorithm 1 of :func:`ksg_mutual_info`, prepared for surrogates that permute the rows of y."""
-    dev = _device.resolve(device, x=x, y=y)
-    x, y, xy = _paired(x, y, k, Preprocessing(normalize, transform, noise, seed), dev)
-    return ksg_problem(xy, x.shape[1], 0, k, check_workers(workers))
+    x, y, xy = _paired(backend, x, y, k, prep)
+    return Prepared(backend.cmi(xy, x.shape[1], 0, k, check_workers(workers)))
 
 
-def conditional_mutual_info_problem(x, y, z, *, k=3, normalize=True, transform=None, noise=1e-10, seed=0,
-                                    workers=-1, device="auto") -> CmiProblem:
+def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing, workers) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
-    dev = _device.resolve(device, x=x, y=y, z=z)
-    x, y, z = (_device.samples(a, name, dev) for a, name in ((x, "x"), (y, "y"), (z, "z")))
+    x, y, z = backend.samples(x, "x"), backend.samples(y, "y"), backend.samples(z, "z")
     check_k(k, check_same_length(x=x, y=y, z=z))
-    prep = Preprocessing(normalize, transform, noise, seed)
+    workers = check_workers(workers)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
-    xzy, _ = prep.apply(_device.hstack([x, z, y]))
-    return ksg_problem(xzy, x.shape[1], z.shape[1], k, check_workers(workers))
+    xzy, _ = backend.preprocess(backend.stack([x, z, y]), prep)
+    return Prepared(backend.cmi(xzy, x.shape[1], z.shape[1], k, workers))
 
 
-def _paired(x, y, k, prep, dev):
-    """x and y as tables of equal length (numpy, or matrices on CUDA device dev), k checked, and [x | y]
-    preprocessed by prep."""
-    x, y = _device.samples(x, "x", dev), _device.samples(y, "y", dev)
+def _paired(backend, x, y, k, prep):
+    """x and y as tables of equal length on the backend, k checked, and [x | y] preprocessed by prep."""
+    x, y = backend.samples(x, "x"), backend.samples(y, "y")
     check_k(k, check_same_length(x=x, y=y))
-    return x, y, prep.apply(_device.hstack([x, y]))[0]
+    return x, y, backend.preprocess(backend.stack([x, y]), prep)[0]

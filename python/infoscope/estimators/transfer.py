@@ -21,12 +21,14 @@ import numpy as np
 
 from .. import _device
 from .._arrays import as_binnable, check_choice, check_k, check_workers, to_numpy
-from .._native import cuda
-from ._problem import CmiProblem, binned_problem, ksg_problem
+from .._backend import CPU
+from .._native import core
+from ._problem import Prepared
 from ._transforms import Preprocessing
 from .binning import CORRECTIONS, BinningOptions
 
-__all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "Embedding"]
+__all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "DelayEmbedding", "Embedding",
+           "conditions"]
 
 
 def _int_at_least(value, name: str, minimum: int) -> int:
@@ -98,28 +100,31 @@ class Embedding:
         return np.stack(out) if len(set(self.lengths)) == 1 else out
 
 
-class _Spec:
-    """Validated embedding parameters of one TE: which past of which series enters where."""
+@dataclass(frozen=True)
+class DelayEmbedding:
+    """Which past of which series enters a transfer entropy, validated once: an option bundle.
 
-    def __init__(self, lag, k_hist, l_hist, tau, condition_names, condition_lag, condition_hist):
-        self.lag = _int_at_least(lag, "lag", 1)
-        self.k_hist = _int_at_least(k_hist, "k_hist", 1)
-        self.l_hist = _int_at_least(l_hist, "l_hist", 1)
-        self.tau = _int_at_least(tau, "tau", 1)
-        self.condition_lags = self._per_condition(condition_lag, "condition_lag", 0, condition_names)
-        self.condition_hists = self._per_condition(condition_hist, "condition_hist", 1, condition_names)
+    ``lag``, ``k_hist``, ``l_hist``, ``tau`` as in :func:`infoscope.transfer_entropy`; one lag and history per
+    conditioning series (in the order of :func:`conditions`); ``first``, when given, is the earliest target
+    time point to use (a later one when the embedding needs it), so that several embeddings share their rows.
+    """
 
-    @staticmethod
-    def _per_condition(value, name, minimum, condition_names) -> list[int]:
-        """One value per conditioning series: an int for all, or a dict keyed as condition."""
-        if isinstance(value, dict):
-            keys = [f"condition[{key!r}]" for key in value]
-            if sorted(keys) != sorted(condition_names):
-                raise ValueError(f"{name} as a dict must have the keys of condition; got {list(value)}")
-            by_name = dict(zip(keys, value.values()))
-            return [_int_at_least(by_name[c], f"{name} of {c}", minimum) for c in condition_names]
-        value = _int_at_least(value, name, minimum)
-        return [value] * len(condition_names)
+    lag: int = 1
+    k_hist: int = 1
+    l_hist: int = 1
+    tau: int = 1
+    condition_lags: tuple = ()
+    condition_hists: tuple = ()
+    first: int | None = None
+
+    @classmethod
+    def of(cls, *, lag, k_hist, l_hist, tau, condition_lag, condition_hist, condition_names=(), first=None):
+        """The bundle from :func:`infoscope.transfer_entropy`'s arguments; errors name the argument."""
+        names = list(condition_names)
+        return cls(_int_at_least(lag, "lag", 1), _int_at_least(k_hist, "k_hist", 1),
+                   _int_at_least(l_hist, "l_hist", 1), _int_at_least(tau, "tau", 1),
+                   tuple(_per_condition(condition_lag, "condition_lag", 0, names)),
+                   tuple(_per_condition(condition_hist, "condition_hist", 1, names)), first)
 
     def offsets(self) -> tuple[list[int], list[int], list[list[int]]]:
         """Steps back from t of the target's past, the source's past and each condition's past."""
@@ -129,11 +134,25 @@ class _Spec:
         return target, source, conditions
 
     def first_time(self) -> int:
+        """The first target time point with a full past (or ``first``, when later)."""
         target, source, conditions = self.offsets()
-        return max([max(target), max(source)] + [max(c) for c in conditions])
+        needed = max([max(target), max(source)] + [max(c) for c in conditions])
+        return needed if self.first is None else max(self.first, needed)
 
 
-def _conditions(condition) -> dict:
+def _per_condition(value, name, minimum, condition_names) -> list[int]:
+    """One value per conditioning series: an int for all, or a dict keyed as condition."""
+    if isinstance(value, dict):
+        keys = [f"condition[{key!r}]" for key in value]
+        if sorted(keys) != sorted(condition_names):
+            raise ValueError(f"{name} as a dict must have the keys of condition; got {list(value)}")
+        by_name = dict(zip(keys, value.values()))
+        return [_int_at_least(by_name[c], f"{name} of {c}", minimum) for c in condition_names]
+    value = _int_at_least(value, name, minimum)
+    return [value] * len(condition_names)
+
+
+def conditions(condition) -> dict:
     """``condition`` as {name: series}: None, one series (named "condition"), or a dict of named series."""
     if condition is None:
         return {}
@@ -159,8 +178,8 @@ def _series(source, target, conditions: dict, reader):
     return src, tgt, conds, single
 
 
-def _embedding(spec: _Spec, tgt, single: bool, first: int | None) -> Embedding:
-    needed = spec.first_time() if first is None else max(first, spec.first_time())
+def _embedding(spec: DelayEmbedding, tgt, single: bool) -> Embedding:
+    needed = spec.first_time()
     lengths = tuple(t.shape[0] for t in tgt)
     for t, length in enumerate(lengths):
         if length <= needed:
@@ -173,10 +192,10 @@ def _embedding(spec: _Spec, tgt, single: bool, first: int | None) -> Embedding:
     return Embedding(needed, lengths, single)
 
 
-def _embed(emb: Embedding, spec: _Spec, pooled, widths: list[int]):
-    """The delay embedding of pooled series (from :func:`infoscope._device.pool`; series ordered target, source, conditions, of
-    ``widths`` columns): the rows target_next | target past, condition pasts | source past, and the widths of
-    those three groups. Computed by one gather, with numpy or on the CUDA device."""
+def _embed(backend, emb: Embedding, spec: DelayEmbedding, pooled, widths: list[int]):
+    """The delay embedding of pooled series (from ``backend.pool``; series ordered target, source, conditions,
+    of ``widths`` columns): the rows target_next | target past, condition pasts | source past, and the widths of
+    those three groups. Computed by one gather on the backend."""
     target_off, source_off, condition_offs = spec.offsets()
     first_col = np.cumsum([0] + widths)
     back, col = [], []
@@ -194,69 +213,46 @@ def _embed(emb: Embedding, spec: _Spec, pooled, widths: list[int]):
     trial_first = np.cumsum([0] + list(emb.lengths))
     rows = np.concatenate([trial_first[t] + np.arange(emb.first, n) for t, n in enumerate(emb.lengths)])
     back, col = np.array(back, dtype=np.int64), np.array(col, dtype=np.int64)
-    if isinstance(pooled, np.ndarray):
-        xzy = pooled[rows[:, None] - back[None, :], col[None, :]]
-    else:
-        xzy = cuda.gather(pooled, rows.astype(np.uint64), back.astype(np.uint64), col.astype(np.uint64))
+    xzy = backend.gather(pooled, rows, back, col)
     dx, dy = widths[0], widths[1] * len(source_off)
     return xzy, dx, len(col) - dx - dy, dy
 
 
-def ksg_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
-                                 condition_lag=1, condition_hist=1, k=4, theiler=0, normalize=True, transform=None,
-                                 noise=1e-10, seed=0, workers=-1, device="auto", first_time=None) -> CmiProblem:
+def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmbedding, condition: dict, k, theiler,
+                                 prep: Preprocessing, workers) -> Prepared:
     """The KSG (Frenzel-Pompe) estimate of TE, prepared for surrogates that permute the source's past. On the
-    GPU the series are pooled, standardised and embedded on the device."""
-    conditions = _conditions(condition)
-    dev = _device.resolve(device, source=source, target=target, condition=condition)
-    if dev is None:
-        source, target, conditions = _device.to_host(source), _device.to_host(target), _device.to_host(conditions)
-    src, tgt, conds, single = _series(source, target, conditions, lambda a, name: _device.samples(a, name, dev))
-    spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
-    emb = _embedding(spec, tgt, single, first_time)
+    GPU the series are pooled, standardised and embedded on the device. ``condition``: {name: series}, as
+    :func:`conditions` names them."""
+    src, tgt, conds, single = _series(source, target, condition, backend.samples)
+    emb = _embedding(embedding, tgt, single)
     theiler = _int_at_least(theiler, "theiler", 0)
-    prep = Preprocessing(normalize, transform, noise, seed)
     workers = check_workers(workers)
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
     series = [tgt, src] + conds
-    pooled, _ = prep.apply(_device.pool(series))
-    xzy, dx, dz, _ = _embed(emb, spec, pooled, [s[0].shape[1] for s in series])
+    pooled, _ = backend.preprocess(backend.pool(series), prep)
+    xzy, dx, dz, _ = _embed(backend, emb, embedding, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
-    return ksg_problem(xzy, dx, dz, k, workers, emb, theiler)
+    return Prepared(backend.cmi(xzy, dx, dz, k, workers, emb.trial_starts.tolist(), theiler), emb)
 
 
-def binned_transfer_entropy_problem(source, target, *, lag=1, k_hist=1, l_hist=1, tau=1, condition=None,
-                                    condition_lag=1, condition_hist=1, bins=None, range=None, bin_width=None,
-                                    quantiles=None, out_of_range="raise", correction="plugin", workers=-1,
-                                    device="auto", first_time=None) -> CmiProblem:
-    """The binned (plug-in or corrected) estimate of TE, prepared for surrogates that permute the source's past."""
-    conditions = _conditions(condition)
-    _device.resolve(device, source=source, target=target, condition=condition)  # validates device=
-    # Binned TE counts symbols of a few columns on the host: CUDA series are copied there once.
-    source, target, conditions = _device.to_host(source), _device.to_host(target), _device.to_host(conditions)
-    src, tgt, conds, single = _series(source, target, conditions, as_binnable)
-    spec = _Spec(lag, k_hist, l_hist, tau, list(conditions), condition_lag, condition_hist)
-    emb = _embedding(spec, tgt, single, first_time)
-    options = BinningOptions(bins, range, bin_width, quantiles, out_of_range)
+def binned_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmbedding, condition: dict,
+                                    binning: BinningOptions, correction, workers) -> Prepared:
+    """The binned (plug-in or corrected) estimate of TE, prepared for surrogates that permute the source's past.
+    Binned TE counts symbols of a few columns on the host: CUDA series are copied there once."""
+    host = _device.to_host
+    src, tgt, conds, single = _series(host(source), host(target), host(condition), as_binnable)
+    emb = _embedding(embedding, tgt, single)
     check_choice(correction, "correction", CORRECTIONS)
     workers = check_workers(workers)
 
     # Each series becomes one code per time point, binned over all its trials at once (common bins).
     def codes(trials, name):
-        ids = options.symbols(np.vstack(trials), name, workers).ids.astype(np.int64).reshape(-1, 1)
+        ids = binning.symbols(np.vstack(trials), name, workers).ids.astype(np.int64).reshape(-1, 1)
         return np.split(ids, np.cumsum([t.shape[0] for t in trials])[:-1])
 
-    series = [codes(tgt, "target"), codes(src, "source")] + [codes(c, name) for c, name in zip(conds, conditions)]
-    xzy, dx, dz, _ = _embed(emb, spec, _device.pool(series), [1] * len(series))
-    symbols = [options.symbols(np.ascontiguousarray(xzy[:, a:b]), name, workers) for a, b, name in
+    series = [codes(tgt, "target"), codes(src, "source")] + [codes(c, name) for c, name in zip(conds, condition)]
+    xzy, dx, dz, _ = _embed(CPU, emb, embedding, CPU.pool(series), [1] * len(series))
+    symbols = [binning.symbols(np.ascontiguousarray(xzy[:, a:b]), name, workers) for a, b, name in
                ((0, dx, "target"), (dx, dx + dz, "target"), (dx + dz, xzy.shape[1], "source"))]
-    return binned_problem(symbols[0], symbols[1], symbols[2], correction, workers, emb)
-
-
-def first_time(*, lag, k_hist, l_hist, tau, condition, condition_lag, condition_hist) -> int:
-    """The first target time point with a full past under these embedding parameters."""
-    return _Spec(lag, k_hist, l_hist, tau, list(_conditions(condition)), condition_lag, condition_hist).first_time()
-
-
-PROBLEMS = {"ksg": ksg_transfer_entropy_problem, "binned": binned_transfer_entropy_problem}
+    return Prepared(core.BinnedConditionalMI(symbols[0], symbols[1], symbols[2], correction, workers), emb)

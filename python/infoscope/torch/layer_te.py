@@ -25,7 +25,8 @@ from torch import nn
 from .. import estimators
 from .._arrays import check_choice, check_count, check_real, check_workers
 from .._native import core
-from ..estimators.binning import CORRECTIONS
+from ..estimators.binning import CORRECTIONS, BinningOptions
+from ..estimators.transfer import DelayEmbedding
 from ._results import RowTable
 from .hooks import ActivationRecorder, select_modules, to_numpy
 
@@ -107,9 +108,11 @@ class LayerTransferEntropy(RowTable):
         self.threshold, self.bins = check_real(threshold, "threshold"), bins
         self.window = check_count(window, "window", 3)
         self.step = max(1, self.window // 2) if step is None else check_count(step, "step", 1)
-        self.lag, self.k_hist, self.l_hist = (check_count(lag, "lag", 1), check_count(k_hist, "k_hist", 1),
-                                              check_count(l_hist, "l_hist", 1))
-        if self.window <= max(self.k_hist, self.lag + self.l_hist - 1) + 1:
+        # The embedding of infoscope.transfer_entropy, so that each window's TE is that function's on the window.
+        self.embedding = DelayEmbedding.of(lag=lag, k_hist=k_hist, l_hist=l_hist, tau=1, condition_lag=1,
+                                           condition_hist=1)
+        self.lag, self.k_hist, self.l_hist = self.embedding.lag, self.embedding.k_hist, self.embedding.l_hist
+        if self.window <= self.embedding.first_time() + 1:
             raise ValueError(f"window={self.window} is too short for lag={lag}, k_hist={k_hist}, l_hist={l_hist}")
         self.correction = check_choice(correction, "correction", CORRECTIONS)
         self._divisor = estimators.check_output(base)
@@ -158,11 +161,12 @@ class LayerTransferEntropy(RowTable):
                              f"pass a smaller window")
         codes = {name: self._codes(to_numpy(a)) for name, a in activations.items()}
         levels = 2 if self.bins is None else self.bins
+        target_offsets, source_offsets, _ = self.embedding.offsets()
         rows = []
         for source, target in self.layer_pairs:
             pairs = self._neuron_pairs(source, target, codes[source].shape[1], codes[target].shape[1])
             te = core.windowed_transfer_entropy(codes[source], codes[target], levels, pairs, self.window, self.step,
-                                                self.lag, self.k_hist, self.l_hist, self.correction,
+                                                target_offsets, source_offsets, self.correction,
                                                 self.workers) / self._divisor
             self.pair_te[(epoch, source, target)] = te
             per_pair = te.mean(axis=1)
@@ -172,13 +176,18 @@ class LayerTransferEntropy(RowTable):
         return rows
 
     def _codes(self, a: np.ndarray) -> np.ndarray:
+        """Each unit's series of symbols: binarised at the threshold, or binned as transfer_entropy's
+        method="binned" bins (:class:`BinningOptions`), with ``bins`` equal-width bins over the layer's range."""
         if not np.isfinite(a).all():
             raise ValueError("recorded activations contain nan or inf: the network diverged")
         if self.bins is None:
             return np.ascontiguousarray(a > self.threshold, dtype=np.int64)
+        a = np.ascontiguousarray(a if a.dtype in (np.float32, np.float64) else a.astype(np.float64))
         lo, hi = float(a.min()), float(a.max())
-        scaled = (a - lo) * (self.bins / (hi - lo)) if hi > lo else np.zeros_like(a)
-        return np.ascontiguousarray(np.clip(np.floor(scaled), 0, self.bins - 1), dtype=np.int64)
+        if not hi > lo:
+            return np.zeros(a.shape, dtype=np.int64)
+        binning = BinningOptions(bins=self.bins, range=(lo, hi))
+        return core.element_codes(a, binning.uniform_rule(None, None, a.shape[1], "layer"), self.workers)
 
     def _neuron_pairs(self, source: str, target: str, n_source: int, n_target: int) -> np.ndarray:
         key = (source, target)

@@ -1,0 +1,63 @@
+// The rules an estimate's arguments must obey, each checked here once, with one message, for both backends
+// (the CUDA backend adds only its own limits). Violations throw std::invalid_argument (ValueError in Python).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/distance.hpp"
+#include "core/problem.hpp"
+
+namespace infoscope::rules {
+
+inline void check_k(std::size_t n, std::size_t k) {
+  if (k < 1) throw std::invalid_argument("k must be at least 1");
+  if (k >= n) {
+    throw std::invalid_argument("k must be smaller than the number of samples (k=" + std::to_string(k) +
+                                ", n=" + std::to_string(n) + ")");
+  }
+}
+
+inline void check_columns(std::size_t dx, std::size_t dy) {
+  if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
+}
+
+// trial_starts ascend from 0 to n (or are empty: one trial), and every sample keeps k neighbours outside its
+// Theiler window.
+inline void check_window(const TimeWindow& window, std::size_t n, std::size_t k) {
+  const auto& starts = window.trial_starts;
+  if (!starts.empty() && (starts.size() < 2 || starts.front() != 0 || starts.back() != n ||
+                          !std::is_sorted(starts.begin(), starts.end()))) {
+    throw std::invalid_argument("trial_starts must ascend from 0 to the number of samples");
+  }
+  std::size_t longest = starts.empty() ? n : 0;
+  for (std::size_t t = 1; t < starts.size(); ++t) longest = std::max(longest, starts[t] - starts[t - 1]);
+  const std::size_t window_size = std::min(longest, 2 * std::min(window.theiler, n) + 1);
+  if (n - window_size < k) {
+    throw std::invalid_argument("k plus the Theiler window leave too few samples: k=" + std::to_string(k) +
+                                ", theiler=" + std::to_string(window.theiler) + ", n=" + std::to_string(n));
+  }
+}
+
+inline void check_permutations(const std::uint32_t* perms, std::size_t count, std::size_t n) {
+  for (std::size_t i = 0; i < count * n; ++i) {
+    if (perms[i] >= n) throw std::invalid_argument("permutation entries must be row indices below n");
+  }
+}
+
+inline void check_kernel_variance(double h) {
+  if (!(h > 0) || !std::isfinite(h)) throw std::invalid_argument("the kernel variance must be positive and finite");
+}
+
+inline Metric metric_from_name(const std::string& name) {
+  if (name == "chebyshev") return Metric::Chebyshev;
+  if (name == "euclidean") return Metric::Euclidean;
+  throw std::invalid_argument("metric must be 'chebyshev' or 'euclidean', got '" + name + "'");
+}
+
+}  // namespace infoscope::rules
