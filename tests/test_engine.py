@@ -230,3 +230,16 @@ def test_many_estimates_bad_input_names_the_argument():
         isc.mutual_info_matrix(x, n_permutations=-1)
     with pytest.raises(TypeError, match="takes no option"):
         isc.mutual_info_matrix(x, bins=3)
+
+
+def test_transfer_entropy_matrix_p_values_with_trials_and_binned():
+    s = _network(t=300, trials=5)
+    within = isc.transfer_entropy_matrix(s, n_permutations=40, seed=0)
+    assert within.p_values[0, 1] < 0.05 and within.p_values[1, 0] > 0.05
+    trials = isc.transfer_entropy_matrix(s, n_permutations=40, seed=0, shuffle="trials")
+    assert trials.p_values[0, 1] < 0.2 and np.isnan(np.diag(trials.p_values)).all()
+    binned = isc.transfer_entropy_matrix(s[0], method="binned", bins=3, n_permutations=40, seed=0)
+    single = permutation_test(isc.transfer_entropy, s[0, :, 0], s[0, :, 1], method="binned", bins=3,
+                              n_permutations=40)
+    assert binned.values[0, 1] == pytest.approx(single.estimate, abs=1e-12)
+    assert binned.p_values[0, 1] < 0.05 and single.p_value < 0.05

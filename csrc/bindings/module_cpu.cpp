@@ -17,6 +17,7 @@
 #include "core/kernel_density.hpp"
 #include "core/knn_estimators.hpp"
 #include "core/parallel.hpp"
+#include "core/preprocess.hpp"
 #include "core/problem.hpp"
 #include "core/rules.hpp"
 #include "core/special.hpp"
@@ -144,6 +145,32 @@ PYBIND11_MODULE(_core, m) {
       py::arg("weights") = std::vector<double>{},
       "Local Kozachenko-Leonenko entropies (nats) of the rows of x; weights over the 1st..k-th neighbours "
       "(Berrett et al. 2019), or none for the k-th alone.");
+
+  m.def(
+      "standardize",
+      [](const std::vector<Matrix>& blocks, bool normalize, std::optional<Matrix> noise, double noise_scale) {
+        if (blocks.empty()) throw std::invalid_argument("standardize: no blocks");
+        std::vector<infoscope::ColumnBlock> parts;
+        std::size_t d = 0;
+        const auto n = static_cast<std::size_t>(blocks.front().shape(0));
+        for (const Matrix& b : blocks) {
+          const Samples s = samples(b);
+          if (s.n != n) throw std::invalid_argument("standardize: blocks of different lengths");
+          parts.push_back({s.data, s.cols});
+          d += s.cols;
+        }
+        if (noise && (noise->ndim() != 2 || static_cast<std::size_t>(noise->shape(0)) != n ||
+                      static_cast<std::size_t>(noise->shape(1)) != d)) {
+          throw std::invalid_argument("standardize: noise must have the shape of the table");
+        }
+        Matrix out({static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(d)});
+        py::array_t<double> scale(static_cast<py::ssize_t>(d));
+        infoscope::standardize(parts, n, normalize, noise ? noise->data() : nullptr, noise_scale, out.mutable_data(),
+                               scale.mutable_data());
+        return py::make_tuple(out, scale);
+      },
+      py::arg("blocks"), py::arg("normalize"), py::arg("noise"), py::arg("noise_scale"),
+      "(the blocks side by side, standardised and with noise * noise_scale added, the scales divided out).");
 
   m.def("digamma", py::vectorize(infoscope::digamma), py::arg("x"), "The digamma function psi(x) of the core.");
   m.def("normal_quantile", py::vectorize(infoscope::normal_quantile), py::arg("p"),

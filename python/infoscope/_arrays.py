@@ -111,7 +111,8 @@ def check_k(k, n: int, name: str = "k") -> int:
     if k < 1:
         raise ValueError(f"{name} must be at least 1, got {k}")
     if k >= n:
-        raise ValueError(f"{name} must be smaller than the number of samples: {name}={k}, N={n}")
+        # The core's rule (csrc/core/rules.hpp), said the same way: checked here first, before any preprocessing.
+        raise ValueError(f"{name} must be smaller than the number of samples ({name}={k}, n={n})")
     return k
 
 

@@ -60,6 +60,10 @@ class Backend:
         the standard deviations divided out."""
         raise NotImplementedError  # pragma: no cover - abstract
 
+    def prepare(self, tables: list, prep) -> tuple:
+        """Tables side by side, preprocessed by ``prep``: :meth:`preprocess` of their :meth:`stack`."""
+        return self.preprocess(self.stack(tables), prep)
+
     def cmi(self, xzy, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0):
         """The core's KSG / Frenzel-Pompe problem on a table whose columns are X, Z, Y (the table is taken
         over: do not use it afterwards)."""
@@ -111,6 +115,9 @@ class CpuBackend(Backend):
 
     def preprocess(self, table, prep):
         return prep.apply(table)
+
+    def prepare(self, tables, prep):
+        return prep.apply_blocks(tables)  # stacked by the core as it standardises
 
     def cmi(self, xzy, dx, dz, k, workers, trial_starts=None, theiler=0):
         starts = [0, xzy.shape[0]] if trial_starts is None else trial_starts

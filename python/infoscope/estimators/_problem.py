@@ -48,6 +48,17 @@ class Prepared:
         return values if self.embedding is None else self.embedding.align(values)
 
 
+@dataclass(frozen=True)
+class Trials:
+    """The trial layout of pooled rows, for problems whose local values stay pooled: rows
+    ``trial_starts[t]:trial_starts[t + 1]`` are trial t."""
+
+    trial_starts: np.ndarray
+
+    def align(self, values: np.ndarray) -> np.ndarray:
+        return values
+
+
 SHUFFLES = ("within", "trials")
 
 

@@ -81,29 +81,23 @@ class Preprocessing:
 
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).
+        The input is never modified. (The CUDA backend applies the same steps on its device:
+        :meth:`infoscope._backend.CudaBackend.preprocess`.)"""
+        return self.apply_blocks([a])
 
-        The input is never modified; later steps reuse the buffers of earlier ones. (The CUDA backend applies
-        the same steps on its device: :meth:`infoscope._backend.CudaBackend.preprocess`.)
-        """
-        a = self.ranked(a)
+    def apply_blocks(self, blocks: list) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`apply` to (N, d_i) float64 blocks laid side by side, without stacking them first: the core
+        standardises and adds the noise in one pass (:func:`infoscope._core.standardize`), with numpy's sums."""
+        if self.transform is not None:
+            blocks = [self.ranked(blocks[0] if len(blocks) == 1 else np.hstack(blocks))]
         if not (self.normalize or self.noise > 0):
-            return a, np.ones(a.shape[1])
-        centred = a - a.mean(axis=0)
-        # The column sums of squares by einsum: numpy's axis-0 reductions are slow on narrow (N, d) arrays.
-        std = np.sqrt(np.einsum("ij,ij->j", centred, centred) / a.shape[0])
-        std = np.where(std > 0, std, 1.0)  # constant columns: centred only, noise on an absolute scale
-        if self.normalize:
-            a = centred
-            a /= std
-            scale, spread = std, 1.0
-        else:
-            scale, spread = np.ones(a.shape[1]), std
+            table = blocks[0] if len(blocks) == 1 else np.hstack(blocks)
+            return table, np.ones(table.shape[1])
+        noise = None
         if self.noise > 0:
-            noise = np.random.default_rng(self.seed).standard_normal(a.shape)
-            noise *= self.noise * spread
-            noise += a  # the sum in the noise's buffer: the input itself is never written
-            a = noise
-        return a, scale
+            shape = (blocks[0].shape[0], sum(b.shape[1] for b in blocks))
+            noise = np.random.default_rng(self.seed).standard_normal(shape)
+        return core.standardize(blocks, self.normalize, noise, self.noise)
 
     def ranked(self, a: np.ndarray) -> np.ndarray:
         """The copula transform of ``transform`` (a host array), or a itself."""

@@ -246,7 +246,7 @@ def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing,
     check_k(k, check_same_length(x=x, y=y, z=z))
     workers = check_workers(workers)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
-    xzy, _ = backend.preprocess(backend.stack([x, z, y]), prep)
+    xzy, _ = backend.prepare([x, z, y], prep)
     return Prepared(backend.cmi(xzy, x.shape[1], z.shape[1], k, workers))
 
 
@@ -254,4 +254,4 @@ def _paired(backend, x, y, k, prep):
     """x and y as tables of equal length on the backend, k checked, and [x | y] preprocessed by prep."""
     x, y = backend.samples(x, "x"), backend.samples(y, "y")
     check_k(k, check_same_length(x=x, y=y))
-    return x, y, backend.preprocess(backend.stack([x, y]), prep)[0]
+    return x, y, backend.prepare([x, y], prep)[0]

@@ -22,9 +22,11 @@ import numpy as np
 
 from .._arrays import as_binnable, check_count
 from .._backend import backend_for
+from .._native import core
 from . import transfer
-from ._problem import Prepared, null_distribution, p_value
-from ._registry import method
+from ._problem import Prepared, Trials, null_distribution, p_value
+from ._registry import method as find_method
+from .binning import BinningOptions
 
 __all__ = ["InfoMatrix", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many"]
 
@@ -126,7 +128,7 @@ class _Table:
     delay-embedded) on ``backend``, whose rows are the trials ``trial_starts``."""
 
     def __init__(self, quantity: str, name, table, options: dict, *, embedded=None, backend=None, trial_starts=None):
-        self.method = method(quantity, name)
+        self.method = find_method(quantity, name)
         self.options = options
         self.trial_starts = trial_starts
         self.fast = self.method.has_many(options)
@@ -160,62 +162,65 @@ class _Table:
                                local=local)
         from tqdm.auto import tqdm
 
-        host = np.asarray(self.table)
         values = []
-        for x, z, y in tqdm(specs, desc=self.method.quantity, unit="estimate", leave=False,
-                            disable=None if progress is None else not progress):
-            arrays = [host[:, x], host[:, y]] + ([host[:, z]] if len(z) else [])
-            values.append(self.method.estimate(self.backend, *arrays, **self.kwargs))
+        for spec in tqdm(specs, desc=self.method.quantity, unit="estimate", leave=False,
+                         disable=None if progress is None else not progress):
+            values.append(self.method.estimate(self.backend, *self._arrays(spec), **self.kwargs))
         values = np.array(values)
         return values.mean(axis=1), values if local else None
 
-    def prepared(self, spec) -> Prepared:
-        """The estimate of one spec, prepared for surrogates that permute its Y columns."""
+    def _arrays(self, spec) -> list:
+        """The x, y (and z) columns of one estimate, for the single estimator."""
         x, z, y = spec
-        if self.fast and self.method.many == "ksg":
-            kw = self.kwargs
+        return [self.table[:, x], self.table[:, y]] + ([self.table[:, z]] if len(z) else [])
+
+    def prepared(self, spec) -> Prepared:
+        """The estimate of one spec, prepared for surrogates that permute its Y columns (within trials)."""
+        if not self.fast:
+            return self.method.problem(self.backend, *self._arrays(spec), **self.kwargs)
+        x, z, y = spec
+        kw = self.kwargs
+        if self.method.many == "ksg":
             cols = np.concatenate([x, z, y]).astype(np.int64)
             rows = np.arange(self.table.shape[0], dtype=np.int64)
             xzy = self.backend.gather(self.table, rows, np.zeros(len(cols), dtype=np.int64), cols)
-            return Prepared(self.backend.cmi(xzy, len(x), len(z), kw["k"], kw["workers"], self.trial_starts,
-                                             kw.get("theiler", 0)))
-        from .._native import core
-
-        if self.fast:  # symbols of each column: joint symbols of a set by the core
-            joint = [_joint_symbols(self.table, cols, self.kwargs["workers"]) if len(cols) else None
-                     for cols in (x, z, y)]
-            return Prepared(core.BinnedConditionalMI(joint[0], joint[1], joint[2], self.kwargs["correction"],
-                                                     self.kwargs["workers"]))
-        host = np.asarray(self.table)
-        arrays = [host[:, x], host[:, y]] + ([host[:, z]] if len(z) else [])
-        return self.method.problem(self.backend, *arrays, **self.kwargs)
+            problem = self.backend.cmi(xzy, len(x), len(z), kw["k"], kw["workers"], self.trial_starts,
+                                       kw.get("theiler", 0))
+        else:  # the joint symbols of each column set
+            joint = [_joint_symbols(self.table, cols, kw["workers"]) if len(cols) else None for cols in (x, z, y)]
+            problem = core.BinnedConditionalMI(joint[0], joint[1], joint[2], kw["correction"], kw["workers"])
+        return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
 
 
 def _joint_symbols(symbols: list, cols, workers: int):
     """The core's symbols of the tuples of several columns' symbols."""
-    from .binning import BinningOptions
-
     ids = np.column_stack([symbols[c].ids for c in cols]).astype(np.int64)
     return BinningOptions().symbols(np.ascontiguousarray(ids), "columns", workers)
 
 
-def _significance(table: _Table, specs: list, estimates: np.ndarray, n_permutations: int, seeds: list, shuffle,
+def _p_values(prepared, count: int, estimates: np.ndarray, n_permutations: int, seeds: list, shuffle, progress,
+              desc: str) -> np.ndarray:
+    """Permutation p-values of ``count`` estimates, ``prepared(e)`` giving estimate e's problem (surrogates
+    batched in the core); each estimate's seed is derived from its identity (``seeds[e]``), never from the order
+    of the work."""
+    from tqdm.auto import tqdm
+
+    out = np.empty(count)
+    for e in tqdm(range(count), desc=desc, unit="test", leave=False,
+                  disable=None if progress is None else not progress):
+        rng = np.random.default_rng(np.random.SeedSequence(seeds[e]))
+        out[e] = p_value(estimates[e], null_distribution(prepared(e), n_permutations, rng, shuffle, False, desc))
+    return out
+
+
+def _significance(table: _Table, specs: list, estimates: np.ndarray, n_permutations: int, seeds: list,
                   progress, desc: str) -> np.ndarray:
-    """Permutation p-values of each estimate, surrogates batched in the core; the seed of each estimate is
-    derived from its identity (``seeds``), never from the order of the work."""
+    """:func:`_p_values` of a table's estimates, Y permuted within the whole table."""
     if not table.method.batched(table.options):
         raise ValueError(f"method={table.method.name!r} with these options has no surrogate batch in the core: "
                          f"test single estimates with infoscope.stats.permutation_test")
-    from tqdm.auto import tqdm
-
-    out = np.empty(len(specs))
-    for e in tqdm(range(len(specs)), desc=desc, unit="test", leave=False,
-                  disable=None if progress is None else not progress):
-        problem = table.prepared(specs[e])
-        rng = np.random.default_rng(np.random.SeedSequence(seeds[e]))
-        null = null_distribution(problem, n_permutations, rng, shuffle, False, desc)
-        out[e] = p_value(estimates[e], null)
-    return out
+    return _p_values(lambda e: table.prepared(specs[e]), len(specs), estimates, n_permutations, seeds, "within",
+                     progress, desc)
 
 
 def _unit(base) -> tuple[float, str]:
@@ -291,7 +296,7 @@ def mutual_info_matrix(X, Y=None, method="ksg", *, groups=None, labels=None, bas
     p = np.full(shape, np.nan) if n_permutations else None
     if n_permutations:
         tested = _significance(engine, specs, estimates, n_permutations, [(seed, i, j) for i, j in pairs],
-                               "within", progress, "mutual_info_matrix")
+                               progress, "mutual_info_matrix")
     for e, (i, j) in enumerate(pairs):
         values[i, j] = estimates[e] / divisor
         if Y is None:
@@ -344,8 +349,8 @@ def estimate_many(data, x, y, z=None, method="ksg", *, base=math.e, local=False,
     estimates, local_values = engine.estimates(specs, local, progress)
     if not (local or n_permutations):
         return estimates / divisor
-    p = (_significance(engine, specs, estimates, n_permutations, [(seed, e) for e in range(len(specs))], "within",
-                       progress, "estimate_many") if n_permutations else None)
+    p = (_significance(engine, specs, estimates, n_permutations, [(seed, e) for e in range(len(specs))], progress,
+                       "estimate_many") if n_permutations else None)
     return {"estimates": estimates / divisor, "local": None if local_values is None else local_values / divisor,
             "p_values": p, "unit": unit}
 
@@ -391,7 +396,7 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
     lag_list = np.atleast_1d(np.asarray(list(lags) if scan else [lags]))
     if lag_list.size == 0 or lag_list.ndim != 1 or lag_list.dtype.kind not in "iu" or (lag_list < 1).any():
         raise ValueError(f"lags must be an integer >= 1 or a non-empty sequence of them, got {lags!r}")
-    te_method = _te_method(method)
+    te_method = find_method("transfer_entropy", method)
     if te_method.random:
         options.setdefault("seed", seed)
     arrays = _series_table(series)
@@ -416,92 +421,50 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
                     specs.append((np.array([column[(j, 0)]]), np.array([column[(j, o)] for o in target_off]),
                                   np.array([column[(i, o)] for o in offs])))
                     keys.append((li, i, j))
-    starts = np.concatenate([[0], np.cumsum([n - first for n in lengths])]).astype(np.int64)
     shape = (len(lag_list), n_series, n_series)
     if te_method.has_many(options):
-        # Series preprocessed once (as a single TE preprocesses its series before embedding), then embedded once.
+        # The series preprocessed once (as a single TE preprocesses its series before embedding), then every
+        # (series, offset) column that any pair needs gathered once, on the target time points all pairs share.
         device, kwargs = te_method.bind(options)
         backend = backend_for(device, series=series)
-        pooled = backend.pool([[a] for a in arrays]) if len(arrays) == 1 else backend.pool(
-            [[a[:, [s]] for a in arrays] for s in range(n_series)])
-        pooled, _ = backend.preprocess(backend.samples(pooled, "series"), kwargs["prep"])
+        pooled, _ = backend.preprocess(backend.samples(np.vstack(arrays), "series"), kwargs["prep"])
         trial_first = np.cumsum([0] + lengths)
         rows = np.concatenate([trial_first[t] + np.arange(first, n) for t, n in enumerate(lengths)])
         back = np.array([o for s in range(n_series) for o in offsets], dtype=np.int64)
         cols = np.array([s for s in range(n_series) for o in offsets], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum([n - first for n in lengths])]).astype(np.int64)
         engine = _Table("transfer_entropy", te_method.name, series, options, backend=backend,
                         embedded=backend.gather(pooled, rows, back, cols), trial_starts=starts.tolist())
         estimates, local_values = engine.estimates(specs, local, progress)
+        prepared = lambda e: engine.prepared(specs[e])  # noqa: E731
     else:
-        estimates, local_values, engine = _te_one_by_one(arrays, series, specs, keys, lag_list, te_method, options,
-                                                         embedding, first, local, progress)
+        from . import _te_problem
+
+        def prepared(e):  # the single estimator, on the rows all pairs share
+            lag, i, j = keys[e]
+            source, target = [a[:, i] for a in arrays], [a[:, j] for a in arrays]
+            if len(arrays) == 1:
+                source, target = source[0], target[0]
+            return _te_problem(te_method, source, target, dict(options, lag=int(lag_list[lag]), k_hist=k_hist,
+                                                               l_hist=l_hist, tau=tau), first=first)
+
+        values = np.array([prepared(e).locals() for e in range(len(keys))])
+        estimates, local_values = values.mean(axis=1), values if local else None
     values = np.full(shape, np.nan)
+    p = np.full(shape, np.nan) if n_permutations else None
+    if n_permutations:
+        seeds = [(seed, int(lag_list[lag]), i, j) for lag, i, j in keys]
+        tested = _p_values(prepared, len(keys), estimates, n_permutations, seeds, shuffle, progress,
+                           "transfer_entropy_matrix")
     for e, key in enumerate(keys):
         values[key] = estimates[e] / divisor
-    p = None
-    if n_permutations:
-        tested = _te_significance(engine, specs, keys, estimates, n_permutations, seed, shuffle, progress,
-                                  arrays, series, lag_list, te_method, options, embedding, first)
-        p = np.full(shape, np.nan)
-        for e, key in enumerate(keys):
+        if n_permutations:
             p[key] = tested[e]
     locals_out = None if local_values is None else local_values / divisor
     if not scan:
         values, p = values[0], None if p is None else p[0]
     return InfoMatrix(values, names, names, unit, "transfer_entropy", te_method.name, p, locals_out,
                       tuple(int(v) for v in lag_list) if scan else None)
-
-
-def _te_method(name):
-    return method("transfer_entropy", name)
-
-
-def _te_single(arrays, series, i, j, lag, te_method, options, embedding, first):
-    """The prepared single TE of series i -> j at ``lag`` on the common rows."""
-    from . import _te_problem
-
-    source = [a[:, i] for a in arrays] if len(arrays) > 1 else arrays[0][:, i]
-    target = [a[:, j] for a in arrays] if len(arrays) > 1 else arrays[0][:, j]
-    return _te_problem(te_method, source, target, dict(options, lag=int(lag), k_hist=embedding.k_hist,
-                                                       l_hist=embedding.l_hist, tau=embedding.tau), first=first)
-
-
-def _te_one_by_one(arrays, series, specs, keys, lag_list, te_method, options, embedding, first, local, progress):
-    from tqdm.auto import tqdm
-
-    values = []
-    for li, i, j in tqdm(keys, desc="transfer_entropy", unit="estimate", leave=False,
-                         disable=None if progress is None else not progress):
-        values.append(_te_single(arrays, series, i, j, lag_list[li], te_method, options, embedding, first).locals())
-    values = np.array(values)
-    return values.mean(axis=1), values if local else None, None
-
-
-def _te_significance(engine, specs, keys, estimates, n_permutations, seed, shuffle, progress, arrays, series,
-                     lag_list, te_method, options, embedding, first):
-    from tqdm.auto import tqdm
-
-    if shuffle == "trials" or engine is None:
-        problems = lambda e: _te_single(arrays, series, keys[e][1], keys[e][2], lag_list[keys[e][0]],  # noqa: E731
-                                        te_method, options, embedding, first)
-    else:
-        def problems(e):
-            prepared = engine.prepared(specs[e])
-            return Prepared(prepared.problem, _Starts(np.asarray(engine.trial_starts, dtype=np.int64)))
-    out = np.empty(len(specs))
-    for e in tqdm(range(len(specs)), desc="transfer_entropy_matrix", unit="test", leave=False,
-                  disable=None if progress is None else not progress):
-        rng = np.random.default_rng(np.random.SeedSequence((seed, int(lag_list[keys[e][0]]), keys[e][1], keys[e][2])))
-        null = null_distribution(problems(e), n_permutations, rng, shuffle, False, "transfer_entropy_matrix")
-        out[e] = p_value(estimates[e], null)
-    return out
-
-
-@dataclass(frozen=True)
-class _Starts:
-    """The trial layout of pooled rows, for surrogates that stay within trials."""
-
-    trial_starts: np.ndarray
 
 
 def _labels(labels, count: int) -> tuple:
