@@ -243,3 +243,37 @@ def test_transfer_entropy_matrix_p_values_with_trials_and_binned():
                               n_permutations=40)
     assert binned.values[0, 1] == pytest.approx(single.estimate, abs=1e-12)
     assert binned.p_values[0, 1] < 0.05 and single.p_value < 0.05
+
+
+def _numpy_preprocessing(a, normalize, noise, seed):
+    """The numpy steps the core's standardize replaces (as the package computed them before)."""
+    centred = a - a.mean(axis=0)
+    std = np.sqrt(np.einsum("ij,ij->j", centred, centred) / a.shape[0])
+    std = np.where(std > 0, std, 1.0)
+    if normalize:
+        a, scale, spread = centred / std, std, 1.0
+    else:
+        scale, spread = np.ones(a.shape[1]), std
+    if noise > 0:
+        draws = np.random.default_rng(seed).standard_normal(a.shape)
+        draws *= noise * spread
+        a = draws + a
+    return a, scale
+
+
+@pytest.mark.parametrize("n", [2, 7, 1000, 10007])
+def test_core_standardisation_is_numpys_bit_for_bit(n):
+    rng = np.random.default_rng(n)
+    for d in (1, 2, 3, 6):
+        a = rng.standard_normal((n, d)) * rng.uniform(0.1, 100, d) + rng.uniform(-50, 50, d)
+        if d > 2:
+            a[:, 1] = 3.0  # a constant column: centred only
+        blocks = [np.ascontiguousarray(a[:, :1]), np.ascontiguousarray(a[:, 1:])] if d > 1 else [a]
+        for normalize, noise in ((True, 0.0), (True, 1e-10), (False, 0.3)):
+            expected, expected_scale = _numpy_preprocessing(a, normalize, noise, 5)
+            draws = np.random.default_rng(5).standard_normal(a.shape) if noise > 0 else None
+            table, scale = core.standardize(blocks, normalize, draws, noise)
+            if d > 1:  # numpy sums (n, d >= 2) arrays along their rows in order, as the core does
+                assert np.array_equal(table, expected) and np.array_equal(scale, expected_scale)
+            else:      # a single column numpy sums pairwise: the last bit may differ
+                np.testing.assert_allclose(table, expected, rtol=1e-13, atol=1e-13)

@@ -17,7 +17,8 @@ from .._arrays import check_count
 from .._backend import backend_for
 from . import binning, gaussian, kde, knn, transfer
 from ._problem import Prepared, null_distribution, p_value
-from ._registry import METHODS, method, options_doc
+from ._registry import METHODS, options_doc
+from ._registry import method as find_method
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan",
            "prepare", "METHODS", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix"]
@@ -38,7 +39,7 @@ def unit_name(base) -> str:
 
 def _run(quantity: str, name, arrays: dict, options: dict, base, local):
     """One estimate through the registry: options bound once, the backend chosen once, the family called once."""
-    m = method(quantity, name)
+    m = find_method(quantity, name)
     divisor = check_output(base, local)
     device, kwargs = m.bind(options)
     values = m.estimate(backend_for(device, **arrays), *arrays.values(), **kwargs)
@@ -52,7 +53,7 @@ def prepare(quantity: str, name, *arrays, **options) -> Prepared:
     ``name`` on ``arrays``, prepared in the core for surrogates that permute Y (for TE: the source's past); the
     options are those of the public estimator. A ValueError names a method whose surrogates the core does not
     batch under these options."""
-    m = method(quantity, name)
+    m = find_method(quantity, name)
     if not m.batched(options):
         raise ValueError(f"method={name!r} of {quantity} has no surrogate batch in the core with these options")
     if quantity == "transfer_entropy":
@@ -244,7 +245,7 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
     >>> round(isc.transfer_entropy(y, x), 2)   # nothing flows back
     0.0
     """
-    m = _te_method(method)
+    m = find_method("transfer_entropy", method)
     divisor = check_output(base, local)
     problem = _te_problem(m, source, target, dict(options, lag=lag, k_hist=k_hist, l_hist=l_hist, tau=tau,
                                                   condition=condition, condition_lag=condition_lag,
@@ -253,11 +254,6 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
     if base != math.e:
         values = values / divisor
     return problem.align(values) if local else float(np.mean(values))
-
-
-def _te_method(name):
-    """The TE method ``name``; its options may not repeat the embedding arguments."""
-    return method("transfer_entropy", name)
 
 
 @dataclass(frozen=True)
@@ -317,7 +313,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
     if lags.size == 0 or lags.ndim != 1 or lags.dtype.kind not in "iu" or (lags < 1).any():
         raise ValueError(f"lags must be a non-empty sequence of integers >= 1, got {lags!r}")
     n_permutations = check_count(n_permutations, "n_permutations", 0)
-    m = _te_method(method)
+    m = find_method("transfer_entropy", method)
     divisor = check_output(base)
     embedding = dict(k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition, condition_lag=condition_lag,
                      condition_hist=condition_hist)

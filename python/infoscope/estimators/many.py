@@ -20,7 +20,8 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .._arrays import as_binnable, check_count
+from .. import _device
+from .._arrays import as_binnable, check_count, to_numpy
 from .._backend import backend_for
 from .._native import core
 from . import transfer
@@ -477,23 +478,19 @@ def _labels(labels, count: int) -> tuple:
 
 
 def _host_or_device_table(data, name: str):
-    """The table as given (host or CUDA array), checked to be 2-D, and its number of columns."""
-    from .. import _device
-    from .._arrays import to_numpy
-
-    shape = _device.device_view_shape(data) if _device.is_cuda_array(data) else to_numpy(data, name).shape
+    """The table as given (a CUDA array) or as a numpy array, checked to be 2-D, and its number of columns."""
+    on_device = _device.is_cuda_array(data)
+    table = data if on_device else to_numpy(data, name)
+    shape = _device.device_view_shape(table) if on_device else table.shape
     if len(shape) != 2:
         raise ValueError(f"{name} must be a 2-D (N, columns) table; got shape {tuple(shape)}")
     if shape[1] == 0:
         raise ValueError(f"{name} has no columns")
-    return (data if _device.is_cuda_array(data) else to_numpy(data, name)), shape[1]
+    return table, shape[1]
 
 
 def _with_target(table, y):
     """[X | Y] on the host and Y's columns in it."""
-    from .._arrays import to_numpy
-    from .. import _device
-
     x = _device.to_host(table)
     y = to_numpy(_device.to_host(y), "Y")
     y = y.reshape(-1, 1) if y.ndim == 1 else y
@@ -506,9 +503,6 @@ def _with_target(table, y):
 
 def _series_table(series) -> list:
     """The series as a list of (T, S) host arrays, one per trial."""
-    from .. import _device
-    from .._arrays import to_numpy
-
     a = to_numpy(_device.to_host(series), "series")
     if a.ndim == 2:
         return [a]
