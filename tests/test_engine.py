@@ -277,3 +277,12 @@ def test_core_standardisation_is_numpys_bit_for_bit(n):
                 assert np.array_equal(table, expected) and np.array_equal(scale, expected_scale)
             else:      # a single column numpy sums pairwise: the last bit may differ
                 np.testing.assert_allclose(table, expected, rtol=1e-13, atol=1e-13)
+
+
+def test_noise_draws_are_numpys_for_every_kind_of_seed():
+    from infoscope.estimators._transforms import normal_draws
+
+    for seed in (0, 7, 2**40, 0, 7):  # first and repeated seeds (the second time from the cached state)
+        np.testing.assert_array_equal(normal_draws(seed, (500, 3)), np.random.default_rng(seed).standard_normal((500, 3)))
+    np.testing.assert_array_equal(normal_draws(np.random.default_rng(3), 9), np.random.default_rng(3).standard_normal(9))
+    assert not np.array_equal(normal_draws(None, 9), normal_draws(None, 9))

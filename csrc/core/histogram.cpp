@@ -401,14 +401,7 @@ void binned_many(const std::vector<Symbols>& symbols, const std::size_t* columns
   for (const Symbols& s : symbols) {
     if (s.ids.size() != n) throw std::invalid_argument("binned_many: columns of different lengths");
   }
-  for (std::size_t e = 0; e < count; ++e) {
-    const std::size_t* b = bounds + 4 * e;
-    if (!(b[0] <= b[1] && b[1] <= b[2] && b[2] <= b[3])) throw std::invalid_argument("bounds must ascend");
-    rules::check_columns(b[1] - b[0], b[3] - b[2]);
-    for (std::size_t c = b[0]; c < b[3]; ++c) {
-      if (columns[c] >= symbols.size()) throw std::invalid_argument("column indices must lie below the number of columns");
-    }
-  }
+  rules::check_selections(columns, bounds, count, symbols.size());
   // The joint symbol of columns [first, last): only the partition of the samples matters, not the numbering.
   auto joint = [&](std::size_t first, std::size_t last) {
     Symbols s = symbols[columns[first]];

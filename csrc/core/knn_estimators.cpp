@@ -324,14 +324,7 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
 void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::size_t* columns,
               const std::size_t* bounds, std::size_t count, std::size_t k, const TimeWindow& window, int workers,
               double* estimates, double* local) {
-  for (std::size_t e = 0; e < count; ++e) {
-    const std::size_t* b = bounds + 4 * e;
-    if (!(b[0] <= b[1] && b[1] <= b[2] && b[2] <= b[3])) throw std::invalid_argument("bounds must ascend");
-    rules::check_columns(b[1] - b[0], b[3] - b[2]);
-    for (std::size_t c = b[0]; c < b[3]; ++c) {
-      if (columns[c] >= cols) throw std::invalid_argument("column indices must lie below the number of columns");
-    }
-  }
+  rules::check_selections(columns, bounds, count, cols);
   check_k(n, k);
   rules::check_window(window, n, k);
   parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {

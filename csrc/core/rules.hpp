@@ -50,6 +50,20 @@ inline void check_permutations(const std::uint32_t* perms, std::size_t count, st
   }
 }
 
+// The column sets of many estimates over a table of `cols` columns: estimate e's X, Z and Y are
+// columns[bounds[4e]..bounds[4e+1]), [bounds[4e+1]..bounds[4e+2]) and [bounds[4e+2]..bounds[4e+3]).
+inline void check_selections(const std::size_t* columns, const std::size_t* bounds, std::size_t count,
+                             std::size_t cols) {
+  for (std::size_t e = 0; e < count; ++e) {
+    const std::size_t* b = bounds + 4 * e;
+    if (!(b[0] <= b[1] && b[1] <= b[2] && b[2] <= b[3])) throw std::invalid_argument("bounds must ascend");
+    check_columns(b[1] - b[0], b[3] - b[2]);
+    for (std::size_t c = b[0]; c < b[3]; ++c) {
+      if (columns[c] >= cols) throw std::invalid_argument("column indices must lie below the number of columns");
+    }
+  }
+}
+
 inline void check_kernel_variance(double h) {
   if (!(h > 0) || !std::isfinite(h)) throw std::invalid_argument("the kernel variance must be positive and finite");
 }

@@ -20,6 +20,7 @@ import numpy as np
 from . import _device
 from ._arrays import as_binnable, as_samples
 from ._native import HAS_CUDA, core, cuda
+from .estimators._transforms import normal_draws
 
 __all__ = ["Backend", "CpuBackend", "CudaBackend", "backend_for", "CPU"]
 
@@ -194,7 +195,7 @@ class CudaBackend(Backend):
             shift, divisor, scale, spread = np.zeros(m.cols), np.ones(m.cols), np.ones(m.cols), std
         noise = None
         if prep.noise > 0:  # drawn by numpy, as on the CPU: the same seed gives the same noise
-            draws = np.random.default_rng(prep.seed).standard_normal(m.shape)
+            draws = normal_draws(prep.seed, m.shape)
             draws *= prep.noise * spread
             noise = cuda.upload(draws, self.device)
         cuda.affine_columns(m, shift.tolist(), divisor.tolist(), noise)
