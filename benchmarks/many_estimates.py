@@ -199,6 +199,16 @@ def te_equality(isc) -> dict:
             "nan_diagonal": bool(np.isnan(np.diag(matrix)).all())}
 
 
+def timed_loop(estimate, pairs: list, total: int):
+    """A contender that loops estimate(i, j) over pairs, its time scaled to `total` pairs."""
+    def run():
+        start = time.perf_counter()
+        values = [estimate(i, j) for i, j in pairs]
+        return (time.perf_counter() - start) * total / len(pairs), values
+
+    return run
+
+
 def mi_section(isc, args, size: str) -> dict:
     p, n = SIZES[size]["mi"]
     x = correlated_table(n, p)
@@ -210,12 +220,7 @@ def mi_section(isc, args, size: str) -> dict:
     isc.mutual_info_matrix(x[:WARMUP_POINTS, :5], k=MI_K)  # untimed warm-up
     isc.mutual_info(x[:WARMUP_POINTS, 0], x[:WARMUP_POINTS, 1], k=MI_K)
 
-    def own_loop():
-        start = time.perf_counter()
-        values = [isc.mutual_info(x[:, i], x[:, j], k=MI_K) for i, j in own_pairs]
-        seconds = time.perf_counter() - start
-        return seconds * len(pairs) / len(own_pairs), values
-
+    own_loop = timed_loop(lambda i, j: isc.mutual_info(x[:, i], x[:, j], k=MI_K), own_pairs, len(pairs))
     contenders = {
         "mutual_info_matrix": timed(lambda: isc.mutual_info_matrix(x, k=MI_K).values),
         "infoscope loop": own_loop,
@@ -252,12 +257,8 @@ def te_section(isc, args, size: str) -> dict:
     isc.transfer_entropy_matrix(series[:WARMUP_POINTS, :3], k=TE_K)  # untimed warm-up
     isc.transfer_entropy(series[:WARMUP_POINTS, 0], series[:WARMUP_POINTS, 1], k=TE_K)
 
-    def own_loop():
-        start = time.perf_counter()
-        values = [isc.transfer_entropy(series[:, i], series[:, j], k=TE_K) for i, j in own_pairs]
-        seconds = time.perf_counter() - start
-        return seconds * len(pairs) / len(own_pairs), values
-
+    own_loop = timed_loop(lambda i, j: isc.transfer_entropy(series[:, i], series[:, j], k=TE_K), own_pairs,
+                          len(pairs))
     contenders = {
         "transfer_entropy_matrix": timed(lambda: isc.transfer_entropy_matrix(series, k=TE_K).values),
         "infoscope loop": own_loop,

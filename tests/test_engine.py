@@ -2,7 +2,6 @@
 backend and family, one set of rules in the core, and many estimates in one call that equal the single calls."""
 
 import inspect
-import math
 
 import numpy as np
 import pytest

@@ -252,11 +252,17 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
                                    std::size_t dy, std::size_t k, TimeWindow window, int workers)
-    : data_(data, data + n * (dx + dz + dy)),
+    : KsgConditionalMI(std::vector<double>(data, data + n * (dx + dz + dy)), n, dx, dz, dy, k, std::move(window),
+                       workers) {}
+
+KsgConditionalMI::KsgConditionalMI(std::vector<double> data, std::size_t n, std::size_t dx, std::size_t dz,
+                                   std::size_t dy, std::size_t k, TimeWindow window, int workers)
+    : data_(std::move(data)),
       n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers) {
   check_k(n, k);
   rules::check_columns(dx, dy);
   rules::check_window(window_, n, k);
+  if (data_.size() != n * stride()) throw std::invalid_argument("data must hold n rows of dx + dz + dy values");
   std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, dx + dz}, {dx, dz + dy}};
   if (dz > 0) ranges.push_back({dx, dz});
   spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers);
@@ -328,18 +334,17 @@ void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::si
   check_k(n, k);
   rules::check_window(window, n, k);
   parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
-    std::vector<double> table;
     std::vector<double> values(n);
     for (std::size_t e = begin; e < end; ++e) {
       const std::size_t* b = bounds + 4 * e;
-      // The columns X, Z, Y side by side, as KsgConditionalMI orders them.
+      // The columns X, Z, Y side by side, as KsgConditionalMI orders them, handed over without another copy.
       const std::size_t* picked = columns + b[0];
       const std::size_t width = b[3] - b[0];
-      table.resize(n * width);
+      std::vector<double> table(n * width);
       for (std::size_t i = 0; i < n; ++i) {
         for (std::size_t c = 0; c < width; ++c) table[i * width + c] = data[i * cols + picked[c]];
       }
-      const KsgConditionalMI problem(table.data(), n, b[1] - b[0], b[2] - b[1], b[3] - b[2], k, window, 1);
+      const KsgConditionalMI problem(std::move(table), n, b[1] - b[0], b[2] - b[1], b[3] - b[2], k, window, 1);
       double* out = local ? local + e * n : values.data();
       problem.locals(out);
       double sum = 0.0;

@@ -56,9 +56,12 @@ class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours
 // once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
 class KsgConditionalMI final : public CmiProblem {
  public:
-  // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied. `workers` threads serve every later call.
+  // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied (or taken over, as a vector). `workers` threads
+  // serve every later call.
   KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
                    TimeWindow window, int workers);
+  KsgConditionalMI(std::vector<double> data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
+                   std::size_t k, TimeWindow window, int workers);
   KsgConditionalMI(const KsgConditionalMI&) = delete;  // the spaces point into data_
   KsgConditionalMI& operator=(const KsgConditionalMI&) = delete;
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Optional
 
 import numpy as np
 
@@ -428,7 +428,8 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
         # (series, offset) column that any pair needs gathered once, on the target time points all pairs share.
         device, kwargs = te_method.bind(options)
         backend = backend_for(device, series=series)
-        pooled, _ = backend.preprocess(backend.samples(np.vstack(arrays), "series"), kwargs["prep"])
+        table = arrays[0] if len(arrays) == 1 else np.vstack(arrays)  # trials stacked: rows in time order
+        pooled, _ = backend.preprocess(backend.samples(table, "series"), kwargs["prep"])
         trial_first = np.cumsum([0] + lengths)
         rows = np.concatenate([trial_first[t] + np.arange(first, n) for t, n in enumerate(lengths)])
         back = np.array([o for s in range(n_series) for o in offsets], dtype=np.int64)

@@ -230,10 +230,7 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
     series = [tgt, src] + conds
-    if len(tgt) == 1:  # one trial: the series side by side, stacked as they are preprocessed
-        pooled, _ = backend.prepare([trials[0] for trials in series], prep)
-    else:
-        pooled, _ = backend.preprocess(backend.pool(series), prep)
+    pooled, _ = backend.preprocess(backend.pool(series), prep)
     xzy, dx, dz, _ = _embed(backend, emb, embedding, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
     return Prepared(backend.cmi(xzy, dx, dz, k, workers, emb.trial_starts.tolist(), theiler), emb)
