@@ -6,14 +6,16 @@ per-thread logic is also checked without a GPU by csrc/tests/sweep_tests.cpp (ho
 
 import math
 
+import re
+
 import numpy as np
 import pytest
 
 import infoscope as isc
-from infoscope._native import HAS_CUDA, cuda
+from infoscope._native import CUDA_PROBLEM, HAS_CUDA, cuda
 from infoscope.stats import permutation_test
 
-WHY_NO_GPU = ("no CUDA module in this build" if cuda is None else "no CUDA device visible") if not HAS_CUDA else ""
+WHY_NO_GPU = CUDA_PROBLEM if not HAS_CUDA else ""
 gpu = pytest.mark.skipif(not HAS_CUDA, reason=f"needs a GPU: {WHY_NO_GPU}")
 no_gpu = pytest.mark.skipif(HAS_CUDA, reason="checks the errors of a machine without a usable GPU")
 
@@ -82,6 +84,23 @@ def test_build_info_reports_the_cuda_build():
     if cuda is not None:
         assert "80" in info["cuda_architectures"] and "90" in info["cuda_architectures"]
         assert len(info["cuda_devices"]) == cuda.device_count()
+
+
+def test_cuda_errors_become_memory_error_and_runtime_error():
+    if cuda is None:
+        pytest.skip("no CUDA module in this build")
+    with pytest.raises(MemoryError, match="out of memory"):
+        cuda._throw_status(2)  # cudaErrorMemoryAllocation: its translator must win over its base class's
+    with pytest.raises(RuntimeError, match="throw_status"):
+        cuda._throw_status(1)  # cudaErrorInvalidValue
+
+
+@no_gpu
+def test_why_no_gpu_can_be_used_is_said():
+    x, y = gaussian_pair(50)
+    assert WHY_NO_GPU and isc.build_info()["cuda_problem"] == WHY_NO_GPU
+    with pytest.raises(ValueError, match=re.escape(WHY_NO_GPU)):
+        isc.mutual_info(x, y, device="cuda")
 
 
 # --- on a GPU -----------------------------------------------------------------------------------------------
@@ -247,3 +266,38 @@ def test_many_estimates_on_the_gpu_match_the_cpu():
     s[1:, 1] += 0.8 * s[:-1, 0]
     np.testing.assert_allclose(isc.transfer_entropy_matrix(s, device="cuda", noise=0.0).values,
                                isc.transfer_entropy_matrix(s, device="cpu", noise=0.0).values, rtol=1e-9, atol=1e-12)
+
+
+@gpu
+def test_only_devices_with_kernel_images_count_as_usable():
+    from infoscope._native import USABLE_DEVICES
+
+    for d in range(cuda.device_count()):
+        assert (cuda.device_problem(d) == "") == (d in USABLE_DEVICES)
+    assert USABLE_DEVICES  # an H100 or H200 (9.0) has images in the default build
+
+
+@gpu
+def test_torch_tensors_written_on_a_side_stream_are_read_when_ready():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("this torch build has no CUDA")
+    x, y = gaussian_pair(20000)
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        tx = torch.zeros(x.shape, dtype=torch.float64, device="cuda")
+        torch.cuda._sleep(200_000_000)  # the copy below lands long after this call is queued
+        tx.copy_(torch.from_numpy(x).cuda(non_blocking=True))
+        estimate = isc.mutual_info(tx, y, device="cuda")
+    assert estimate == isc.mutual_info(x, y, device="cuda")
+
+
+@gpu
+def test_exported_matrices_are_complete_when_exported():
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("this torch build has no CUDA")
+    a = np.random.default_rng(0).standard_normal((4_000_000, 4))
+    m = cuda.upload(a, 0)
+    t = torch.as_tensor(m, device="cuda")  # "stream": None in the interface: ready now, on any stream
+    np.testing.assert_array_equal(t.cpu().numpy(), a)

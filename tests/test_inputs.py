@@ -143,7 +143,7 @@ def test_row_mismatch(kwargs, error, message):
     (dict(noise=-1.0), ValueError, "noise"),
     (dict(noise=float("nan")), ValueError, "noise"),
     (dict(seed="x"), TypeError, "seed"),
-    (dict(seed=-1), TypeError, "seed"),
+    (dict(seed=-1), ValueError, "seed"),
     (dict(transform="log"), ValueError, "transform"),
     (dict(normalize="yes"), TypeError, "normalize"),
     (dict(base=1), ValueError, "base"),

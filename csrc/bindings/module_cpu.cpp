@@ -1,6 +1,6 @@
 // infoscope._core: the CPU core for Python. Takes validated C-contiguous arrays (float64 for the k-NN family;
 // float32, float64 or int64 for binning: the Python layer converts once, if at all), releases the GIL, calls
-// csrc/core. std::invalid_argument reaches Python as ValueError.
+// csrc/core. std::invalid_argument reaches Python as ValueError; Ctrl-C stops long calls (interrupt.hpp).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -21,8 +21,10 @@
 #include "core/problem.hpp"
 #include "core/rules.hpp"
 #include "core/special.hpp"
+#include "interrupt.hpp"
 
 namespace py = pybind11;
+using infoscope::bindings::release_gil;
 using Matrix = py::array_t<double, py::array::c_style>;
 using Permutations = py::array_t<std::uint32_t, py::array::c_style>;
 
@@ -38,15 +40,12 @@ Samples samples(const Matrix& a) {
   return {a.data(), static_cast<std::size_t>(a.shape(0)), static_cast<std::size_t>(a.shape(1))};
 }
 
-// Runs fn(out_pointer) with the GIL released and returns the n local values.
+// Runs fn(out_pointer) with the GIL released (as `job`, when given) and returns the n local values.
 template <class Fn>
-py::array_t<double> locals(std::size_t n, Fn&& fn) {
+py::array_t<double> locals(std::size_t n, Fn&& fn, infoscope::Job* job = nullptr) {
   py::array_t<double> out(static_cast<py::ssize_t>(n));
   double* dst = out.mutable_data();
-  {
-    py::gil_scoped_release release;
-    fn(dst);
-  }
+  release_gil([&] { fn(dst); }, job);
   return out;
 }
 
@@ -57,8 +56,7 @@ infoscope::Symbols row_symbols(const py::array& a, const infoscope::Binning& bin
   auto run = [&](auto tag) {
     using T = decltype(tag);
     const T* data = static_cast<const T*>(a.data());
-    py::gil_scoped_release release;
-    return infoscope::row_symbols<T>(data, n, d, binning, workers);
+    return release_gil([&] { return infoscope::row_symbols<T>(data, n, d, binning, workers); });
   };
   if (py::isinstance<py::array_t<float>>(a)) return run(float{});
   if (py::isinstance<py::array_t<double>>(a)) return run(double{});
@@ -75,8 +73,7 @@ py::array_t<double> surrogates(const infoscope::CmiProblem& problem, const Permu
   py::array_t<double> out(static_cast<py::ssize_t>(count));
   const std::uint32_t* p = perms.data();
   double* dst = out.mutable_data();
-  py::gil_scoped_release release;
-  problem.surrogates(p, count, dst);
+  release_gil([&] { problem.surrogates(p, count, dst); });
   return out;
 }
 
@@ -107,10 +104,7 @@ py::tuple many(std::size_t count, std::size_t n, bool with_locals, Run&& run) {
     locals = values;
   }
   double* out = estimates.mutable_data();
-  {
-    py::gil_scoped_release release;
-    run(out, local);
-  }
+  release_gil([&] { run(out, local); });
   return py::make_tuple(estimates, locals);
 }
 
@@ -131,6 +125,12 @@ std::string compiler() {
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "infoscope CPU core (C++17). Use the functions of the infoscope package, which validate inputs.";
+
+  py::class_<infoscope::Job>(m, "Job", "Progress of one native call, readable from another thread while it runs.")
+      .def(py::init<>())
+      .def_property_readonly(
+          "done", [](const infoscope::Job& j) { return j.done.load(std::memory_order_relaxed); },
+          "Items (rows) the call's parallel loops have finished.");
 
   m.def(
       "kl_entropy",
@@ -222,10 +222,11 @@ PYBIND11_MODULE(_core, m) {
                        std::vector<std::size_t> trial_starts, std::size_t theiler, int workers) {
              const Samples s = samples(xzy);
              if (dx + dz >= s.cols) throw std::invalid_argument("y needs at least one column");
-             py::gil_scoped_release release;
-             return std::make_unique<infoscope::KsgConditionalMI>(
-                 s.data, s.n, dx, dz, s.cols - dx - dz, k, infoscope::TimeWindow{std::move(trial_starts), theiler},
-                 workers);
+             return release_gil([&] {
+               return std::make_unique<infoscope::KsgConditionalMI>(
+                   s.data, s.n, dx, dz, s.cols - dx - dz, k,
+                   infoscope::TimeWindow{std::move(trial_starts), theiler}, workers);
+             });
            }),
            py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
            py::arg("theiler"), py::arg("workers"));
@@ -279,8 +280,7 @@ PYBIND11_MODULE(_core, m) {
         auto run = [&](auto tag) {
           using T = decltype(tag);
           const T* data = static_cast<const T*>(a.data());
-          py::gil_scoped_release release;
-          infoscope::element_codes<T>(data, n, d, binning, workers, out);
+          release_gil([&] { infoscope::element_codes<T>(data, n, d, binning, workers, out); });
         };
         if (py::isinstance<py::array_t<float>>(a)) {
           run(float{});
@@ -310,9 +310,10 @@ PYBIND11_MODULE(_core, m) {
       .def(py::init([](infoscope::Symbols x, std::optional<infoscope::Symbols> z, infoscope::Symbols y,
                        const std::string& correction, int workers) {
              const infoscope::Correction c = infoscope::correction_from_name(correction);
-             py::gil_scoped_release release;
-             return std::make_unique<infoscope::BinnedConditionalMI>(std::move(x), std::move(z), std::move(y), c,
-                                                                     workers);
+             return release_gil([&] {
+               return std::make_unique<infoscope::BinnedConditionalMI>(std::move(x), std::move(z), std::move(y), c,
+                                                                       workers);
+             });
            }),
            py::arg("x"), py::arg("z"), py::arg("y"), py::arg("correction"), py::arg("workers"));
 
@@ -333,11 +334,12 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "gaussian_kernel_log_mean",
-      [](const Matrix& x, double h, int workers) {
+      [](const Matrix& x, double h, int workers, infoscope::Job* job) {
         const Samples s = samples(x);
-        return locals(s.n, [&](double* out) { infoscope::gaussian_kernel_log_mean(s.data, s.n, s.cols, h, workers, out); });
+        return locals(
+            s.n, [&](double* out) { infoscope::gaussian_kernel_log_mean(s.data, s.n, s.cols, h, workers, out); }, job);
       },
-      py::arg("x").noconvert(), py::arg("h"), py::arg("workers"),
+      py::arg("x").noconvert(), py::arg("h"), py::arg("workers"), py::arg("job") = nullptr,
       "log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h)) for every row i of x.");
 
   using Codes = py::array_t<std::int64_t, py::array::c_style>;
@@ -357,11 +359,10 @@ PYBIND11_MODULE(_core, m) {
         const std::size_t n_windows = window <= src.length && step > 0 ? (src.length - window) / step + 1 : 0;
         py::array_t<double> te({static_cast<py::ssize_t>(n_pairs), static_cast<py::ssize_t>(n_windows)});
         double* out = te.mutable_data();
-        {
-          py::gil_scoped_release release;
+        release_gil([&] {
           infoscope::windowed_transfer_entropy(src, tgt, pairs.data(), n_pairs, window, step, target_offsets,
                                                source_offsets, c, workers, out);
-        }
+        });
         return te;
       },
       py::arg("sources").noconvert(), py::arg("targets").noconvert(), py::arg("levels"), py::arg("pairs").noconvert(),

@@ -16,9 +16,11 @@
 #include "core/problem.hpp"
 #include "core/rules.hpp"
 #include "cuda/backend.hpp"
+#include "interrupt.hpp"
 
 namespace py = pybind11;
 namespace cu = infoscope::cuda;
+using infoscope::bindings::release_gil;
 using HostMatrix = py::array_t<double, py::array::c_style>;
 using Index = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
 
@@ -72,8 +74,7 @@ py::array_t<double> values(int device, std::size_t n, Fn&& fn) {
   double* dst = out.mutable_data();
   std::optional<cu::DeviceGuard> guard;
   if (device >= 0) guard.emplace(device);
-  py::gil_scoped_release release;
-  fn(dst);
+  release_gil([&] { fn(dst); });
   return out;
 }
 
@@ -94,11 +95,17 @@ infoscope::Symbols row_symbols(const cu::View& v, int device, const infoscope::B
 
 PYBIND11_MODULE(_cuda, m) {
   m.doc() = "infoscope CUDA backend. Use the estimators' device= argument, which validates inputs.";
-  py::register_exception<cu::OutOfMemory>(m, "DeviceOutOfMemory", PyExc_MemoryError);
+  // pybind11 tries the most recently registered translator first: the subclass OutOfMemory after its base.
   py::register_exception<cu::Error>(m, "CudaError", PyExc_RuntimeError);
+  py::register_exception<cu::OutOfMemory>(m, "DeviceOutOfMemory", PyExc_MemoryError);
 
   m.attr("MAX_NEIGHBORS") = cu::kMaxNeighbors;
   m.def("device_count", &cu::device_count, "Number of visible CUDA devices (0 without a driver).");
+  m.def("_throw_status", &cu::throw_status, py::arg("status"),
+        "Raises what a failed CUDA call with this cudaError_t status raises (tests of the error translation).");
+  m.def("devices_problem", &cu::devices_problem, "Why no CUDA device can be used; '' when one is visible.");
+  m.def("device_problem", &cu::device_problem, py::arg("device"),
+        "Why a device cannot run this build's kernels; '' when it can.");
   m.def("runtime_version", &cu::runtime_version);
   m.def("architectures", &cu::architectures, "The CUDA architectures compiled in.");
   m.def("devices", [] {
@@ -197,9 +204,10 @@ PYBIND11_MODULE(_cuda, m) {
              const std::size_t dy = xzy.cols - dx - dz;
              cu::Matrix data = std::move(xzy);
              xzy.rows = xzy.cols = 0;  // the Python object is left empty, not dangling
-             py::gil_scoped_release release;
-             return new cu::KsgConditionalMI(std::move(data), dx, dz, dy, k,
-                                             infoscope::TimeWindow{std::move(trial_starts), theiler});
+             return release_gil([&] {
+               return new cu::KsgConditionalMI(std::move(data), dx, dz, dy, k,
+                                               infoscope::TimeWindow{std::move(trial_starts), theiler});
+             });
            }),
            py::arg("xzy"), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"), py::arg("theiler"),
            "Takes over the matrix's memory: xzy is empty afterwards.");

@@ -237,7 +237,8 @@ void KDTree::count_all(const double* radii, bool strict, std::size_t* counts, in
   for (std::size_t id = 0; id < nodes_.size(); ++id) {
     if (nodes_[id].left < 0 && nodes_[id].end > nodes_[id].begin) leaves.push_back(static_cast<std::int32_t>(id));
   }
-  parallel_for(leaves.size(), workers, 8, 16, [&](std::size_t begin, std::size_t end) {
+  // Two leaves per chunk: a few hundred queries at most, so that Ctrl-C is noticed within a fraction of a second.
+  parallel_for(leaves.size(), workers, 2, 16, [&](std::size_t begin, std::size_t end) {
     std::vector<double> queries, group_radii;
     std::vector<std::size_t> group_counts;
     for (std::size_t l = begin; l < end; ++l) {

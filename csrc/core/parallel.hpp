@@ -1,7 +1,8 @@
 // Parallel loop over query points, with errors carried out of the worker threads.
 //
 // An exception escaping an OpenMP region terminates the process, so each worker catches, records the first
-// exception and stops taking work; it is rethrown on the calling thread after the join.
+// exception and stops taking work; it is rethrown on the calling thread after the join. The calling thread's
+// job (core/cancel.hpp) is checked between chunks and credited with each finished one.
 #pragma once
 
 #include <algorithm>
@@ -11,6 +12,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "core/cancel.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -41,14 +44,24 @@ inline int resolve_workers(int workers, std::size_t n, std::size_t min_per_threa
 
 // Calls body(begin, end) over [0, n) in chunks of `chunk`, on `workers` threads (see resolve_workers).
 // Small inputs (fewer than min_per_thread items per thread) run on the calling thread: starting threads would
-// cost more than the work.
+// cost more than the work. Throws Cancelled when the job stops; chunks already running finish first.
 template <class Body>
 void parallel_for(std::size_t n, int workers, std::size_t chunk, std::size_t min_per_thread, Body&& body) {
   if (n == 0) return;
   chunk = std::max<std::size_t>(1, chunk);
+  Job* const job = current_job();
   const int threads = resolve_workers(workers, n, min_per_thread);
   if (threads == 1) {
-    body(std::size_t{0}, n);
+    if (!job) {
+      body(std::size_t{0}, n);
+      return;
+    }
+    for (std::size_t begin = 0; begin < n; begin += chunk) {
+      check_cancelled();
+      const std::size_t end = std::min(n, begin + chunk);
+      body(begin, end);
+      job->done.fetch_add(end - begin, std::memory_order_relaxed);
+    }
     return;
   }
   std::exception_ptr error;
@@ -56,12 +69,16 @@ void parallel_for(std::size_t n, int workers, std::size_t chunk, std::size_t min
   std::atomic<bool> failed{false};
   std::atomic<std::size_t> next{0};
   auto worker = [&]() {
+    const JobScope scope(job);  // nested loops on this thread see the same job
     for (;;) {
       if (failed.load(std::memory_order_relaxed)) return;
       const std::size_t begin = next.fetch_add(chunk, std::memory_order_relaxed);
       if (begin >= n) return;
       try {
-        body(begin, std::min(n, begin + chunk));
+        check_cancelled();
+        const std::size_t end = std::min(n, begin + chunk);
+        body(begin, end);
+        if (job) job->done.fetch_add(end - begin, std::memory_order_relaxed);
       } catch (...) {
         std::lock_guard<std::mutex> lock(error_mutex);
         if (!error) error = std::current_exception();

@@ -1,6 +1,7 @@
 // Column standardisation and tie-breaking noise, the preprocessing of every k-NN estimate, in one pass over the
 // columns of several blocks laid side by side. The sums run over the rows in order, as numpy reduces an (n, d)
-// array along its rows for d >= 2, so the results are numpy's bit for bit (tests/test_engine.py checks it).
+// array along its rows for d >= 2, so the results are numpy's bit for bit (tests/test_engine.py checks it), and
+// they stay exact at any finite scale, where numpy's sums of squares overflow or underflow.
 #pragma once
 
 #include <cstddef>

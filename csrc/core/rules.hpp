@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,7 +66,10 @@ inline void check_selections(const std::size_t* columns, const std::size_t* boun
 }
 
 inline void check_kernel_variance(double h) {
-  if (!(h > 0) || !std::isfinite(h)) throw std::invalid_argument("the kernel variance must be positive and finite");
+  // Below the smallest normal double, -1 / (2h) overflows and the kernel of a sample with itself is NaN.
+  if (!(h >= std::numeric_limits<double>::min()) || !std::isfinite(h)) {
+    throw std::invalid_argument("the kernel variance must be a finite number >= 2.2250738585072014e-308");
+  }
 }
 
 inline Metric metric_from_name(const std::string& name) {

@@ -37,6 +37,12 @@ struct DeviceInfo {
 };
 
 int device_count();  // 0 without a driver or a device; never throws
+// Why no device can be used ("" when one is visible), e.g. a driver too old for the linked CUDA runtime.
+std::string devices_problem();
+// Why `device` cannot run this build's kernels ("" when it can): no kernel image for its architecture.
+std::string device_problem(int device);
+// Throws what a failed CUDA call with this status throws (OutOfMemory, Error); for tests of the translation.
+void throw_status(int status);
 std::vector<DeviceInfo> devices();
 int runtime_version();
 std::string architectures();  // the architectures compiled in, e.g. "80-real;90"

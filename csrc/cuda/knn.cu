@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/cancel.hpp"
 #include "core/local_values.hpp"
 #include "core/rules.hpp"
 #include "cuda/common.cuh"
@@ -85,11 +86,12 @@ struct CmiArgs {
   const std::uint32_t* perms;      // batch x n, or null: Y as it is
   double psi_k, psi_n;
   double* local;                   // batch x n
+  std::size_t first = 0;           // the launch's first query position
 };
 
 template <std::size_t Capacity>
 __global__ void cmi_kernel(CmiArgs a) {
-  const std::size_t t = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  const std::size_t t = a.first + blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (t >= a.n) return;
   const std::size_t s = blockIdx.y;
   const std::size_t stride = a.dx + a.dz + a.dy, zy_stride = a.dz + a.dy;
@@ -137,8 +139,29 @@ __global__ void permute_kernel(const double* data, std::size_t n, std::size_t dx
   for (std::size_t c = 0; c < dy; ++c) zo[dz + c] = zsrc[c];
 }
 
+// Queries per launch. Kernels over all queries run as launches of this many (a full wave of an H100-class GPU)
+// with Ctrl-C checked between them (core/cancel.hpp), so that a long call stops within one launch.
+constexpr std::size_t kQueriesPerLaunch = std::size_t{1} << 18;
+
+// Calls launch(first, count) for consecutive ranges of at most `per_launch` of the n query positions, waiting
+// for each launch and checking for cancellation before the next.
+template <class Launch>
+void in_launches(std::size_t n, Launch&& launch, std::size_t per_launch = kQueriesPerLaunch) {
+  for (std::size_t first = 0; first < n; first += per_launch) {
+    check_cancelled();
+    launch(first, std::min(per_launch, n - first));
+    if (first + per_launch < n) INFOSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
+  }
+}
+
+// The kernels index samples with 32-bit positions.
+void check_size(std::size_t n) {
+  if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the CUDA kernels take fewer than 2^32 samples");
+}
+
 // The rules of every estimate (core/rules.hpp), then this backend's own limit.
 void check_k(std::size_t n, std::size_t k) {
+  check_size(n);
   rules::check_k(n, k);
   if (k > kMaxNeighbors) {
     throw std::invalid_argument("the CUDA kernels keep at most " + std::to_string(kMaxNeighbors) +
@@ -177,11 +200,14 @@ struct KsgConditionalMI::Impl {
                    psi(k), psi(n), local};
   }
 
-  void run(const CmiArgs& a, std::size_t batch) const {
-    const dim3 grid(blocks_for(n), static_cast<unsigned>(batch));
-    with_capacity(k, [&](auto capacity) {
-      cmi_kernel<decltype(capacity)::value><<<grid, kThreads>>>(a);
-      INFOSCOPE_CUDA_LAUNCHED("cmi_kernel");
+  void run(CmiArgs a, std::size_t batch) const {
+    in_launches(n, [&](std::size_t first, std::size_t count) {
+      a.first = first;
+      const dim3 grid(blocks_for(count), static_cast<unsigned>(batch));
+      with_capacity(k, [&](auto capacity) {
+        cmi_kernel<decltype(capacity)::value><<<grid, kThreads>>>(a);
+        INFOSCOPE_CUDA_LAUNCHED("cmi_kernel");
+      });
     });
   }
 };
@@ -191,7 +217,6 @@ KsgConditionalMI::KsgConditionalMI(Matrix data, std::size_t dx, std::size_t dz, 
   const std::size_t n = data.rows;
   rules::check_columns(dx, dy);
   if (data.cols != dx + dz + dy) throw std::invalid_argument("dx, dz and dy must add up to the columns of data");
-  if (n >= (std::size_t{1} << 32)) throw std::invalid_argument("the CUDA kernels take fewer than 2^32 samples");
   check_k(n, k);
   rules::check_window(window, n, k);
   std::vector<std::uint64_t> trial_starts(window.trial_starts.begin(), window.trial_starts.end());
@@ -259,11 +284,12 @@ struct Ksg2Args {
   const double* y;
   double psi_k2, psi_n;
   double* local;
+  std::size_t first = 0;
 };
 
 template <std::size_t Capacity>
 __global__ void ksg2_kernel(Ksg2Args a) {
-  const std::size_t t = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  const std::size_t t = a.first + blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (t >= a.n) return;
   const std::size_t stride = a.dx + a.dy, i = a.joint_row[t];
   const sweep::Excluded self{i, i};
@@ -291,11 +317,12 @@ struct KlArgs {
   const double* w;
   double constant;
   double* local;
+  std::size_t first = 0;
 };
 
 template <std::size_t Capacity, Metric M>
 __global__ void kl_kernel(KlArgs a) {
-  const std::size_t t = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+  const std::size_t t = a.first + blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (t >= a.n) return;
   const std::size_t i = a.row[t];
   const sweep::Space space{a.coords, a.row, a.n, a.d, a.d};
@@ -308,8 +335,9 @@ __global__ void kl_kernel(KlArgs a) {
   a.local[i] = kl_local(a.constant, a.w, a.k, static_cast<double>(a.d), nb);
 }
 
-__global__ void kernel_density_kernel(const double* x, std::size_t n, std::size_t d, double scale, double* out) {
-  const std::size_t i = blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
+__global__ void kernel_density_kernel(const double* x, std::size_t n, std::size_t d, double scale, double* out,
+                                      std::size_t first) {
+  const std::size_t i = first + blockIdx.x * static_cast<std::size_t>(blockDim.x) + threadIdx.x;
   if (i < n) out[i] = gaussian_kernel_log_mean_row(x, n, d, i, scale);
 }
 
@@ -323,11 +351,14 @@ void ksg2_locals(const Matrix& data, std::size_t dx, std::size_t k, double* host
   const Sorted joint = sort_by_column(data.data(), n, data.cols, 0, 0, data.cols);
   const Sorted y = sort_by_column(data.data(), n, data.cols, dx, dx, dy);
   DeviceArray<double> local(n);
-  const Ksg2Args a{n, dx, dy, k, data.data(), joint.order.get(), joint.coords.get(), y.order.get(), y.rank.get(),
-                   y.coords.get(), psi(k) - 1.0 / static_cast<double>(k), psi(n), local.get()};
-  with_capacity(k, [&](auto capacity) {
-    ksg2_kernel<decltype(capacity)::value><<<blocks_for(n), kThreads>>>(a);
-    INFOSCOPE_CUDA_LAUNCHED("ksg2_kernel");
+  Ksg2Args a{n, dx, dy, k, data.data(), joint.order.get(), joint.coords.get(), y.order.get(), y.rank.get(),
+             y.coords.get(), psi(k) - 1.0 / static_cast<double>(k), psi(n), local.get()};
+  in_launches(n, [&](std::size_t first, std::size_t count) {
+    a.first = first;
+    with_capacity(k, [&](auto capacity) {
+      ksg2_kernel<decltype(capacity)::value><<<blocks_for(count), kThreads>>>(a);
+      INFOSCOPE_CUDA_LAUNCHED("ksg2_kernel");
+    });
   });
   local.to_host(host_local);
 }
@@ -340,26 +371,34 @@ void kl_locals(const Matrix& data, std::size_t k, Metric metric, const std::vect
   const Sorted space = sort_by_column(data.data(), n, data.cols, 0, 0, data.cols);
   const DeviceArray<double> d_w(weights);
   DeviceArray<double> local(n);
-  const KlArgs a{n, data.cols, k, space.order.get(), space.coords.get(), d_w.get(),
-                 kl_constant(weights, n, data.cols, metric), local.get()};
-  with_capacity(k, [&](auto capacity) {
-    constexpr std::size_t c = decltype(capacity)::value;
-    if (metric == Metric::Chebyshev) {
-      kl_kernel<c, Metric::Chebyshev><<<blocks_for(n), kThreads>>>(a);
-    } else {
-      kl_kernel<c, Metric::Euclidean><<<blocks_for(n), kThreads>>>(a);
-    }
-    INFOSCOPE_CUDA_LAUNCHED("kl_kernel");
+  KlArgs a{n, data.cols, k, space.order.get(), space.coords.get(), d_w.get(),
+           kl_constant(weights, n, data.cols, metric), local.get()};
+  in_launches(n, [&](std::size_t first, std::size_t count) {
+    a.first = first;
+    with_capacity(k, [&](auto capacity) {
+      constexpr std::size_t c = decltype(capacity)::value;
+      if (metric == Metric::Chebyshev) {
+        kl_kernel<c, Metric::Chebyshev><<<blocks_for(count), kThreads>>>(a);
+      } else {
+        kl_kernel<c, Metric::Euclidean><<<blocks_for(count), kThreads>>>(a);
+      }
+      INFOSCOPE_CUDA_LAUNCHED("kl_kernel");
+    });
   });
   local.to_host(host_local);
 }
 
 void gaussian_kernel_log_mean(const Matrix& x, double h, double* host_out) {
   rules::check_kernel_variance(h);
+  check_size(x.rows);
   DeviceGuard guard(x.device);
   DeviceArray<double> out(x.rows);
-  kernel_density_kernel<<<blocks_for(x.rows), kThreads>>>(x.data(), x.rows, x.cols, -0.5 / h, out.get());
-  INFOSCOPE_CUDA_LAUNCHED("kernel_density_kernel");
+  // A query costs n d kernel terms: about 2^36 of them per launch (well under a second on an H100).
+  const std::size_t per_launch = std::max<std::size_t>(kThreads, (std::size_t{1} << 36) / std::max<std::size_t>(1, x.rows * x.cols));
+  in_launches(x.rows, [&](std::size_t first, std::size_t count) {
+    kernel_density_kernel<<<blocks_for(count), kThreads>>>(x.data(), x.rows, x.cols, -0.5 / h, out.get(), first);
+    INFOSCOPE_CUDA_LAUNCHED("kernel_density_kernel");
+  }, per_launch);
   out.to_host(host_out);
 }
 

@@ -22,6 +22,10 @@ void check(cudaError_t status, const char* call, const char* file, int line) {
   throw Error("CUDA error in " + where);
 }
 
+void throw_status(int status) {
+  check(static_cast<cudaError_t>(status), "throw_status", __FILE__, __LINE__);
+}
+
 int device_count() {
   int count = 0;
   if (cudaGetDeviceCount(&count) != cudaSuccess) {
@@ -29,6 +33,39 @@ int device_count() {
     return 0;
   }
   return count;
+}
+
+namespace {
+__global__ void probe_kernel() {}
+}  // namespace
+
+std::string devices_problem() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    // e.g. cudaErrorInsufficientDriver: a driver older than the CUDA runtime linked into this build
+    return std::string("the CUDA runtime found no usable device: ") + cudaGetErrorString(status) + " (" +
+           cudaGetErrorName(status) + ")";
+  }
+  return count == 0 ? "no CUDA device is visible" : "";
+}
+
+std::string device_problem(int device) {
+  cudaDeviceProp prop{};
+  if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) {
+    cudaGetLastError();
+    return "device " + std::to_string(device) + " cannot be queried";
+  }
+  const DeviceGuard guard(device);
+  cudaFuncAttributes attr{};
+  const cudaError_t status = cudaFuncGetAttributes(&attr, probe_kernel);
+  if (status == cudaSuccess) return "";
+  cudaGetLastError();
+  return "device " + std::to_string(device) + " (" + prop.name + ", compute capability " +
+         std::to_string(prop.major) + "." + std::to_string(prop.minor) + ") has no kernel image in this build (" +
+         "architectures " + architectures() + "): " + cudaGetErrorString(status) +
+         "; rebuild with INFOSCOPE_CUDA_ARCHITECTURES set for it";
 }
 
 std::vector<DeviceInfo> devices() {
@@ -54,7 +91,9 @@ DeviceGuard::DeviceGuard(int device) : previous_(0) {
   if (device != previous_) INFOSCOPE_CUDA_CHECK(cudaSetDevice(device));
 }
 
-DeviceGuard::~DeviceGuard() { cudaSetDevice(previous_); }
+DeviceGuard::~DeviceGuard() {
+  if (cudaSetDevice(previous_) != cudaSuccess) cudaGetLastError();  // not to be blamed on the next launch
+}
 
 int device_of(const void* ptr) {
   cudaPointerAttributes attr{};
@@ -66,15 +105,17 @@ Buffer::Buffer(std::size_t bytes) {
   if (bytes) INFOSCOPE_CUDA_CHECK(cudaMalloc(&ptr_, bytes));
 }
 
+// Destructors cannot throw: a failing cudaFree (after an earlier fault) is cleared, so that the next launch
+// check does not report it as its own.
 Buffer::~Buffer() {
-  if (ptr_) cudaFree(ptr_);
+  if (ptr_ && cudaFree(ptr_) != cudaSuccess) cudaGetLastError();
 }
 
 Buffer::Buffer(Buffer&& other) noexcept : ptr_(other.ptr_) { other.ptr_ = nullptr; }
 
 Buffer& Buffer::operator=(Buffer&& other) noexcept {
   if (this != &other) {
-    if (ptr_) cudaFree(ptr_);
+    if (ptr_ && cudaFree(ptr_) != cudaSuccess) cudaGetLastError();
     ptr_ = other.ptr_;
     other.ptr_ = nullptr;
   }
@@ -84,6 +125,9 @@ Buffer& Buffer::operator=(Buffer&& other) noexcept {
 Matrix upload(const double* host, std::size_t rows, std::size_t cols) {
   Matrix m{Buffer(rows * cols * sizeof(double)), rows, cols, current_device()};
   INFOSCOPE_CUDA_CHECK(cudaMemcpy(m.data(), host, rows * cols * sizeof(double), cudaMemcpyHostToDevice));
+  // A copy from pageable memory may still be in flight when cudaMemcpy returns; the matrix is exported with no
+  // stream (ready), so wait for it.
+  INFOSCOPE_CUDA_CHECK(cudaDeviceSynchronize());
   return m;
 }
 
@@ -166,6 +210,7 @@ Matrix assemble(const std::vector<const Matrix*>& blocks, const std::vector<std:
                                       m.data(), m.cols * sizeof(double), m.cols * sizeof(double), m.rows,
                                       cudaMemcpyDeviceToDevice));
   }
+  INFOSCOPE_CUDA_CHECK(cudaDeviceSynchronize());  // device-to-device copies are asynchronous; exported as ready
   return out;
 }
 

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ._native import HAS_CUDA, core as _core, cuda as _cuda
+from ._native import CUDA_PROBLEM, HAS_CUDA, core as _core, cuda as _cuda
 from . import stats
 from .estimators import (InfoMatrix, LagScan, conditional_mutual_info, entropy, estimate_many, mutual_info,
                          mutual_info_matrix, transfer_entropy, transfer_entropy_lags, transfer_entropy_matrix)
@@ -25,13 +25,15 @@ def build_info() -> dict:
     Returns a dict with ``version``, ``compiler``, ``openmp`` (whether the core is multithreaded with OpenMP),
     ``threads`` (threads available to it), ``native_arch`` (compiled for the building CPU), ``cuda_option``
     (the INFOSCOPE_CUDA build setting), ``cuda_built`` (whether the CUDA module was compiled), ``cuda``
-    (whether it is usable: built and a device visible), and with the module ``cuda_architectures`` (compiled
-    in), ``cuda_runtime`` (version, e.g. 13000) and ``cuda_devices`` (name, compute capability, memory of each
+    (whether it is usable: built and a visible device has kernels in it), ``cuda_problem`` (why not, or why some
+    device cannot be used; "" when all can), and with the module ``cuda_architectures`` (compiled in),
+    ``cuda_runtime`` (version, e.g. 13000) and ``cuda_devices`` (name, compute capability, memory of each
     visible device).
     """
     info = dict(_core.build_info())
     info["cuda_built"] = _cuda is not None
     info["cuda"] = HAS_CUDA
+    info["cuda_problem"] = CUDA_PROBLEM
     if _cuda is not None:
         info["cuda_architectures"] = _cuda.architectures()
         info["cuda_devices"] = _cuda.devices() if HAS_CUDA else []

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
+import sys
+import warnings
 
 import numpy as np
 
 __all__ = ["as_samples", "as_binnable", "check_same_length", "check_k", "check_count", "check_real", "check_workers",
-           "check_choice", "check_flag"]
+           "check_choice", "check_flag", "check_seed"]
+
+# Threads any call may ask for: the core takes a C int, and no machine offers more.
+MAX_WORKERS = 1 << 16
 
 # DLPack device types that live in host memory (kDLCPU, kDLCUDAHost, kDLROCMHost).
 _HOST_DEVICES = {1, 3, 11}
@@ -135,15 +141,36 @@ def check_real(value, name: str, *, minimum=None, positive=False) -> float:
 def check_workers(workers) -> int:
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
         raise TypeError(f"workers must be an integer (-1 for all cores), got {workers!r}")
-    if workers == 0 or workers < -1:
-        raise ValueError(f"workers must be -1 (all cores) or a positive number of threads, got {workers}")
+    if workers == 0 or workers < -1 or workers > MAX_WORKERS:
+        raise ValueError(f"workers must be -1 (all cores) or a number of threads from 1 to {MAX_WORKERS}, got {workers}")
     return int(workers)
+
+
+def check_seed(seed, name: str = "seed", *, generator: bool = True):
+    """A seed: a non-negative integer, None (fresh entropy) or, when ``generator``, a numpy Generator."""
+    if seed is None or (generator and isinstance(seed, np.random.Generator)):
+        return seed
+    kinds = "a non-negative integer, a numpy Generator or None" if generator else "a non-negative integer"
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be {kinds}, got {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name} must be {kinds}, got {seed!r}")
+    return int(seed)
 
 
 def check_choice(value, name: str, choices):
     if value not in choices:
         raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}; got {value!r}")
     return value
+
+
+def warn(message: str, category=RuntimeWarning) -> None:
+    """warnings.warn, attributed to the user's line that called into the package (however deep the call)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    frame, level = sys._getframe(1), 2  # stacklevel 2: the frame that called warn()
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 def check_flag(value, name: str) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import _device
 from ._arrays import as_binnable, as_samples
-from ._native import HAS_CUDA, core, cuda
+from ._native import CUDA_PROBLEM, HAS_CUDA, USABLE_DEVICES, core, cuda
 from .estimators._transforms import normal_draws
 
 __all__ = ["Backend", "CpuBackend", "CudaBackend", "backend_for", "CPU"]
@@ -84,8 +84,9 @@ class Backend:
         """Local Kozachenko-Leonenko entropies."""
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def kernel_log_mean(self, table, h: float, workers: int) -> np.ndarray:
-        """``log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h))`` for every row."""
+    def kernel_log_mean(self, table, h: float, workers: int, job=None) -> np.ndarray:
+        """``log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h))`` for every row; ``job`` (a :class:`infoscope._core.Job`)
+        counts the finished rows where the backend reports progress (the CPU)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
     def symbols(self, a, name: str, binning, workers: int):
@@ -134,8 +135,8 @@ class CpuBackend(Backend):
     def kl_entropy(self, table, k, metric, weights, workers):
         return core.kl_entropy(table, k, metric, workers, weights)
 
-    def kernel_log_mean(self, table, h, workers):
-        return core.gaussian_kernel_log_mean(table, h, workers)
+    def kernel_log_mean(self, table, h, workers, job=None):
+        return core.gaussian_kernel_log_mean(table, h, workers, job)
 
     def symbols(self, a, name, binning, workers):
         return binning.symbols(as_binnable(_device.to_host(a) if _device.is_cuda_array(a) else a, name), name, workers)
@@ -224,7 +225,7 @@ class CudaBackend(Backend):
     def kl_entropy(self, table, k, metric, weights, workers):
         return cuda.kl_locals(table, k, metric, weights)
 
-    def kernel_log_mean(self, table, h, workers):
+    def kernel_log_mean(self, table, h, workers, job=None):
         return cuda.gaussian_kernel_log_mean(table, h)
 
     def symbols(self, a, name, binning, workers):
@@ -267,8 +268,7 @@ def backend_for(device, **arrays) -> Backend:
     if kind == "auto" and not on_gpu:
         return CPU
     if not HAS_CUDA:
-        why = ("this build has no CUDA module (built without nvcc, or with INFOSCOPE_CUDA=OFF)" if cuda is None
-               else "no CUDA device is visible")
+        why = CUDA_PROBLEM
         if kind == "cuda":
             raise ValueError(f"device={device!r} needs the CUDA backend, but {why}")
         name = next(iter(on_gpu))
@@ -281,6 +281,9 @@ def backend_for(device, **arrays) -> Backend:
         index = next(iter(devices.values()), 0)
     elif index >= cuda.device_count():
         raise ValueError(f"device={device!r}: only {cuda.device_count()} CUDA device(s) are visible")
+    if index not in USABLE_DEVICES:
+        raise ValueError(f"{'device=' + repr(device) if kind == 'cuda' else next(iter(on_gpu))}: cuda:{index} cannot "
+                         f"run this build's kernels ({CUDA_PROBLEM})")
     elif devices and index not in devices.values():
         raise ValueError(f"device={device!r}, but the arrays live on cuda:{next(iter(devices.values()))}")
     if index not in _CUDA_BACKENDS:

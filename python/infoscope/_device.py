@@ -110,5 +110,17 @@ def device_view(a, name: str):
     elements = [int(s) // itemsize for s in strides]
     rows, cols = shape[0], shape[1] if len(shape) == 2 else 1
     row_stride, col_stride = elements[0], elements[1] if len(shape) == 2 else 1
-    stream = cai.get("stream") or 0
-    return cuda.View(int(cai["data"][0]), typestr, rows, cols, row_stride, col_stride, int(stream)), dtype
+    return cuda.View(int(cai["data"][0]), typestr, rows, cols, row_stride, col_stride, _stream(a, cai)), dtype
+
+
+def _stream(a, cai: dict) -> int:
+    """The stream to wait for before reading ``a`` (0: none). Version 3 of the interface names it (None: ready;
+    1 and 2 are the legacy and per-thread default streams, which the backend's synchronisation takes as handles).
+    torch exports version 2, without one: its tensors are written on torch's current stream of their device,
+    which may be a side stream."""
+    stream = cai.get("stream")
+    if stream is None and type(a).__module__.startswith("torch"):
+        import torch
+
+        return int(torch.cuda.current_stream(a.device).cuda_stream)
+    return int(stream or 0)

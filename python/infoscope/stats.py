@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import check_count
+from ._arrays import check_count, check_seed, to_numpy
+from ._limits import check_memory
 from .estimators import check_output, conditional_mutual_info, mutual_info, prepare, transfer_entropy, unit_name
 from .estimators._problem import null_distribution, p_value
 from .estimators._registry import method
@@ -93,6 +94,7 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
     (0.34, 0.004975124378109453)
     """
     n_permutations = check_count(n_permutations, "n_permutations", 1)
+    seed = check_seed(seed)
     if "local" in kwargs:
         raise TypeError("permutation_test takes no local=: it tests the estimate")
     base = kwargs.pop("base", math.e)
@@ -130,6 +132,7 @@ def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress, p
     shuffled = np.asarray(args[permuted])
     estimate = float(estimator(*args, **kwargs))
     rng = np.random.default_rng(seed)
+    check_memory(8 * n_permutations, "n_permutations", f"{n_permutations} surrogate estimates")
     null = np.empty(n_permutations)
     name = getattr(estimator, "__name__", "estimator")
     for s in tqdm(range(n_permutations), desc=name, unit="surrogate", leave=False,
@@ -221,14 +224,21 @@ def subsample(estimator, *args, fractions=(0.5, 0.25), split=None, seed=0, **kwa
         raise TypeError("subsample takes no local=: it resamples the estimate")
     if not args:
         raise TypeError("subsample needs the estimator's arrays as positional arguments")
-    fractions = sorted({float(f) for f in fractions}, reverse=True)
+    seed = check_seed(seed)
+    try:
+        fractions = sorted({float(f) for f in fractions}, reverse=True)
+    except (TypeError, ValueError):
+        raise TypeError(f"fractions must be a sequence of numbers in (0, 0.5]; got {fractions!r}") from None
     if not fractions or any(not 0 < f <= 0.5 for f in fractions):
         raise ValueError(f"fractions must be numbers in (0, 0.5] (at least two parts each); got {fractions!r}")
     if split is None:  # transfer entropy needs whole stretches of its series
         split = "contiguous" if estimator is transfer_entropy else "random"
     if split not in ("random", "contiguous"):
         raise ValueError(f"split must be 'random' or 'contiguous', got {split!r}")
-    arrays = [np.asarray(a) for a in args]
+    arrays = [to_numpy(a, f"args[{i}]") for i, a in enumerate(args)]
+    for i, a in enumerate(arrays):
+        if a.ndim == 0:
+            raise ValueError(f"args[{i}] must be an array of samples (rows), got a scalar {a!r}")
     n = arrays[0].shape[0]
     if any(a.shape[0] != n for a in arrays):
         raise ValueError("the arrays must have the same number of rows to be subsampled together")

@@ -28,6 +28,19 @@ def _list() -> None:
         print(f"  {e.name:18s} {e.quantity}  {e.description}{f'  [unavailable: {why}]' if why else ''}")
 
 
+def _at_least(minimum: int):
+    """An argparse type: an integer >= minimum, or a usage error naming the value."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        return value
+    return parse
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infoscope.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -35,8 +48,8 @@ def main(argv=None) -> int:
                         help="the quick cross-section of tasks, N=2000, 2 seeds, no JIDT (JVM start-up)")
     parser.add_argument("--tasks", nargs="+", metavar="PATTERN", help="task names or glob patterns (default: all)")
     parser.add_argument("--estimators", nargs="+", metavar="PATTERN", help="estimator names or globs (default: all)")
-    parser.add_argument("-n", "--sizes", nargs="+", type=int, metavar="N", help="sample sizes (default 5000)")
-    parser.add_argument("--seeds", type=int, help="seeds per task and size (default 3)")
+    parser.add_argument("-n", "--sizes", nargs="+", type=_at_least(10), metavar="N", help="sample sizes (default 5000)")
+    parser.add_argument("--seeds", type=_at_least(1), help="seeds per task and size (default 3)")
     parser.add_argument("--no-peers", action="store_true", help="infoscope's estimators only")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="output folder (default ./bench-results)")
     parser.add_argument("--no-plots", action="store_true", help="tables only")

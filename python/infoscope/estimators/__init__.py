@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._arrays import check_count
+from .._arrays import check_count, check_seed
 from .._backend import backend_for
 from . import binning, gaussian, kde, knn, transfer
 from ._problem import Prepared, null_distribution, p_value
@@ -313,6 +313,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
     if lags.size == 0 or lags.ndim != 1 or lags.dtype.kind not in "iu" or (lags < 1).any():
         raise ValueError(f"lags must be a non-empty sequence of integers >= 1, got {lags!r}")
     n_permutations = check_count(n_permutations, "n_permutations", 0)
+    seed = check_seed(seed)
     m = find_method("transfer_entropy", method)
     divisor = check_output(base)
     embedding = dict(k_hist=k_hist, l_hist=l_hist, tau=tau, condition=condition, condition_lag=condition_lag,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._limits import check_memory
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -60,6 +62,7 @@ class Trials:
 
 
 SHUFFLES = ("within", "trials")
+_PERMUTATION_BYTES = 1 << 28
 
 
 def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str) -> np.ndarray:
@@ -91,7 +94,10 @@ def null_distribution(problem: Prepared, n_permutations: int, seed, shuffle: str
         raise ValueError("shuffle='trials' needs at least two trials with the same number of samples; got "
                          f"{lengths.size} trial(s) of {sorted(set(lengths.tolist()))} samples")
     rng = np.random.default_rng(seed)
-    batch = problem.batch
+    # The backend's batch, cut so that its permutations (4 bytes per row each) stay within 256 MiB at large n.
+    batch = max(1, min(problem.batch, _PERMUTATION_BYTES // (4 * problem.n)))
+    check_memory(8 * n_permutations + 4 * batch * problem.n, "n_permutations",
+                 f"{n_permutations} surrogate estimates of {problem.n} samples")
     null = np.empty(n_permutations)
     with tqdm(total=n_permutations, desc=desc, unit="surrogate", disable=None if progress is None else not progress,
               leave=False) as bar:

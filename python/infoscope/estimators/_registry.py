@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from .._arrays import check_count, check_workers
 from . import binning, gaussian, kde, knn, transfer
 from ._transforms import Preprocessing
 from .binning import BinningOptions
@@ -108,6 +109,10 @@ class Method:
             if value is REQUIRED:
                 raise TypeError(f"method={self.name!r} needs {name}= ({OPTIONS[name]})")
         device = merged.pop("device", "auto")
+        if "workers" in merged:
+            merged["workers"] = check_workers(merged["workers"])
+        if "theiler" in merged:
+            merged["theiler"] = check_count(merged["theiler"], "theiler", 0)
         if self._prep:
             merged["prep"] = Preprocessing(**{f: merged.pop(f) for f in self._prep})
         if self._binning:

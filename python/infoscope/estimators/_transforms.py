@@ -9,10 +9,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._arrays import check_choice, check_flag, check_real
+from .._arrays import check_choice, check_flag, check_real, check_seed, warn
 from .._native import core
 
-__all__ = ["Preprocessing", "rank_columns", "normal_scores", "normal_draws"]
+__all__ = ["Preprocessing", "rank_columns", "normal_scores", "normal_draws", "warn_ties"]
 
 # The PCG64 state numpy's default_rng(seed) starts from, per integer seed: deriving it (SeedSequence) costs more
 # than drawing the noise of a thousand samples, and small estimates repeat a few seeds many times.
@@ -34,6 +34,21 @@ def normal_draws(seed, shape) -> np.ndarray:
         bit_generator = _SCRATCH.bit_generator = np.random.PCG64(0)
     bit_generator.state = state
     return np.random.Generator(bit_generator).standard_normal(shape)
+
+
+def warn_ties(backend, table, k: int, prep: "Preprocessing", space: str) -> None:
+    """Warn when, without tie-breaking noise, k + 1 or more rows of a k-NN estimate's joint table coincide: their
+    k-th neighbour is at distance 0, the counts of samples "closer than 0" are empty, and the estimate is biased
+    (above log N for independent discrete data). With noise (the default) no two rows coincide. ``table`` lies
+    on ``backend``."""
+    if prep.noise > 0:
+        return
+    counts = np.unique(backend.host(table), axis=0, return_counts=True)[1]
+    tied = int(counts[counts > k].sum())
+    if tied:
+        warn(f"{tied} of {table.shape[0]} samples of {space} have k={k} or more exact duplicates and noise=0: their "
+             "k-th neighbour distance is 0 and the k-NN estimate is meaningless for them (biased upwards, up to above "
+             "log N); keep the tie-breaking noise (noise > 0) or use method='binned' for discrete data")
 
 
 def rank_columns(a: np.ndarray) -> np.ndarray:
@@ -96,10 +111,7 @@ class Preprocessing:
         set_field(self, "normalize", check_flag(self.normalize, "normalize"))
         check_choice(self.transform, "transform", (None, "rank", "normal"))
         set_field(self, "noise", check_real(self.noise, "noise (a relative standard deviation)", minimum=0))
-        seed = self.seed
-        if not (seed is None or isinstance(seed, np.random.Generator) or
-                (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
-            raise TypeError(f"seed must be a non-negative integer, a numpy Generator or None, got {seed!r}")
+        set_field(self, "seed", check_seed(self.seed))
 
     def apply(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Transform a (N, d) float64 array; return it and the standard deviations divided out (ones if none).

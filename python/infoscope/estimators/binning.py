@@ -144,6 +144,9 @@ class BinningOptions:
         b = core.Binning()
         d = a.shape[1]
         if self.bins == "quantile":
+            if self.quantiles > a.shape[0]:
+                raise ValueError(f"quantiles={self.quantiles} exceeds the number of samples of {name} ({a.shape[0]}): "
+                                 "equiprobable bins need at least one sample each")
             ordered = np.sort(a, axis=0)
             if not (np.isfinite(ordered[0]).all() and np.isfinite(ordered[-1]).all()):  # nan sorts last
                 raise ValueError(f"{name} must be finite; check for nan or inf values")

@@ -89,6 +89,10 @@ def _prepare(a: np.ndarray, transform) -> np.ndarray:
 def _local_entropies(a: np.ndarray, subsets: list, bias_correction: bool) -> list:
     """Local Gaussian entropies of the column subsets of a (N, d), all from one covariance matrix."""
     n = a.shape[0]
+    # Each column times the power of two that brings its largest magnitude into [0.5, 1): exact, and the
+    # covariance can then neither overflow (columns at 1e155) nor underflow; log det gets the exponents back.
+    exponents = np.frexp(np.abs(a).max(axis=0))[1]
+    a = np.ldexp(a, -exponents)
     centred = a - a.mean(axis=0)
     cov = centred.T @ centred / n
     out = []
@@ -102,7 +106,7 @@ def _local_entropies(a: np.ndarray, subsets: list, bias_correction: bool) -> lis
         except np.linalg.LinAlgError:
             raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
                              "the Gaussian estimate is infinite") from None
-        logdet = 2.0 * np.log(np.diag(chol)).sum()
+        logdet = 2.0 * (np.log(np.diag(chol)).sum() + math.log(2.0) * float(exponents[cols].sum()))
         if bias_correction:
             # log det Sigma = E[log det S] - d log(2 / N) - sum_i psi((N - i) / 2), S the 1/N sample covariance.
             logdet -= d * math.log(2.0 / n) + float(np.sum(core.digamma((n - np.arange(1, d + 1)) / 2.0)))

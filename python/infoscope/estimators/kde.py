@@ -17,13 +17,19 @@ The estimate is of the noisy variable T, never of X itself: it depends on s^2, w
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 
-from .._arrays import check_choice, check_real, check_workers
+from .._arrays import check_choice, check_real, check_workers, warn
 from .._backend import backend_for
+from .._limits import native_progress
 
 __all__ = ["kde_entropy", "kernel_log_mean"]
+
+# Kernel evaluations (N^2 d) above which a progress bar shows (seconds of work), and a warning (hours).
+_SHOW_PROGRESS = 2e10
+_WARN_WORK = 1e13
 
 # Kernel variance of each bound, in units of the noise variance s^2 (D_ij = |x_i - x_j|^2 / (2 h)).
 _KERNEL_SCALE = {"upper": 1.0, "lower": 4.0}
@@ -46,7 +52,7 @@ def kde_entropy(backend, x, *, noise_var, bound, workers) -> np.ndarray:
     information-plane probe set.
     """
     term, d, noise_var = _kernel_term(backend, x, noise_var, bound, workers)
-    return 0.5 * d * math.log(2 * math.pi * math.e * noise_var) - term
+    return 0.5 * d * (math.log(2 * math.pi * math.e) + math.log(noise_var)) - term  # no overflow at 1e308
 
 
 def _kernel_term(backend, x, noise_var, bound, workers):
@@ -54,5 +60,18 @@ def _kernel_term(backend, x, noise_var, bound, workers):
     x = backend.samples(x, "x")
     noise_var = check_real(noise_var, "noise_var", positive=True)
     scale = _KERNEL_SCALE[check_choice(bound, "bound", tuple(_KERNEL_SCALE))]
-    term = backend.kernel_log_mean(x, scale * noise_var, check_workers(workers))
-    return term, x.shape[1], noise_var
+    if not sys.float_info.min <= scale * noise_var <= sys.float_info.max:
+        # A subnormal variance overflows 1 / (2 s^2); a kernel variance beyond the largest double is infinite.
+        raise ValueError(f"noise_var must lie between {sys.float_info.min!r} and {sys.float_info.max / scale:.6g} "
+                         f"for bound={bound!r}; got {noise_var!r}")
+    workers = check_workers(workers)
+    n, d = x.shape
+    if n * n * d < _SHOW_PROGRESS:
+        return backend.kernel_log_mean(x, scale * noise_var, workers), d, noise_var
+    if n * n * d > _WARN_WORK:
+        warn(f"the kernel bound costs N^2 d = {n * n * d:.2g} kernel evaluations for N = {n}: hours on a "
+             "CPU; it shows its progress and stops on Ctrl-C (a subsample of a few thousand probe points "
+             "usually suffices)")
+    with native_progress(n, "kernel bound", "row", None) as job:
+        term = backend.kernel_log_mean(x, scale * noise_var, workers, job)
+    return term, d, noise_var

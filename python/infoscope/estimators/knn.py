@@ -19,16 +19,15 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import warnings
 from dataclasses import replace
 
 import numpy as np
 
-from .._arrays import check_choice, check_count, check_k, check_same_length, check_workers
+from .._arrays import check_choice, check_count, check_k, check_same_length, check_workers, warn
 from .._native import core
 from ._problem import Prepared
 from .gaussian import covariance_mutual_info
-from ._transforms import Preprocessing
+from ._transforms import Preprocessing, warn_ties
 
 __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
            "conditional_mutual_info_problem", "berrett_weights", "lnc_alpha"]
@@ -66,12 +65,8 @@ def kl_entropy(backend, x, *, k, metric, weights, prep: Preprocessing, workers):
     local = backend.kl_entropy(data, k, metric, w, workers)
     local += np.log(scale).sum()
     if np.isneginf(local).any():
-        warnings.warn(
-            "x has samples with k or more exact duplicates: their local entropy is -inf and so is the estimate "
-            "(continuous data are expected; add noise= or use a binned estimator for discrete data)",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        warn("x has samples with k or more exact duplicates: their local entropy is -inf and so is the estimate "
+             "(continuous data are expected; add noise= or use a binned estimator for discrete data)")
     return local
 
 
@@ -109,6 +104,11 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     check_choice(algorithm, "algorithm", (1, 2))
     check_choice(correction, "correction", (None, "lnc", "gaussian"))
     workers = check_workers(workers)
+    if correction == "gaussian":
+        references = check_count(references, "references", 1)
+        if references > _MAX_REFERENCES:  # each costs a full estimate
+            raise ValueError(f"references must be at most {_MAX_REFERENCES} (each is one more KSG estimate), "
+                             f"got {references}")
     x, y, xy = _paired(backend, x, y, k, prep)
     if correction == "lnc":
         d = xy.shape[1]
@@ -131,10 +131,12 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     return local
 
 
+_MAX_REFERENCES = 1000
+
+
 def _gaussian_reference_bias(backend, xy: np.ndarray, dx: int, references, prep: Preprocessing,
                              options: dict) -> float:
     """Mean error of KSG with ``options`` on ``references`` Gaussian samples shaped like xy, with its covariance."""
-    references = check_count(references, "references", 1)
     centred = xy - xy.mean(axis=0)
     cov = centred.T @ centred / xy.shape[0]
     try:
@@ -162,6 +164,12 @@ def kl_mutual_info(backend, x, y, *, k, metric, weights, prep: Preprocessing, wo
     three entropies cancel less than in KSG, which shares one distance (Kraskov et al. 2004); use it where the
     weighting helps, in higher dimension.
     """
+    x, y = backend.samples(x, "x"), backend.samples(y, "y")
+    reason = _degenerate(np.hstack([backend.host(x), backend.host(y)]))
+    if reason:
+        raise ValueError(f"method='kl' needs a density in X, Y and (X, Y), but {reason}: their entropies are -inf "
+                         "and the finite estimates of them do not cancel; use method='ksg' (and drop constant "
+                         "columns, which carry no information)")
     x, y, xy = _paired(backend, x, y, k, prep)
     dx, dy = x.shape[1], y.shape[1]
     # The three entropies of the preprocessed table, with no further transform.
@@ -169,6 +177,18 @@ def kl_mutual_info(backend, x, y, *, k, metric, weights, prep: Preprocessing, wo
                    prep=Preprocessing(normalize=False, transform=None, noise=0.0, seed=0))
     return (kl_entropy(backend, backend.columns(xy, 0, dx), **options)
             + kl_entropy(backend, backend.columns(xy, dx, dy), **options) - kl_entropy(backend, xy, **options))
+
+
+def _degenerate(table: np.ndarray) -> str | None:
+    """Why the samples (N, d) have no density in d dimensions, if they have none: a constant column, or columns
+    linearly dependent on each other (a duplicated variable); None otherwise."""
+    constant = np.flatnonzero(np.ptp(table, axis=0) == 0)
+    if constant.size:
+        return f"column {int(constant[0])} of [x | y] is constant"
+    z = Preprocessing(noise=0.0).apply(table)[0]  # standardised, exactly at any scale
+    if np.linalg.eigvalsh(z.T @ z / z.shape[0])[0] < 1e-10:
+        return "the columns of [x | y] are linearly dependent (a variable duplicated, or a sum of others)"
+    return None
 
 
 def berrett_weights(k: int, d: int) -> np.ndarray:
@@ -196,13 +216,19 @@ def berrett_weights(k: int, d: int) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def lnc_alpha(k: int, d: int, quantile: float = 0.01, draws: int = 20_000) -> float:
     """Threshold of the LNC correction: the ``quantile`` of W/V (principal-axis over axis-aligned box volume,
-    both centred at the sample) when its k neighbours are uniform in a cube, by simulation with a fixed seed."""
+    both centred at the sample) when its k neighbours are uniform in a cube, by simulation with a fixed seed.
+    At most 1, the largest threshold the correction takes. The draws are simulated in batches of about a million
+    numbers, so that the memory stays small whatever k and d."""
     rng = np.random.default_rng(12345)
-    offsets = rng.uniform(-1.0, 1.0, size=(draws, k, d))
-    log_box = np.log(np.abs(offsets).max(axis=1)).sum(axis=1)
-    axes = np.linalg.eigh(np.einsum("nki,nkj->nij", offsets, offsets))[1]
-    log_principal = np.log(np.abs(np.einsum("nki,nij->nkj", offsets, axes)).max(axis=1)).sum(axis=1)
-    return float(np.exp(np.quantile(log_principal - log_box, quantile)))
+    batch = max(1, (1 << 20) // (k * d))
+    log_ratio = []
+    for begin in range(0, draws, batch):
+        offsets = rng.uniform(-1.0, 1.0, size=(min(batch, draws - begin), k, d))
+        log_box = np.log(np.abs(offsets).max(axis=1)).sum(axis=1)
+        axes = np.linalg.eigh(np.einsum("nki,nkj->nij", offsets, offsets))[1]
+        log_principal = np.log(np.abs(np.einsum("nki,nij->nkj", offsets, axes)).max(axis=1)).sum(axis=1)
+        log_ratio.append(log_principal - log_box)
+    return float(min(1.0, np.exp(np.quantile(np.concatenate(log_ratio), quantile))))
 
 
 def _entropy_weights(weights, k: int, d: int) -> list:
@@ -213,10 +239,9 @@ def _entropy_weights(weights, k: int, d: int) -> list:
         check_choice(weights, "weights", ("berrett",))
         w = berrett_weights(k, d)
         if np.abs(w).sum() > 100:
-            warnings.warn(
-                f"weights='berrett' with k={k} in {d} dimensions gives weights summing to {np.abs(w).sum():.3g} in "
-                "absolute value: the estimate is dominated by noise; use a larger k (the weights need k to grow "
-                "with the dimension)", RuntimeWarning, stacklevel=4)
+            warn(f"weights='berrett' with k={k} in {d} dimensions gives weights summing to {np.abs(w).sum():.3g} in "
+                 "absolute value: the estimate is dominated by noise; use a larger k (the weights need k to grow "
+                 "with the dimension)")
         return w.tolist()
     w = np.asarray(weights, dtype=np.float64)
     if w.shape != (k,) or not np.all(np.isfinite(w)) or abs(w.sum() - 1.0) > 1e-9:
@@ -247,6 +272,7 @@ def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing,
     workers = check_workers(workers)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
     xzy, _ = backend.prepare([x, z, y], prep)
+    warn_ties(backend, xzy, k, prep, "(x, y, z)")
     return Prepared(backend.cmi(xzy, x.shape[1], z.shape[1], k, workers))
 
 
@@ -254,4 +280,6 @@ def _paired(backend, x, y, k, prep):
     """x and y as tables of equal length on the backend, k checked, and [x | y] preprocessed by prep."""
     x, y = backend.samples(x, "x"), backend.samples(y, "y")
     check_k(k, check_same_length(x=x, y=y))
-    return x, y, backend.prepare([x, y], prep)[0]
+    xy = backend.prepare([x, y], prep)[0]
+    warn_ties(backend, xy, k, prep, "(x, y)")
+    return x, y, xy

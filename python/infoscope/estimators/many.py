@@ -21,7 +21,7 @@ from typing import Optional
 import numpy as np
 
 from .. import _device
-from .._arrays import as_binnable, check_count, to_numpy
+from .._arrays import as_binnable, check_count, check_seed, to_numpy
 from .._backend import backend_for
 from .._native import core
 from . import transfer
@@ -156,7 +156,7 @@ class _Table:
             kw = self.kwargs
             if self.method.many == "ksg":
                 return self.backend.ksg_many(self.table, columns, bounds, kw["k"], kw["workers"], local,
-                                             self.trial_starts, kw.get("theiler", 0))
+                                             self.trial_starts, self._theiler())
             from .binning import binned_many
 
             return binned_many(self.table, columns, bounds, correction=kw["correction"], workers=kw["workers"],
@@ -169,6 +169,10 @@ class _Table:
             values.append(self.method.estimate(self.backend, *self._arrays(spec), **self.kwargs))
         values = np.array(values)
         return values.mean(axis=1), values if local else None
+
+    def _theiler(self) -> int:
+        """The Theiler window, at most the number of rows: a wider one leaves out the same samples."""
+        return min(self.kwargs.get("theiler", 0), self.table.shape[0])
 
     def _arrays(self, spec) -> list:
         """The x, y (and z) columns of one estimate, for the single estimator."""
@@ -186,7 +190,7 @@ class _Table:
             rows = np.arange(self.table.shape[0], dtype=np.int64)
             xzy = self.backend.gather(self.table, rows, np.zeros(len(cols), dtype=np.int64), cols)
             problem = self.backend.cmi(xzy, len(x), len(z), kw["k"], kw["workers"], self.trial_starts,
-                                       kw.get("theiler", 0))
+                                       self._theiler())
         else:  # the joint symbols of each column set
             joint = [_joint_symbols(self.table, cols, kw["workers"]) if len(cols) else None for cols in (x, z, y)]
             problem = core.BinnedConditionalMI(joint[0], joint[1], joint[2], kw["correction"], kw["workers"])
@@ -230,12 +234,6 @@ def _unit(base) -> tuple[float, str]:
     return check_output(base), unit_name(base)
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
-
-
 def mutual_info_matrix(X, Y=None, method="ksg", *, groups=None, labels=None, base=math.e, local=False,
                        n_permutations=0, seed=0, progress=None, **options) -> InfoMatrix:
     """Mutual information between all pairs of columns (or column groups) of X, or of each against Y.
@@ -277,7 +275,7 @@ def mutual_info_matrix(X, Y=None, method="ksg", *, groups=None, labels=None, bas
     """
     divisor, unit = _unit(base)
     n_permutations = check_count(n_permutations, "n_permutations", 0)
-    seed = _check_seed(seed)
+    seed = check_seed(seed, generator=False)
     table, width = _host_or_device_table(X, "X")
     variables = _groups(groups, width, "groups")
     names = _labels(labels, len(variables))
@@ -334,7 +332,7 @@ def estimate_many(data, x, y, z=None, method="ksg", *, base=math.e, local=False,
     """
     divisor, unit = _unit(base)
     n_permutations = check_count(n_permutations, "n_permutations", 0)
-    seed = _check_seed(seed)
+    seed = check_seed(seed, generator=False)
     table, width = _host_or_device_table(data, "data")
     xs, ys = _groups(x, width, "x"), _groups(y, width, "y")
     zs = [np.empty(0, np.intp)] * len(xs) if z is None else [
@@ -392,7 +390,7 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
     """
     divisor, unit = _unit(base)
     n_permutations = check_count(n_permutations, "n_permutations", 0)
-    seed = _check_seed(seed)
+    seed = check_seed(seed, generator=False)
     scan = not isinstance(lags, (int, np.integer))
     lag_list = np.atleast_1d(np.asarray(list(lags) if scan else [lags]))
     if lag_list.size == 0 or lag_list.ndim != 1 or lag_list.dtype.kind not in "iu" or (lag_list < 1).any():
@@ -406,13 +404,13 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
     embedding = transfer.DelayEmbedding.of(lag=int(lag_list.max()), k_hist=k_hist, l_hist=l_hist, tau=tau,
                                            condition_lag=1, condition_hist=1)
     first = embedding.first_time()
-    target_off, _, _ = embedding.offsets()
-    source_offs = [[int(lag) + j * embedding.tau for j in range(embedding.l_hist)] for lag in lag_list]
-    offsets = sorted({0, *target_off, *[o for offs in source_offs for o in offs]})
     lengths = [a.shape[0] for a in arrays]
     if min(lengths) <= first:
         raise ValueError(f"series of {min(lengths)} time points are too short for the embedding: its first sample is "
                          f"time point {first}")
+    target_off, _, _ = embedding.offsets()
+    source_offs = [[int(lag) + j * embedding.tau for j in range(embedding.l_hist)] for lag in lag_list]
+    offsets = sorted({0, *target_off, *[o for offs in source_offs for o in offs]})
     column = {(s, o): c for c, (s, o) in enumerate((s, o) for s in range(n_series) for o in offsets)}
     specs, keys = [], []
     for li, offs in enumerate(source_offs):

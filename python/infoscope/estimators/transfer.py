@@ -24,7 +24,7 @@ from .._arrays import as_binnable, check_choice, check_k, check_workers, to_nump
 from .._backend import CPU
 from .._native import core
 from ._problem import Prepared
-from ._transforms import Preprocessing
+from ._transforms import Preprocessing, warn_ties
 from .binning import CORRECTIONS, BinningOptions
 
 __all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "DelayEmbedding", "Embedding",
@@ -134,9 +134,12 @@ class DelayEmbedding:
         return target, source, conditions
 
     def first_time(self) -> int:
-        """The first target time point with a full past (or ``first``, when later)."""
-        target, source, conditions = self.offsets()
-        needed = max([max(target), max(source)] + [max(c) for c in conditions])
+        """The first target time point with a full past (or ``first``, when later): the deepest offset, computed
+        without listing the offsets, so that a history longer than any series is refused before anything is
+        allocated."""
+        deepest = [1 + (self.k_hist - 1) * self.tau, self.lag + (self.l_hist - 1) * self.tau]
+        deepest += [c + (h - 1) * self.tau for c, h in zip(self.condition_lags, self.condition_hists)]
+        needed = max(deepest)
         return needed if self.first is None else max(self.first, needed)
 
 
@@ -226,6 +229,9 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     src, tgt, conds, single = _series(source, target, condition, backend.samples)
     emb = _embedding(embedding, tgt, single)
     theiler = _int_at_least(theiler, "theiler", 0)
+    samples = int(emb.trial_starts[-1])
+    if theiler >= samples:
+        raise ValueError(f"theiler={theiler} must be smaller than the number of embedded samples ({samples})")
     workers = check_workers(workers)
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
@@ -233,6 +239,7 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     pooled, _ = backend.preprocess(backend.pool(series), prep)
     xzy, dx, dz, _ = _embed(backend, emb, embedding, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
+    warn_ties(backend, xzy, k, prep, "the delay embedding")
     return Prepared(backend.cmi(xzy, dx, dz, k, workers, emb.trial_starts.tolist(), theiler), emb)
 
 

@@ -7,6 +7,7 @@ import numbers
 import zlib
 from typing import Callable
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -122,7 +123,7 @@ class ActivationRecorder:
                 unknown = set(units) - set(self.modules)
                 if unknown:
                     raise ValueError(f"units names layers that are not recorded: {', '.join(sorted(unknown))}")
-                self.unit_indices = {name: torch.as_tensor(list(idx), dtype=torch.long) for name, idx in units.items()}
+                self.unit_indices = {name: _unit_indices(idx, name) for name, idx in units.items()}
             elif isinstance(units, numbers.Integral) and not isinstance(units, bool) and units >= 1:
                 self._units_per_layer = int(units)
             else:
@@ -197,9 +198,20 @@ class ActivationRecorder:
             generator = torch.Generator().manual_seed(self.seed + zlib.crc32(name.encode()))
             idx = torch.randperm(width, generator=generator)[: self._units_per_layer].sort().values
             self.unit_indices[name] = idx
-        if idx is not None and len(idx) and (int(idx.max()) >= t.shape[1] or int(idx.min()) < -t.shape[1]):
+        if idx is not None and len(idx) and int(idx.max()) >= t.shape[1]:
             raise ValueError(f"units for layer {name!r} index past its {t.shape[1]} units")
         return idx
+
+
+def _unit_indices(idx, name: str) -> torch.Tensor:
+    """One layer's entry of ``units=``: a non-empty sequence of unit indices, each >= 0."""
+    try:
+        values = np.asarray(list(idx))
+    except TypeError:
+        raise TypeError(f"units[{name!r}] must be a sequence of unit indices, got {idx!r}") from None
+    if values.ndim != 1 or values.size == 0 or values.dtype.kind not in "iu" or (values < 0).any():
+        raise ValueError(f"units[{name!r}] must be a non-empty sequence of integers >= 0, got {idx!r}")
+    return torch.as_tensor(values, dtype=torch.long)
 
 
 def to_numpy(t: torch.Tensor):

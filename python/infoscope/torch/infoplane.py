@@ -98,6 +98,8 @@ class Binned:
 
     With a deterministic network T is a function of X, so ``I(X;T) = H(T)`` of the binned layer, at most
     H(X) = log of the number of distinct inputs. ``I(T;Y)`` is the plug-in MI of the binned layer and the label.
+    A bias-corrected estimate that crosses these ceilings (or 0) is clipped to them, and the row's ``how`` says
+    so with the unclipped values.
     """
 
     def __init__(self, bins=30, range="adaptive", bin_width=None, correction="plugin", workers=-1):
@@ -119,6 +121,9 @@ class Binned:
 
     def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
         self._x_symbols = x_symbols
+        # The plug-in H(X) and H(Y) of the probe set: the most I(X;T) and I(T;Y) can be. A bias correction
+        # can carry an estimate past them (or below 0); such estimates are clipped, with a note.
+        self._ceilings = (estimators.entropy(x_symbols, method="binned"), estimators.entropy(labels, method="binned"))
 
     def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
         if isinstance(self.range, tuple):
@@ -134,7 +139,12 @@ class Binned:
         counts = dict(method="binned", correction=self.options["correction"], workers=self.options["workers"])
         i_xt = estimators.mutual_info(self._x_symbols, t_symbols, **counts)
         i_ty = estimators.mutual_info(t_symbols, labels, **counts)
-        return i_xt, i_ty, f"binned ({self.options['correction']}), {self._size} over {where}"
+        how = f"binned ({self.options['correction']}), {self._size} over {where}"
+        clipped = [min(max(value, 0.0), ceiling) for value, ceiling in zip((i_xt, i_ty), self._ceilings)]
+        if clipped != [i_xt, i_ty]:
+            how += (f"; the corrected I(X;T) = {i_xt:.4g}, I(T;Y) = {i_ty:.4g} nats crossed [0, H(X)] or [0, H(Y)] "
+                    "and were clipped")
+        return clipped[0], clipped[1], how
 
 
 class KernelDensity:
