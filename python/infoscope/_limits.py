@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from ._native import core
 
-__all__ = ["available_memory", "check_memory", "native_progress"]
+__all__ = ["available_memory", "check_memory", "check_table_memory", "native_progress"]
 
 
 def available_memory() -> int | None:
@@ -47,6 +47,13 @@ def check_memory(nbytes: float, argument: str, what: str) -> None:
     if free is not None and nbytes > free:
         raise MemoryError(f"{argument}: {what} needs about {_size(nbytes)}, more than the {_size(free)} of memory "
                           f"available")
+
+
+def check_table_memory(n: int, columns: int, copies: float, argument: str, what: str) -> None:
+    """:func:`check_memory` for an estimate that holds ``copies`` float64 copies of an (n, columns) table plus a few
+    index arrays per sample (sorted orders, counts, local values): a k-NN problem keeps its table and the
+    coordinates of its marginal spaces, about 4 copies; a histogram a few integer codes per sample."""
+    check_memory(n * (8.0 * columns * copies + 64.0), argument, what)
 
 
 @contextmanager

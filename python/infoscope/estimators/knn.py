@@ -24,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from .._arrays import check_choice, check_count, check_k, check_same_length, check_workers, warn
+from .._limits import check_table_memory
 from .._native import core
 from ._problem import Prepared
 from .gaussian import covariance_mutual_info
@@ -58,6 +59,7 @@ def kl_entropy(backend, x, *, k, metric, weights, prep: Preprocessing, workers):
     x = backend.samples(x, "x")
     n, d = x.shape
     k = check_k(k, n)
+    check_table_memory(n, d, _KNN_COPIES, "x", f"a k-NN entropy of {n} samples")
     check_choice(metric, "metric", ("chebyshev", "euclidean"))
     w = _entropy_weights(weights, k, d)
     workers = check_workers(workers)
@@ -132,6 +134,9 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
 
 
 _MAX_REFERENCES = 1000
+# Copies of the joint table a k-NN problem holds: the preprocessed table, its own copy, and the coordinates of the
+# joint and marginal spaces in their sorted orders.
+_KNN_COPIES = 4
 
 
 def _gaussian_reference_bias(backend, xy: np.ndarray, dx: int, references, prep: Preprocessing,
@@ -268,7 +273,10 @@ def mutual_info_problem(backend, x, y, *, k, prep: Preprocessing, workers) -> Pr
 def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing, workers) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
     x, y, z = backend.samples(x, "x"), backend.samples(y, "y"), backend.samples(z, "z")
-    check_k(k, check_same_length(x=x, y=y, z=z))
+    n = check_same_length(x=x, y=y, z=z)
+    check_k(k, n)
+    check_table_memory(n, x.shape[1] + y.shape[1] + z.shape[1], _KNN_COPIES, "x, y, z",
+                       f"a k-NN estimate on {n} samples")
     workers = check_workers(workers)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
     xzy, _ = backend.prepare([x, z, y], prep)
@@ -279,7 +287,9 @@ def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing,
 def _paired(backend, x, y, k, prep):
     """x and y as tables of equal length on the backend, k checked, and [x | y] preprocessed by prep."""
     x, y = backend.samples(x, "x"), backend.samples(y, "y")
-    check_k(k, check_same_length(x=x, y=y))
+    n = check_same_length(x=x, y=y)
+    check_k(k, n)
+    check_table_memory(n, x.shape[1] + y.shape[1], _KNN_COPIES, "x, y", f"a k-NN estimate on {n} samples")
     xy = backend.prepare([x, y], prep)[0]
     warn_ties(backend, xy, k, prep, "(x, y)")
     return x, y, xy

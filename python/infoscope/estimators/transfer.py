@@ -22,6 +22,7 @@ import numpy as np
 from .. import _device
 from .._arrays import as_binnable, check_choice, check_k, check_workers, to_numpy
 from .._backend import CPU
+from .._limits import check_table_memory
 from .._native import core
 from ._problem import Prepared
 from ._transforms import Preprocessing, warn_ties
@@ -236,6 +237,11 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     # Standardise and add noise to each series once, before embedding: a value keeps the same perturbation in
     # every embedding vector it enters, as it would in the series itself.
     series = [tgt, src] + conds
+    target_off, source_off, condition_offs = embedding.offsets()
+    columns = (1 + len(target_off)) * tgt[0].shape[1] + len(source_off) * src[0].shape[1] + sum(
+        len(offs) * c[0].shape[1] for offs, c in zip(condition_offs, conds))
+    check_table_memory(int(emb.trial_starts[-1]), columns, 4, "k_hist, l_hist",
+                       f"a delay embedding of {columns} columns")
     pooled, _ = backend.preprocess(backend.pool(series), prep)
     xzy, dx, dz, _ = _embed(backend, emb, embedding, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
