@@ -247,7 +247,10 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   const auto ny = ys.others_within(eps_y.data(), false, workers);
   const double psi_k2 = psi(k) - 1.0 / static_cast<double>(k);
   const double psi_n = psi(n);
-  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i]); });
+  const PsiTable table(n, [&](auto mark) {
+    for (std::size_t i = 0; i < n; ++i) mark(nx[i]), mark(ny[i]);
+  });
+  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i], table); });
 }
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
@@ -290,15 +293,22 @@ void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers,
   const auto n_xz = counts(spaces_[0], eps, excluded, workers);
   const auto n_zy = counts(zy, eps, excluded, workers);
   const double psi_k = psi(k_);
+  // Counts are below n, and the locals take psi(count + 1).
   if (dz_ == 0) {  // KSG algorithm 1, eq. 8
     const double psi_n = psi(n_);
+    const PsiTable table(n_, [&](auto mark) {
+      for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1);
+    });
     fill_locals(n_, workers, local,
-                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i]); });
+                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i], table); });
     return;
   }
   const auto n_z = counts(spaces_[2], eps, excluded, workers);
+  const PsiTable table(n_, [&](auto mark) {
+    for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1), mark(n_z[i] + 1);
+  });
   fill_locals(n_, workers, local,
-              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i]); });
+              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i], table); });
 }
 
 void KsgConditionalMI::locals(double* local) const { fill(data_.data(), spaces_[1], workers_, local); }
