@@ -40,6 +40,11 @@ class Grid {
   // Up to this many points cells are cut at the ranks of the sorted columns, which may be given.
   static constexpr std::size_t kRankedMax = std::size_t{1} << 15;
 
+  // Whether a grid over n points in dim dimensions would sort its columns (cells cut at ranks).
+  static bool sorts_columns(std::size_t n, std::size_t dim) {
+    return dim > 0 && dim <= kMaxDim && n >= kMinPoints && n <= kRankedMax;
+  }
+
   // A grid over columns [first_col, first_col + dim) of a row-major matrix of n rows and row_stride columns,
   // or nothing when dim > kMaxDim, a value is not finite, or the points are too concentrated for cells to help.
   // sorted, when given, holds the dim columns already sorted (null entries are sorted here).

@@ -2,6 +2,7 @@
 // per-sample radii (the n_x, n_y, n_z of the KSG and Frenzel-Pompe formulas).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -67,30 +68,55 @@ class Marginal {
   std::optional<KDTree> tree_;
 };
 
-// The marginal spaces over column ranges {first, dim} of data, built concurrently: a sort or a tree build is
-// mostly serial work, and the spaces are independent. A column that several spaces index (Z in a CMI) is sorted
-// once for all of them, when they would sort it (up to Grid::kRankedMax points; 1-D spaces at any size).
-// sorted, when given, holds the stride columns of data already sorted (entries may be null).
-inline std::vector<Marginal> build_marginals(const double* data, std::size_t n, std::size_t stride,
-                                             const std::vector<std::pair<std::size_t, std::size_t>>& ranges,
-                                             int workers, const SortedColumn* const* sorted = nullptr) {
-  std::vector<std::optional<SortedColumn>> shared(stride);
-  std::vector<const SortedColumn*> columns(stride, nullptr);
-  std::vector<std::size_t> uses(stride, 0);
-  for (const auto& [first, dim] : ranges) {
-    for (std::size_t c = first; c < first + dim; ++c) uses[c] += (dim == 1 || n <= Grid::kRankedMax) ? 1 : 0;
-  }
-  for (std::size_t c = 0; c < stride; ++c) {
-    if (sorted && sorted[c]) {
-      columns[c] = sorted[c];
-    } else if (uses[c] > 1 && n <= std::numeric_limits<std::uint32_t>::max()) {
-      columns[c] = &shared[c].emplace(data, n, stride, c);
+using ColumnRanges = std::vector<std::pair<std::size_t, std::size_t>>;  // {first, dim} of each space
+
+// Sorted copies of the columns that several spaces over one table would each sort (a 1-D space at any size, a
+// grid cut at ranks: Grid::sorts_columns), made once for all of them: a KSG estimate indexes each column in its
+// joint space and in one or two marginal spaces, and sorting 1e3 values costs more than counting in them.
+class SharedSorts {
+ public:
+  SharedSorts() = default;
+  SharedSorts(const double* data, std::size_t n, std::size_t stride, const ColumnRanges& ranges)
+      : sorted_(stride), columns_(stride, nullptr) {
+    if (n > std::numeric_limits<std::uint32_t>::max()) return;
+    std::vector<std::size_t> uses(stride, 0);
+    for (const auto& [first, dim] : ranges) {
+      if (dim == 1 || Grid::sorts_columns(n, dim)) {
+        for (std::size_t c = first; c < first + dim; ++c) ++uses[c];
+      }
+    }
+    for (std::size_t c = 0; c < stride; ++c) {
+      if (uses[c] > 1) columns_[c] = &sorted_[c].emplace(data, n, stride, c);
     }
   }
+  SharedSorts(SharedSorts&&) = default;  // the columns stay where they are
+  SharedSorts& operator=(SharedSorts&&) = default;
+
+  // One entry per column of the table, null where not sorted; none at all for an empty SharedSorts.
+  const SortedColumn* const* columns() const { return columns_.empty() ? nullptr : columns_.data(); }
+  // The same with columns [first, first + count) left out (their values changed, as a surrogate's Y).
+  std::vector<const SortedColumn*> without(std::size_t first, std::size_t count) const {
+    std::vector<const SortedColumn*> kept(columns_);
+    if (!kept.empty()) std::fill(kept.begin() + first, kept.begin() + first + count, nullptr);
+    return kept;
+  }
+
+ private:
+  std::vector<std::optional<SortedColumn>> sorted_;
+  std::vector<const SortedColumn*> columns_;
+};
+
+// The marginal spaces over column ranges {first, dim} of data, built concurrently: a sort or a tree build is
+// mostly serial work, and the spaces are independent. sorted holds the stride columns of data already sorted
+// (SharedSorts; entries may be null).
+inline std::vector<Marginal> build_marginals(const double* data, std::size_t n, std::size_t stride,
+                                             const ColumnRanges& ranges, int workers,
+                                             const SortedColumn* const* sorted) {
   std::vector<std::optional<Marginal>> built(ranges.size());
   parallel_for(ranges.size(), n < kParallelBuildMin ? 1 : workers, 1, 1, [&](std::size_t begin, std::size_t end) {
     for (std::size_t t = begin; t < end; ++t) {
-      built[t].emplace(data, n, stride, ranges[t].first, ranges[t].second, workers, columns.data() + ranges[t].first);
+      built[t].emplace(data, n, stride, ranges[t].first, ranges[t].second, workers,
+                       sorted ? sorted + ranges[t].first : nullptr);
     }
   });
   std::vector<Marginal> marginals;
