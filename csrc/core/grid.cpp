@@ -87,6 +87,7 @@ inline double distance_at(const double* const* cols, const double* q, std::size_
 template <std::size_t K>
 struct SmallBest {
   static constexpr bool kOrEqual = false;  // offer only distances < limit()
+  static constexpr bool kEveryPoint = false;
   double dist[K];
   std::uint32_t pos[K];
   SmallBest() {
@@ -112,9 +113,29 @@ struct SmallBest {
   }
 };
 
+// The k best distances alone, for kth_distance: without positions to move, an offer is 2k - 1 min/max
+// operations, cheaper than the branch on the limit that would skip it (which mispredicts often), so every
+// point scanned is offered. The k-th distance is the k-th smallest offered, whatever the order.
+template <std::size_t K>
+struct SmallKth {
+  static constexpr bool kOrEqual = false;
+  static constexpr bool kEveryPoint = true;  // offer every point (the query itself at +inf)
+  double dist[K];
+  SmallKth() {
+    for (double& d : dist) d = kInf;
+  }
+  double limit() const { return dist[K - 1]; }
+  bool settled(double bound) const { return bound >= dist[K - 1]; }
+  void offer(double x, std::size_t) {
+    for (std::size_t j = K - 1; j > 0; --j) dist[j] = std::max(dist[j - 1], std::min(x, dist[j]));
+    dist[0] = std::min(x, dist[0]);
+  }
+};
+
 // Any k and tie rule: KBest, which keeps the lowest indices among ties for Ties::ByIndex.
 struct LargeBest {
   static constexpr bool kOrEqual = true;  // a tie may still displace a higher index
+  static constexpr bool kEveryPoint = false;
   KBest best;
   const std::uint32_t* perm;
   double worst = kInf;
@@ -328,6 +349,33 @@ void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neig
   }
 }
 
+double Grid::kth_distance(std::size_t pos, std::size_t k) const {
+  if (k == 0 || k > kSmallK || k >= size()) throw std::invalid_argument("Grid::kth_distance: k out of range");
+  auto small = [&](auto dim, auto kk) {
+    SmallKth<decltype(kk)::value> best;
+    search<decltype(dim)::value>(pos, best);
+    return best.limit();
+  };
+  using One = std::integral_constant<std::size_t, 1>;
+  using Two = std::integral_constant<std::size_t, 2>;
+  using Three = std::integral_constant<std::size_t, 3>;
+  using Four = std::integral_constant<std::size_t, 4>;
+  switch (dim_ * 8 + k) {
+    case 9: return small(One{}, One{});
+    case 10: return small(One{}, Two{});
+    case 11: return small(One{}, Three{});
+    case 12: return small(One{}, Four{});
+    case 17: return small(Two{}, One{});
+    case 18: return small(Two{}, Two{});
+    case 19: return small(Two{}, Three{});
+    case 20: return small(Two{}, Four{});
+    case 25: return small(Three{}, One{});
+    case 26: return small(Three{}, Two{});
+    case 27: return small(Three{}, Three{});
+    default: return small(Three{}, Four{});
+  }
+}
+
 // The search scans the block of cells within one cell of the query's, then grows the block one layer of cells
 // at a time, on the faces only whose distance from the query is still below the k-th distance: every
 // unscanned point lies beyond a face, and its distance is at least the gap from q to that face (fl(a - b) is
@@ -353,6 +401,11 @@ void Grid::search(std::size_t pos, Best& best) const {
           do {  // once for an empty run, which costs less than a mispredicted loop exit
             Lanes dist = distances<D>(cols, q, p);
             dist = valid_lanes(p, end, pos) ? dist : Lanes{} + kInf;
+            if constexpr (Best::kEveryPoint) {
+              for (std::size_t t = 0; t < kLanes4; ++t) best.offer(dist[t], p + t);
+              p += kLanes4;
+              continue;
+            }
             const Lanes limit = Lanes{} + best.limit();
             unsigned hits = lane_bits(Best::kOrEqual ? dist <= limit : dist < limit);
             while (hits) {
@@ -367,6 +420,10 @@ void Grid::search(std::size_t pos, Best& best) const {
 #endif
         for (std::size_t p = begin; p < end; ++p) {
           const double dist = distance_at<D>(cols, q, p);
+          if constexpr (Best::kEveryPoint) {
+            best.offer(p == pos ? kInf : dist, p);
+            continue;
+          }
           if (!(Best::kOrEqual ? dist <= best.limit() : dist < best.limit()) || p == pos) continue;
           best.offer(dist, p);
         }

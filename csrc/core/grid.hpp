@@ -59,6 +59,11 @@ class Grid {
   // (the block bounds are max-norm bounds).
   void knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const;
 
+  // Max-norm distance from the point at position pos to its k-th nearest other point, for k <= kSmallK: as
+  // knn_of's k-th distance, without keeping the neighbours.
+  static constexpr std::size_t kSmallK = 4;
+  double kth_distance(std::size_t pos, std::size_t k) const;
+
   // counts[i] = the number of points p with max-norm |p - x_i| < radii[i] (strict) or <= radii[i], point i
   // included, for every point i (indexed by original row), as KDTree::count_all.
   void count_all(const double* radii, bool strict, std::size_t* counts, int workers) const;

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -59,6 +60,16 @@ void for_each_knn(const Index& index, std::size_t k, Metric metric, Ties ties, i
   });
 }
 
+// Max-norm distance from the point at position pos of index to its k-th nearest other point; nb: room for k.
+template <class Index>
+double kth_distance(const Index& index, std::size_t pos, std::size_t k, Neighbor* nb) {
+  if constexpr (std::is_same_v<Index, Grid>) {
+    if (k <= Grid::kSmallK) return index.kth_distance(pos, k);
+  }
+  index.knn_of(pos, k, Metric::Chebyshev, Ties::Any, nb);
+  return nb[k - 1].dist;
+}
+
 // Runs fn(index) with a max-norm neighbour index over all columns of data (n x dim): a grid in up to three
 // dimensions when the points spread well enough over its cells, a KD-tree otherwise. sorted: as Grid::build's.
 template <class Fn>
@@ -79,6 +90,15 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
   std::vector<double> eps(n);
   const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
   with_joint_index(data, n, dim, workers, [&](const auto& joint) {
+    if (excluded.width() == 0) {  // only the sample itself is left out: its k-th neighbour's distance
+      parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+        std::vector<Neighbor> nb(k);
+        for (std::size_t pos = begin; pos < end; ++pos) {
+          eps[joint.original_index(pos)] = kth_distance(joint, pos, k, nb.data());
+        }
+      });
+      return;
+    }
     for_each_knn(joint, m, Metric::Chebyshev, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
       const auto [first, last] = excluded.rows(i);
       std::size_t kept = 0;

@@ -75,6 +75,7 @@ static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned 
       for (std::size_t t = 0; t < k; ++t) CHECK(got[t].index == all[t].index && got[t].dist == all[t].dist);
       grid->knn_of(grid_pos[i], k, Metric::Chebyshev, Ties::Any, got.data());
       CHECK(got[k - 1].dist == all[k - 1].dist);
+      for (std::size_t kk = 1; kk <= Grid::kSmallK; ++kk) CHECK(grid->kth_distance(grid_pos[i], kk) == all[kk - 1].dist);
     }
     if (count_grid) {
       CHECK(grid_strict[i] == strict - (r > 0 ? 0 : 1));
@@ -298,6 +299,7 @@ int main() {
   for (std::size_t dim : {1, 2, 3}) {  // large enough for a grid
     check_tree(1500, dim, 0.0, 3);
     check_tree(1500, dim, 0.25, 4);
+    check_tree(Grid::kMinPoints, dim, 0.05, 12);  // the smallest grid, with ties
   }
   // psi(1) = -Euler's gamma; psi(x + 1) = psi(x) + 1/x.
   CHECK(std::abs(digamma(1.0) + 0.57721566490153286) < 1e-15);
