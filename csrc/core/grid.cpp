@@ -25,7 +25,6 @@ constexpr double kMaxOwnCell = 8.0;
 // were faster). Above, edges are the quantiles of at least kEdgeSamples evenly spaced samples and 4 per cell:
 // exact quantiles are not needed, only sorted edges with about equal counts between them.
 constexpr std::size_t kEdgeSamples = 4096;
-constexpr std::size_t kLanes4 = 4;  // distances per group (one AVX2 register)
 
 std::size_t cells_for(double n_cells, std::size_t dim) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(std::pow(n_cells, 1.0 / dim))));
@@ -34,24 +33,6 @@ std::size_t cells_for(double n_cells, std::size_t dim) {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 #ifdef INFOSCOPE_VECTOR_EXT
-typedef double Lanes __attribute__((vector_size(kLanes4 * sizeof(double))));
-typedef long long LaneMask __attribute__((vector_size(kLanes4 * sizeof(double))));
-
-// Max-norm distances from q to the points at positions p..p + 3 of cols; |fl(a - b)| by clearing the sign bit,
-// as the KD-tree kernel and numpy's np.abs compute it.
-template <std::size_t D>
-inline Lanes distances(const double* const* cols, const double* q, std::size_t p) {
-  const LaneMask magnitude = LaneMask{} + 0x7fffffffffffffffLL;
-  Lanes acc{};
-  for (std::size_t d = 0; d < D; ++d) {
-    Lanes v;
-    std::memcpy(&v, cols[d] + p, sizeof v);
-    const Lanes diff = reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v - q[d]) & magnitude);
-    acc = d == 0 ? diff : (acc > diff ? acc : diff);
-  }
-  return acc;
-}
-
 inline unsigned lane_bits(LaneMask m) {
 #ifdef __AVX__
   return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
@@ -62,14 +43,9 @@ inline unsigned lane_bits(LaneMask m) {
 #endif
 }
 
-// Positions p..p + 3 that lie before `end` and are not `skip`.
-inline LaneMask valid_lanes(std::size_t p, std::size_t end, std::size_t skip) {
-  const LaneMask at = LaneMask{0, 1, 2, 3} + static_cast<long long>(p);
-  return (at < static_cast<long long>(end)) & (at != static_cast<long long>(skip));
-}
 #endif
 
-// Max-norm distance from q to the point at position p (the scalar form of `distances`).
+// Max-norm distance from q to the point at position p (the scalar form of `distances4`).
 template <std::size_t D>
 inline double distance_at(const double* const* cols, const double* q, std::size_t p) {
   double m = std::fabs(cols[0][p] - q[0]);
@@ -399,7 +375,7 @@ void Grid::search(std::size_t pos, Best& best) const {
         if constexpr (D == 3) {
           std::size_t p = begin;
           do {  // once for an empty run, which costs less than a mispredicted loop exit
-            Lanes dist = distances<D>(cols, q, p);
+            Lanes dist = distances4<D>(cols, q, p);
             dist = valid_lanes(p, end, pos) ? dist : Lanes{} + kInf;
             if constexpr (Best::kEveryPoint) {
               for (std::size_t t = 0; t < kLanes4; ++t) best.offer(dist[t], p + t);
@@ -499,7 +475,7 @@ void Grid::count_range(std::size_t begin, std::size_t end, const double* radii, 
 #ifdef INFOSCOPE_VECTOR_EXT
         const Lanes radius = Lanes{} + r;
         for (std::size_t p = start_[row + lo[0]]; p < stop; p += kLanes4) {
-          const Lanes dist = distances<D>(cols, q, p);
+          const Lanes dist = distances4<D>(cols, q, p);
           const LaneMask in = (Strict ? dist < radius : dist <= radius) & valid_lanes(p, stop, ~std::size_t{0});
           count += static_cast<std::size_t>(__builtin_popcount(lane_bits(in)));
         }

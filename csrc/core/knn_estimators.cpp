@@ -252,7 +252,7 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
   }
   const std::size_t stride = dx + dy;
   const ColumnRanges ranges{{0, dx}, {dx, dy}};
-  const SharedSorts sorted(data, n, stride, {ranges[0], ranges[1], {0, stride}});
+  const SharedSorts sorted(data, n, stride, ranges);
   const std::vector<Marginal> marginals = build_marginals(data, n, stride, ranges, workers, sorted.columns());
   const Marginal& xs = marginals[0];
   const Marginal& ys = marginals[1];
@@ -291,9 +291,7 @@ KsgConditionalMI::KsgConditionalMI(std::vector<double> data, std::size_t n, std:
   if (data_.size() != n * stride()) throw std::invalid_argument("data must hold n rows of dx + dz + dy values");
   ColumnRanges ranges{{0, dx + dz}, {dx, dz + dy}};
   if (dz > 0) ranges.push_back({dx, dz});
-  ColumnRanges with_joint = ranges;
-  with_joint.push_back({0, stride()});
-  sorted_ = SharedSorts(data_.data(), n, stride(), with_joint);
+  sorted_ = SharedSorts(data_.data(), n, stride(), ranges);
   spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers, sorted_.columns());
 }
 
