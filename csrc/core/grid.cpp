@@ -14,6 +14,12 @@
 #include <immintrin.h>
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define INFOSCOPE_FORCE_INLINE __attribute__((always_inline))
+#else
+#define INFOSCOPE_FORCE_INLINE
+#endif
+
 namespace infoscope {
 
 namespace {
@@ -362,9 +368,10 @@ void Grid::search(std::size_t pos, Best& best) const {
   const double* cols[kMaxDim] = {cols_[0].data(), D > 1 ? cols_[1].data() : nullptr, D > 2 ? cols_[2].data() : nullptr};
   double q[kMaxDim];
   for (std::size_t d = 0; d < D; ++d) q[d] = cols[d][pos];
-  // Offers every point of the cells a[d] <= c[d] <= b[d] but pos that beats the limit. A lambda, not a function:
-  // inlined, it keeps SmallBest in registers (as a call, SmallBest went through memory and the search took 2x).
-  auto scan = [&](const std::size_t* a, const std::size_t* b) {
+  // Offers every point of the cells a[d] <= c[d] <= b[d] but pos that beats the limit. A lambda, not a function,
+  // and inlined by force: inlined, it keeps SmallBest in registers (as a call, SmallBest went through memory and
+  // the search took 2x), and GCC stops inlining it on its own once the search has more instantiations.
+  auto scan = [&](const std::size_t* a, const std::size_t* b) INFOSCOPE_FORCE_INLINE {
     for (std::size_t z = a[2]; z <= b[2]; ++z) {
       for (std::size_t y = a[1]; y <= b[1]; ++y) {
         const std::size_t row = (z * m + y) * m;  // cells along dimension 0 are contiguous
