@@ -219,8 +219,9 @@ Grid::Grid(const double* data, std::size_t n, std::size_t row_stride, std::size_
       const double* v = axis.sorted;
       std::size_t c = 0;
       for (std::size_t p = 0; p < n; ++p) {
-        const std::size_t nominal = p * m / n;
-        if (nominal > c && v[p] != v[p - 1]) {
+        // floor(p m / n) > c, without a division per point (they took a third of the build).
+        if (p * m >= (c + 1) * n && v[p] != v[p - 1]) {
+          const std::size_t nominal = p * m / n;
           for (std::size_t e = c + 1; e <= nominal; ++e) lower[e] = v[p];
           c = nominal;
         }
