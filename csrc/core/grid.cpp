@@ -70,6 +70,7 @@ template <std::size_t K>
 struct SmallBest {
   static constexpr bool kOrEqual = false;  // offer only distances < limit()
   static constexpr bool kEveryPoint = false;
+  static constexpr bool kLaneWise = false;
   double dist[K];
   std::uint32_t pos[K];
   SmallBest() {
@@ -102,6 +103,8 @@ template <std::size_t K>
 struct SmallKth {
   static constexpr bool kOrEqual = false;
   static constexpr bool kEveryPoint = true;  // offer every point (the query itself at +inf)
+  static constexpr bool kLaneWise = false;
+  static constexpr std::size_t kK = K;
   double dist[K];
   SmallKth() {
     for (double& d : dist) d = kInf;
@@ -114,10 +117,39 @@ struct SmallKth {
   }
 };
 
+#ifdef INFOSCOPE_VECTOR_EXT
+// SmallKth for each of the four lanes of a vector scan apart: a group of four points is offered with 2k - 1
+// vector min/max operations, where SmallKth takes that many per point. The k best overall are among the union of
+// the lanes' k best, so merging them into a SmallKth gives its k-th distance. The lanes' lists alone bound the
+// k-th distance only loosely, so a search scans its first block (most of the points it scans) this way, then
+// merges and grows the block with the exact limit.
+template <std::size_t K>
+struct LaneKth {
+  static constexpr bool kLaneWise = true;
+  Lanes dist[K];
+  LaneKth() {
+    for (Lanes& d : dist) d = Lanes{} + kInf;
+  }
+  void offer(Lanes x) {
+    for (std::size_t j = K - 1; j > 0; --j) {
+      const Lanes low = x < dist[j] ? x : dist[j];
+      dist[j] = dist[j - 1] > low ? dist[j - 1] : low;
+    }
+    dist[0] = x < dist[0] ? x : dist[0];
+  }
+  void merge_into(SmallKth<K>& best) const {
+    for (std::size_t j = 0; j < K; ++j) {
+      for (std::size_t t = 0; t < kLanes4; ++t) best.offer(dist[j][t], 0);
+    }
+  }
+};
+#endif
+
 // Any k and tie rule: KBest, which keeps the lowest indices among ties for Ties::ByIndex.
 struct LargeBest {
   static constexpr bool kOrEqual = true;  // a tie may still displace a higher index
   static constexpr bool kEveryPoint = false;
+  static constexpr bool kLaneWise = false;
   KBest best;
   const std::uint32_t* perm;
   double worst = kInf;
@@ -372,44 +404,49 @@ void Grid::search(std::size_t pos, Best& best) const {
   // Offers every point of the cells a[d] <= c[d] <= b[d] but pos that beats the limit. A lambda, not a function,
   // and inlined by force: inlined, it keeps SmallBest in registers (as a call, SmallBest went through memory and
   // the search took 2x), and GCC stops inlining it on its own once the search has more instantiations.
-  auto scan = [&](const std::size_t* a, const std::size_t* b) INFOSCOPE_FORCE_INLINE {
+  auto scan = [&](const std::size_t* a, const std::size_t* b, auto& into) INFOSCOPE_FORCE_INLINE {
+    using Into = std::decay_t<decltype(into)>;
     for (std::size_t z = a[2]; z <= b[2]; ++z) {
       for (std::size_t y = a[1]; y <= b[1]; ++y) {
         const std::size_t row = (z * m + y) * m;  // cells along dimension 0 are contiguous
         const std::size_t begin = start_[row + a[0]], end = start_[row + b[0] + 1];
 #ifdef INFOSCOPE_VECTOR_EXT
         // In 3-D, runs are long enough for groups of four to pay: 1e3 points, k = 4: 155 us for all queries,
-        // against 290 us one point at a time. In 2-D one at a time was faster (49 us against 70).
-        if constexpr (D == 3) {
+        // against 290 us one point at a time. In 2-D one at a time was faster (49 us against 70), unless the
+        // group is offered at once (LaneKth).
+        if constexpr (D == 3 || Into::kLaneWise) {
           std::size_t p = begin;
           do {  // once for an empty run, which costs less than a mispredicted loop exit
             Lanes dist = distances4<D>(cols, q, p);
             dist = valid_lanes(p, end, pos) ? dist : Lanes{} + kInf;
-            if constexpr (Best::kEveryPoint) {
-              for (std::size_t t = 0; t < kLanes4; ++t) best.offer(dist[t], p + t);
-              p += kLanes4;
-              continue;
-            }
-            const Lanes limit = Lanes{} + best.limit();
-            unsigned hits = lane_bits(Best::kOrEqual ? dist <= limit : dist < limit);
-            while (hits) {
-              const unsigned t = static_cast<unsigned>(__builtin_ctz(hits));
-              hits &= hits - 1;
-              best.offer(dist[t], p + t);
+            if constexpr (Into::kLaneWise) {
+              into.offer(dist);
+            } else if constexpr (Into::kEveryPoint) {
+              for (std::size_t t = 0; t < kLanes4; ++t) into.offer(dist[t], p + t);
+            } else {
+              const Lanes limit = Lanes{} + into.limit();
+              unsigned hits = lane_bits(Into::kOrEqual ? dist <= limit : dist < limit);
+              while (hits) {
+                const unsigned t = static_cast<unsigned>(__builtin_ctz(hits));
+                hits &= hits - 1;
+                into.offer(dist[t], p + t);
+              }
             }
             p += kLanes4;
           } while (p < end);
           continue;
         }
 #endif
-        for (std::size_t p = begin; p < end; ++p) {
-          const double dist = distance_at<D>(cols, q, p);
-          if constexpr (Best::kEveryPoint) {
-            best.offer(p == pos ? kInf : dist, p);
-            continue;
+        if constexpr (!Into::kLaneWise) {
+          for (std::size_t p = begin; p < end; ++p) {
+            const double dist = distance_at<D>(cols, q, p);
+            if constexpr (Into::kEveryPoint) {
+              into.offer(p == pos ? kInf : dist, p);
+              continue;
+            }
+            if (!(Into::kOrEqual ? dist <= into.limit() : dist < into.limit()) || p == pos) continue;
+            into.offer(dist, p);
           }
-          if (!(Best::kOrEqual ? dist <= best.limit() : dist < best.limit()) || p == pos) continue;
-          best.offer(dist, p);
         }
       }
     }
@@ -421,20 +458,30 @@ void Grid::search(std::size_t pos, Best& best) const {
     lo[d] = c[d] > 0 ? c[d] - 1 : 0;
     hi[d] = std::min(c[d] + 1, m - 1);
   }
-  scan(lo, hi);
+#ifdef INFOSCOPE_VECTOR_EXT
+  if constexpr (Best::kEveryPoint) {
+    LaneKth<Best::kK> lanes;
+    scan(lo, hi, lanes);
+    lanes.merge_into(best);
+  } else {
+    scan(lo, hi, best);
+  }
+#else
+  scan(lo, hi, best);
+#endif
   for (;;) {
     bool grown = false;
     for (std::size_t d = 0; d < D; ++d) {
       if (lo[d] > 0 && !best.settled(q[d] - lower_[d][lo[d]])) {
         std::size_t a[3] = {lo[0], lo[1], lo[2]}, b[3] = {hi[0], hi[1], hi[2]};
         a[d] = b[d] = --lo[d];
-        scan(a, b);
+        scan(a, b, best);
         grown = true;
       }
       if (hi[d] + 1 < m && !best.settled(lower_[d][hi[d] + 1] - q[d])) {
         std::size_t a[3] = {lo[0], lo[1], lo[2]}, b[3] = {hi[0], hi[1], hi[2]};
         a[d] = b[d] = ++hi[d];
-        scan(a, b);
+        scan(a, b, best);
         grown = true;
       }
     }
