@@ -18,6 +18,7 @@ namespace infoscope {
 enum class Metric { Chebyshev, Euclidean };
 
 constexpr std::size_t kLanes = 8;  // points per vector block in leaf storage
+constexpr std::size_t kLanes4 = 4;  // points per vector operation in grid cells and sorted strips
 
 INFOSCOPE_HD inline double abs_diff(double a, double b) {
   const double t = a - b;
@@ -49,6 +50,32 @@ inline Block abs_block(Block v) {
   return reinterpret_cast<Block>(reinterpret_cast<BlockBits>(v) & ~(BlockBits{} + (1LL << 63)));
 }
 inline Block max_block(Block a, Block b) { return a > b ? a : b; }
+
+// Four lanes, one AVX2 register: where the loads are not whole transposed leaves (grid cells, sorted strips),
+// and on machines without AVX-512, on which comparing and blending a Block takes several times as long.
+typedef double Lanes __attribute__((vector_size(kLanes4 * sizeof(double))));
+typedef long long LaneMask __attribute__((vector_size(kLanes4 * sizeof(double))));
+
+// Max-norm distances from q to the points at positions p..p + 3 of the D columns cols; |fl(a - b)| by clearing
+// the sign bit, as the KD-tree kernel and numpy's np.abs compute it.
+template <std::size_t D>
+inline Lanes distances4(const double* const* cols, const double* q, std::size_t p) {
+  const LaneMask magnitude = LaneMask{} + 0x7fffffffffffffffLL;
+  Lanes acc{};
+  for (std::size_t d = 0; d < D; ++d) {
+    Lanes v;
+    std::memcpy(&v, cols[d] + p, sizeof v);
+    const Lanes diff = reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v - q[d]) & magnitude);
+    acc = d == 0 ? diff : (acc > diff ? acc : diff);
+  }
+  return acc;
+}
+
+// Positions p..p + 3 that lie before `end` and are not `skip`.
+inline LaneMask valid_lanes(std::size_t p, std::size_t end, std::size_t skip) {
+  const LaneMask at = LaneMask{0, 1, 2, 3} + static_cast<long long>(p);
+  return (at < static_cast<long long>(end)) & (at != static_cast<long long>(skip));
+}
 #else
 struct Block {
   double v[kLanes];

@@ -14,6 +14,12 @@
 #include <immintrin.h>
 #endif
 
+#if defined(__GNUC__) || defined(__clang__)
+#define INFOSCOPE_FORCE_INLINE __attribute__((always_inline))
+#else
+#define INFOSCOPE_FORCE_INLINE
+#endif
+
 namespace infoscope {
 
 namespace {
@@ -25,7 +31,6 @@ constexpr double kMaxOwnCell = 8.0;
 // were faster). Above, edges are the quantiles of at least kEdgeSamples evenly spaced samples and 4 per cell:
 // exact quantiles are not needed, only sorted edges with about equal counts between them.
 constexpr std::size_t kEdgeSamples = 4096;
-constexpr std::size_t kLanes4 = 4;  // distances per group (one AVX2 register)
 
 std::size_t cells_for(double n_cells, std::size_t dim) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::lround(std::pow(n_cells, 1.0 / dim))));
@@ -34,24 +39,6 @@ std::size_t cells_for(double n_cells, std::size_t dim) {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 #ifdef INFOSCOPE_VECTOR_EXT
-typedef double Lanes __attribute__((vector_size(kLanes4 * sizeof(double))));
-typedef long long LaneMask __attribute__((vector_size(kLanes4 * sizeof(double))));
-
-// Max-norm distances from q to the points at positions p..p + 3 of cols; |fl(a - b)| by clearing the sign bit,
-// as the KD-tree kernel and numpy's np.abs compute it.
-template <std::size_t D>
-inline Lanes distances(const double* const* cols, const double* q, std::size_t p) {
-  const LaneMask magnitude = LaneMask{} + 0x7fffffffffffffffLL;
-  Lanes acc{};
-  for (std::size_t d = 0; d < D; ++d) {
-    Lanes v;
-    std::memcpy(&v, cols[d] + p, sizeof v);
-    const Lanes diff = reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v - q[d]) & magnitude);
-    acc = d == 0 ? diff : (acc > diff ? acc : diff);
-  }
-  return acc;
-}
-
 inline unsigned lane_bits(LaneMask m) {
 #ifdef __AVX__
   return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
@@ -62,14 +49,9 @@ inline unsigned lane_bits(LaneMask m) {
 #endif
 }
 
-// Positions p..p + 3 that lie before `end` and are not `skip`.
-inline LaneMask valid_lanes(std::size_t p, std::size_t end, std::size_t skip) {
-  const LaneMask at = LaneMask{0, 1, 2, 3} + static_cast<long long>(p);
-  return (at < static_cast<long long>(end)) & (at != static_cast<long long>(skip));
-}
 #endif
 
-// Max-norm distance from q to the point at position p (the scalar form of `distances`).
+// Max-norm distance from q to the point at position p (the scalar form of `distances4`).
 template <std::size_t D>
 inline double distance_at(const double* const* cols, const double* q, std::size_t p) {
   double m = std::fabs(cols[0][p] - q[0]);
@@ -87,6 +69,8 @@ inline double distance_at(const double* const* cols, const double* q, std::size_
 template <std::size_t K>
 struct SmallBest {
   static constexpr bool kOrEqual = false;  // offer only distances < limit()
+  static constexpr bool kEveryPoint = false;
+  static constexpr bool kLaneWise = false;
   double dist[K];
   std::uint32_t pos[K];
   SmallBest() {
@@ -112,9 +96,60 @@ struct SmallBest {
   }
 };
 
+// The k best distances alone, for kth_distance: without positions to move, an offer is 2k - 1 min/max
+// operations, cheaper than the branch on the limit that would skip it (which mispredicts often), so every
+// point scanned is offered. The k-th distance is the k-th smallest offered, whatever the order.
+template <std::size_t K>
+struct SmallKth {
+  static constexpr bool kOrEqual = false;
+  static constexpr bool kEveryPoint = true;  // offer every point (the query itself at +inf)
+  static constexpr bool kLaneWise = false;
+  static constexpr std::size_t kK = K;
+  double dist[K];
+  SmallKth() {
+    for (double& d : dist) d = kInf;
+  }
+  double limit() const { return dist[K - 1]; }
+  bool settled(double bound) const { return bound >= dist[K - 1]; }
+  void offer(double x, std::size_t) {
+    for (std::size_t j = K - 1; j > 0; --j) dist[j] = std::max(dist[j - 1], std::min(x, dist[j]));
+    dist[0] = std::min(x, dist[0]);
+  }
+};
+
+#ifdef INFOSCOPE_VECTOR_EXT
+// SmallKth for each of the four lanes of a vector scan apart: a group of four points is offered with 2k - 1
+// vector min/max operations, where SmallKth takes that many per point. The k best overall are among the union of
+// the lanes' k best, so merging them into a SmallKth gives its k-th distance. The lanes' lists alone bound the
+// k-th distance only loosely, so a search scans its first block (most of the points it scans) this way, then
+// merges and grows the block with the exact limit.
+template <std::size_t K>
+struct LaneKth {
+  static constexpr bool kLaneWise = true;
+  Lanes dist[K];
+  LaneKth() {
+    for (Lanes& d : dist) d = Lanes{} + kInf;
+  }
+  void offer(Lanes x) {
+    for (std::size_t j = K - 1; j > 0; --j) {
+      const Lanes low = x < dist[j] ? x : dist[j];
+      dist[j] = dist[j - 1] > low ? dist[j - 1] : low;
+    }
+    dist[0] = x < dist[0] ? x : dist[0];
+  }
+  void merge_into(SmallKth<K>& best) const {
+    for (std::size_t j = 0; j < K; ++j) {
+      for (std::size_t t = 0; t < kLanes4; ++t) best.offer(dist[j][t], 0);
+    }
+  }
+};
+#endif
+
 // Any k and tie rule: KBest, which keeps the lowest indices among ties for Ties::ByIndex.
 struct LargeBest {
   static constexpr bool kOrEqual = true;  // a tie may still displace a higher index
+  static constexpr bool kEveryPoint = false;
+  static constexpr bool kLaneWise = false;
   KBest best;
   const std::uint32_t* perm;
   double worst = kInf;
@@ -216,8 +251,9 @@ Grid::Grid(const double* data, std::size_t n, std::size_t row_stride, std::size_
       const double* v = axis.sorted;
       std::size_t c = 0;
       for (std::size_t p = 0; p < n; ++p) {
-        const std::size_t nominal = p * m / n;
-        if (nominal > c && v[p] != v[p - 1]) {
+        // floor(p m / n) > c, without a division per point (they took a third of the build).
+        if (p * m >= (c + 1) * n && v[p] != v[p - 1]) {
+          const std::size_t nominal = p * m / n;
           for (std::size_t e = c + 1; e <= nominal; ++e) lower[e] = v[p];
           c = nominal;
         }
@@ -328,6 +364,33 @@ void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neig
   }
 }
 
+double Grid::kth_distance(std::size_t pos, std::size_t k) const {
+  if (k == 0 || k > kSmallK || k >= size()) throw std::invalid_argument("Grid::kth_distance: k out of range");
+  auto small = [&](auto dim, auto kk) {
+    SmallKth<decltype(kk)::value> best;
+    search<decltype(dim)::value>(pos, best);
+    return best.limit();
+  };
+  using One = std::integral_constant<std::size_t, 1>;
+  using Two = std::integral_constant<std::size_t, 2>;
+  using Three = std::integral_constant<std::size_t, 3>;
+  using Four = std::integral_constant<std::size_t, 4>;
+  switch (dim_ * 8 + k) {
+    case 9: return small(One{}, One{});
+    case 10: return small(One{}, Two{});
+    case 11: return small(One{}, Three{});
+    case 12: return small(One{}, Four{});
+    case 17: return small(Two{}, One{});
+    case 18: return small(Two{}, Two{});
+    case 19: return small(Two{}, Three{});
+    case 20: return small(Two{}, Four{});
+    case 25: return small(Three{}, One{});
+    case 26: return small(Three{}, Two{});
+    case 27: return small(Three{}, Three{});
+    default: return small(Three{}, Four{});
+  }
+}
+
 // The search scans the block of cells within one cell of the query's, then grows the block one layer of cells
 // at a time, on the faces only whose distance from the query is still below the k-th distance: every
 // unscanned point lies beyond a face, and its distance is at least the gap from q to that face (fl(a - b) is
@@ -338,37 +401,52 @@ void Grid::search(std::size_t pos, Best& best) const {
   const double* cols[kMaxDim] = {cols_[0].data(), D > 1 ? cols_[1].data() : nullptr, D > 2 ? cols_[2].data() : nullptr};
   double q[kMaxDim];
   for (std::size_t d = 0; d < D; ++d) q[d] = cols[d][pos];
-  // Offers every point of the cells a[d] <= c[d] <= b[d] but pos that beats the limit. A lambda, not a function:
-  // inlined, it keeps SmallBest in registers (as a call, SmallBest went through memory and the search took 2x).
-  auto scan = [&](const std::size_t* a, const std::size_t* b) {
+  // Offers every point of the cells a[d] <= c[d] <= b[d] but pos that beats the limit. A lambda, not a function,
+  // and inlined by force: inlined, it keeps SmallBest in registers (as a call, SmallBest went through memory and
+  // the search took 2x), and GCC stops inlining it on its own once the search has more instantiations.
+  auto scan = [&](const std::size_t* a, const std::size_t* b, auto& into) INFOSCOPE_FORCE_INLINE {
+    using Into = std::decay_t<decltype(into)>;
     for (std::size_t z = a[2]; z <= b[2]; ++z) {
       for (std::size_t y = a[1]; y <= b[1]; ++y) {
         const std::size_t row = (z * m + y) * m;  // cells along dimension 0 are contiguous
         const std::size_t begin = start_[row + a[0]], end = start_[row + b[0] + 1];
 #ifdef INFOSCOPE_VECTOR_EXT
         // In 3-D, runs are long enough for groups of four to pay: 1e3 points, k = 4: 155 us for all queries,
-        // against 290 us one point at a time. In 2-D one at a time was faster (49 us against 70).
-        if constexpr (D == 3) {
+        // against 290 us one point at a time. In 2-D one at a time was faster (49 us against 70), unless the
+        // group is offered at once (LaneKth).
+        if constexpr (D == 3 || Into::kLaneWise) {
           std::size_t p = begin;
           do {  // once for an empty run, which costs less than a mispredicted loop exit
-            Lanes dist = distances<D>(cols, q, p);
+            Lanes dist = distances4<D>(cols, q, p);
             dist = valid_lanes(p, end, pos) ? dist : Lanes{} + kInf;
-            const Lanes limit = Lanes{} + best.limit();
-            unsigned hits = lane_bits(Best::kOrEqual ? dist <= limit : dist < limit);
-            while (hits) {
-              const unsigned t = static_cast<unsigned>(__builtin_ctz(hits));
-              hits &= hits - 1;
-              best.offer(dist[t], p + t);
+            if constexpr (Into::kLaneWise) {
+              into.offer(dist);
+            } else if constexpr (Into::kEveryPoint) {
+              for (std::size_t t = 0; t < kLanes4; ++t) into.offer(dist[t], p + t);
+            } else {
+              const Lanes limit = Lanes{} + into.limit();
+              unsigned hits = lane_bits(Into::kOrEqual ? dist <= limit : dist < limit);
+              while (hits) {
+                const unsigned t = static_cast<unsigned>(__builtin_ctz(hits));
+                hits &= hits - 1;
+                into.offer(dist[t], p + t);
+              }
             }
             p += kLanes4;
           } while (p < end);
           continue;
         }
 #endif
-        for (std::size_t p = begin; p < end; ++p) {
-          const double dist = distance_at<D>(cols, q, p);
-          if (!(Best::kOrEqual ? dist <= best.limit() : dist < best.limit()) || p == pos) continue;
-          best.offer(dist, p);
+        if constexpr (!Into::kLaneWise) {
+          for (std::size_t p = begin; p < end; ++p) {
+            const double dist = distance_at<D>(cols, q, p);
+            if constexpr (Into::kEveryPoint) {
+              into.offer(p == pos ? kInf : dist, p);
+              continue;
+            }
+            if (!(Into::kOrEqual ? dist <= into.limit() : dist < into.limit()) || p == pos) continue;
+            into.offer(dist, p);
+          }
         }
       }
     }
@@ -380,20 +458,30 @@ void Grid::search(std::size_t pos, Best& best) const {
     lo[d] = c[d] > 0 ? c[d] - 1 : 0;
     hi[d] = std::min(c[d] + 1, m - 1);
   }
-  scan(lo, hi);
+#ifdef INFOSCOPE_VECTOR_EXT
+  if constexpr (Best::kEveryPoint) {
+    LaneKth<Best::kK> lanes;
+    scan(lo, hi, lanes);
+    lanes.merge_into(best);
+  } else {
+    scan(lo, hi, best);
+  }
+#else
+  scan(lo, hi, best);
+#endif
   for (;;) {
     bool grown = false;
     for (std::size_t d = 0; d < D; ++d) {
       if (lo[d] > 0 && !best.settled(q[d] - lower_[d][lo[d]])) {
         std::size_t a[3] = {lo[0], lo[1], lo[2]}, b[3] = {hi[0], hi[1], hi[2]};
         a[d] = b[d] = --lo[d];
-        scan(a, b);
+        scan(a, b, best);
         grown = true;
       }
       if (hi[d] + 1 < m && !best.settled(lower_[d][hi[d] + 1] - q[d])) {
         std::size_t a[3] = {lo[0], lo[1], lo[2]}, b[3] = {hi[0], hi[1], hi[2]};
         a[d] = b[d] = ++hi[d];
-        scan(a, b);
+        scan(a, b, best);
         grown = true;
       }
     }
@@ -442,7 +530,7 @@ void Grid::count_range(std::size_t begin, std::size_t end, const double* radii, 
 #ifdef INFOSCOPE_VECTOR_EXT
         const Lanes radius = Lanes{} + r;
         for (std::size_t p = start_[row + lo[0]]; p < stop; p += kLanes4) {
-          const Lanes dist = distances<D>(cols, q, p);
+          const Lanes dist = distances4<D>(cols, q, p);
           const LaneMask in = (Strict ? dist < radius : dist <= radius) & valid_lanes(p, stop, ~std::size_t{0});
           count += static_cast<std::size_t>(__builtin_popcount(lane_bits(in)));
         }

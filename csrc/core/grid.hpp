@@ -40,6 +40,11 @@ class Grid {
   // Up to this many points cells are cut at the ranks of the sorted columns, which may be given.
   static constexpr std::size_t kRankedMax = std::size_t{1} << 15;
 
+  // Whether a grid over n points in dim dimensions would sort its columns (cells cut at ranks).
+  static bool sorts_columns(std::size_t n, std::size_t dim) {
+    return dim > 0 && dim <= kMaxDim && n >= kMinPoints && n <= kRankedMax;
+  }
+
   // A grid over columns [first_col, first_col + dim) of a row-major matrix of n rows and row_stride columns,
   // or nothing when dim > kMaxDim, a value is not finite, or the points are too concentrated for cells to help.
   // sorted, when given, holds the dim columns already sorted (null entries are sorted here).
@@ -53,6 +58,11 @@ class Grid {
   // The k nearest other points to the point at position pos, as KDTree::knn_of; the metric must be Chebyshev
   // (the block bounds are max-norm bounds).
   void knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const;
+
+  // Max-norm distance from the point at position pos to its k-th nearest other point, for k <= kSmallK: as
+  // knn_of's k-th distance, without keeping the neighbours.
+  static constexpr std::size_t kSmallK = 4;
+  double kth_distance(std::size_t pos, std::size_t k) const;
 
   // counts[i] = the number of points p with max-norm |p - x_i| < radii[i] (strict) or <= radii[i], point i
   // included, for every point i (indexed by original row), as KDTree::count_all.

@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -61,11 +62,22 @@ void for_each_knn(const Index& index, std::size_t k, Metric metric, Ties ties, i
   });
 }
 
+// Max-norm distance from the point at position pos of index to its k-th nearest other point; nb: room for k.
+template <class Index>
+double kth_distance(const Index& index, std::size_t pos, std::size_t k, Neighbor* nb) {
+  if constexpr (std::is_same_v<Index, Grid>) {
+    if (k <= Grid::kSmallK) return index.kth_distance(pos, k);
+  }
+  index.knn_of(pos, k, Metric::Chebyshev, Ties::Any, nb);
+  return nb[k - 1].dist;
+}
+
 // Runs fn(index) with a max-norm neighbour index over all columns of data (n x dim): a grid in up to three
-// dimensions when the points spread well enough over its cells, a KD-tree otherwise.
+// dimensions when the points spread well enough over its cells, a KD-tree otherwise. sorted: as Grid::build's.
 template <class Fn>
-void with_joint_index(const double* data, std::size_t n, std::size_t dim, int workers, Fn&& fn) {
-  if (const std::optional<Grid> grid = Grid::build(data, n, dim, 0, dim)) {
+void with_joint_index(const double* data, std::size_t n, std::size_t dim, int workers, Fn&& fn,
+                      const SortedColumn* const* sorted = nullptr) {
+  if (const std::optional<Grid> grid = Grid::build(data, n, dim, 0, dim, Grid::kSearchPointsPerCell, sorted)) {
     fn(*grid);
   } else {
     fn(KDTree(data, n, dim, 0, dim, 0, workers));
@@ -76,10 +88,19 @@ void with_joint_index(const double* data, std::size_t n, std::size_t dim, int wo
 // samples of a Theiler window. Those are at most 2 * width, so the k-th kept neighbour is among the
 // k + 2 * width nearest: whichever of the tied points the search returns, no point outside them is closer.
 std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t dim, std::size_t k,
-                                  const Excluded& excluded, int workers) {
+                                  const Excluded& excluded, int workers, const SortedColumn* const* sorted) {
   std::vector<double> eps(n);
   const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
   with_joint_index(data, n, dim, workers, [&](const auto& joint) {
+    if (excluded.width() == 0) {  // only the sample itself is left out: its k-th neighbour's distance
+      parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+        std::vector<Neighbor> nb(k);
+        for (std::size_t pos = begin; pos < end; ++pos) {
+          eps[joint.original_index(pos)] = kth_distance(joint, pos, k, nb.data());
+        }
+      });
+      return;
+    }
     for_each_knn(joint, m, Metric::Chebyshev, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
       const auto [first, last] = excluded.rows(i);
       std::size_t kept = 0;
@@ -91,7 +112,7 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
         }
       }
     });
-  });
+  }, sorted);
   return eps;
 }
 
@@ -269,7 +290,9 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
     return;
   }
   const std::size_t stride = dx + dy;
-  const std::vector<Marginal> marginals = build_marginals(data, n, stride, {{0, dx}, {dx, dy}}, workers);
+  const ColumnRanges ranges{{0, dx}, {dx, dy}};
+  const SharedSorts sorted(data, n, stride, ranges);
+  const std::vector<Marginal> marginals = build_marginals(data, n, stride, ranges, workers, sorted.columns());
   const Marginal& xs = marginals[0];
   const Marginal& ys = marginals[1];
   // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
@@ -281,12 +304,15 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
         eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
       }
     });
-  });
+  }, sorted.columns());
   const auto nx = xs.others_within(eps_x.data(), false, workers);
   const auto ny = ys.others_within(eps_y.data(), false, workers);
   const double psi_k2 = psi(k) - 1.0 / static_cast<double>(k);
   const double psi_n = psi(n);
-  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i]); });
+  const PsiTable table(n, [&](auto mark) {
+    for (std::size_t i = 0; i < n; ++i) mark(nx[i]), mark(ny[i]);
+  });
+  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i], table); });
 }
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
@@ -302,9 +328,10 @@ KsgConditionalMI::KsgConditionalMI(std::vector<double> data, std::size_t n, std:
   rules::check_columns(dx, dy);
   rules::check_window(window_, n, k);
   if (data_.size() != n * stride()) throw std::invalid_argument("data must hold n rows of dx + dz + dy values");
-  std::vector<std::pair<std::size_t, std::size_t>> ranges{{0, dx + dz}, {dx, dz + dy}};
+  ColumnRanges ranges{{0, dx + dz}, {dx, dz + dy}};
   if (dz > 0) ranges.push_back({dx, dz});
-  spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers);
+  sorted_ = SharedSorts(data_.data(), n, stride(), ranges);
+  spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers, sorted_.columns());
 }
 
 std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const std::vector<double>& eps,
@@ -323,24 +350,34 @@ std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const s
   return c;
 }
 
-void KsgConditionalMI::fill(const double* data, const Marginal& zy, int workers, double* local) const {
+void KsgConditionalMI::fill(const double* data, const Marginal& zy, const SortedColumn* const* sorted, int workers,
+                            double* local) const {
   const Excluded excluded(window_, n_);
-  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, workers);
+  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, workers, sorted);
   const auto n_xz = counts(spaces_[0], eps, excluded, workers);
   const auto n_zy = counts(zy, eps, excluded, workers);
   const double psi_k = psi(k_);
+  // Counts are below n, and the locals take psi(count + 1).
   if (dz_ == 0) {  // KSG algorithm 1, eq. 8
     const double psi_n = psi(n_);
+    const PsiTable table(n_, [&](auto mark) {
+      for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1);
+    });
     fill_locals(n_, workers, local,
-                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i]); });
+                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i], table); });
     return;
   }
   const auto n_z = counts(spaces_[2], eps, excluded, workers);
+  const PsiTable table(n_, [&](auto mark) {
+    for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1), mark(n_z[i] + 1);
+  });
   fill_locals(n_, workers, local,
-              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i]); });
+              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i], table); });
 }
 
-void KsgConditionalMI::locals(double* local) const { fill(data_.data(), spaces_[1], workers_, local); }
+void KsgConditionalMI::locals(double* local) const {
+  fill(data_.data(), spaces_[1], sorted_.columns(), workers_, local);
+}
 
 std::size_t KsgConditionalMI::surrogate_batch() const {
   return std::max<std::size_t>(16, 4 * static_cast<std::size_t>(resolve_workers(workers_, ~std::size_t{0}, 1)));
@@ -349,6 +386,8 @@ std::size_t KsgConditionalMI::surrogate_batch() const {
 void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const {
   rules::check_permutations(perms, count, n_);
   const std::size_t cols = stride(), y0 = dx_ + dz_;
+  const std::vector<const SortedColumn*> sorted = sorted_.without(y0, dy_);  // Y is permuted
+  const SortedColumn* const* columns = sorted.empty() ? nullptr : sorted.data();
   parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
     std::vector<double> data(data_);
     std::vector<double> local(n_);
@@ -357,8 +396,8 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
       for (std::size_t i = 0; i < n_; ++i) {
         std::copy_n(&data_[perm[i] * cols + y0], dy_, &data[i * cols + y0]);
       }
-      const Marginal zy(data.data(), n_, cols, dx_, dz_ + dy_, 1);
-      fill(data.data(), zy, 1, local.data());
+      const Marginal zy(data.data(), n_, cols, dx_, dz_ + dy_, 1, columns ? columns + dx_ : nullptr);
+      fill(data.data(), zy, columns, 1, local.data());
       double sum = 0.0;
       for (double v : local) sum += v;
       estimates[s] = sum / static_cast<double>(n_);

@@ -72,8 +72,10 @@ class KsgConditionalMI final : public CmiProblem {
   std::size_t surrogate_batch() const override;
 
  private:
-  // Local values for data (X and Z columns as data_'s) whose ZY space is zy.
-  void fill(const double* data, const Marginal& zy, int workers, double* local) const;
+  // Local values for data (X and Z columns as data_'s) whose ZY space is zy; sorted: its columns sorted
+  // (SharedSorts::columns, entries may be null).
+  void fill(const double* data, const Marginal& zy, const SortedColumn* const* sorted, int workers,
+            double* local) const;
   // Strict counts within eps in `space`, the samples of a Theiler window left out.
   std::vector<std::size_t> counts(const Marginal& space, const std::vector<double>& eps,
                                   const Excluded& excluded, int workers) const;
@@ -83,6 +85,7 @@ class KsgConditionalMI final : public CmiProblem {
   std::size_t n_, dx_, dz_, dy_, k_;
   TimeWindow window_;
   int workers_;
+  SharedSorts sorted_;            // the columns that the joint and marginal spaces share
   std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0
 };
 

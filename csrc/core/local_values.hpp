@@ -16,20 +16,50 @@ namespace infoscope {
 
 INFOSCOPE_HD inline double psi(std::size_t count) { return digamma(static_cast<double>(count)); }
 
+// psi of a count, evaluated where it is needed (the CUDA kernels), or looked up (PsiTable).
+struct Digamma {
+  INFOSCOPE_HD double operator()(std::size_t count) const { return psi(count); }
+};
+
 // KSG algorithm 1, Kraskov et al. 2004 eq. 8, from strict counts n_x, n_y.
-INFOSCOPE_HD inline double ksg1_local(double psi_k, double psi_n, std::size_t n_x, std::size_t n_y) {
-  return psi_k + psi_n - psi(n_x + 1) - psi(n_y + 1);
+template <class Psi = Digamma>
+INFOSCOPE_HD inline double ksg1_local(double psi_k, double psi_n, std::size_t n_x, std::size_t n_y,
+                                      const Psi& psi_of = {}) {
+  return psi_k + psi_n - psi_of(n_x + 1) - psi_of(n_y + 1);
 }
 
 // Frenzel & Pompe 2007, from strict counts in the XZ, ZY and Z spaces.
-INFOSCOPE_HD inline double frenzel_pompe_local(double psi_k, std::size_t n_xz, std::size_t n_zy, std::size_t n_z) {
-  return psi_k - psi(n_xz + 1) - psi(n_zy + 1) + psi(n_z + 1);
+template <class Psi = Digamma>
+INFOSCOPE_HD inline double frenzel_pompe_local(double psi_k, std::size_t n_xz, std::size_t n_zy, std::size_t n_z,
+                                               const Psi& psi_of = {}) {
+  return psi_k - psi_of(n_xz + 1) - psi_of(n_zy + 1) + psi_of(n_z + 1);
 }
 
 // KSG algorithm 2, eq. 9, from non-strict counts; psi_k2 = psi(k) - 1/k.
-INFOSCOPE_HD inline double ksg2_local(double psi_k2, double psi_n, std::size_t n_x, std::size_t n_y) {
-  return psi_k2 + psi_n - psi(n_x) - psi(n_y);
+template <class Psi = Digamma>
+INFOSCOPE_HD inline double ksg2_local(double psi_k2, double psi_n, std::size_t n_x, std::size_t n_y,
+                                      const Psi& psi_of = {}) {
+  return psi_k2 + psi_n - psi_of(n_x) - psi_of(n_y);
 }
+
+// psi(c) for the values c that `counts` lists, each evaluated once: an estimate's counts repeat (at most n + 1
+// distinct values, mostly small), and a digamma costs a log and up to ten divisions. The same psi(c), so the
+// same bits. counts(mark) calls mark(c) for every value.
+class PsiTable {
+ public:
+  template <class Counts>
+  PsiTable(std::size_t max_count, Counts&& counts) : values_(max_count + 1, 0.0) {
+    std::vector<unsigned char> wanted(max_count + 1, 0);
+    counts([&](std::size_t c) { wanted[c] = 1; });
+    for (std::size_t c = 0; c <= max_count; ++c) {
+      if (wanted[c]) values_[c] = psi(c);
+    }
+  }
+  double operator()(std::size_t count) const { return values_[count]; }
+
+ private:
+  std::vector<double> values_;
+};
 
 // Kozachenko-Leonenko (weighted when several w_j are non-zero): constant + sum_j w_j d log(2 dist_j), nb the
 // k nearest neighbours by distance.

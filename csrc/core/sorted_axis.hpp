@@ -1,6 +1,8 @@
 // Radius counts on one variable by a sorted copy: the points within r of a sample are a contiguous run around
 // its own rank, found by two searches -- faster than any tree in one dimension, where KSG spends most of its time
-// on marginal counts. The column sort is shared with Grid (cells by rank).
+// on marginal counts. The column sort is shared with Grid (cells by rank). With a second column (a small 2-D
+// space), the run is the strip of points within r along the sorted column, and those within r along the second
+// are counted in it.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/distance.hpp"
 #include "core/parallel.hpp"
 
 namespace infoscope {
@@ -157,22 +160,26 @@ struct SortedColumn {
 
 class SortedAxis {
  public:
-  // Column `col` of a row-major matrix of n rows (fewer than 2^32) and row_stride columns.
-  SortedAxis(const double* data, std::size_t n, std::size_t row_stride, std::size_t col)
+  // Columns col..col + dim - 1 (dim 1 or 2) of a row-major matrix of n rows (fewer than 2^32) and row_stride
+  // columns, sorted by column col.
+  SortedAxis(const double* data, std::size_t n, std::size_t row_stride, std::size_t col, std::size_t dim = 1)
       : n_(n), pad_(window_cap(n)), values_(n + 2 * pad_), order_(n) {
     pad();
     sorting::sort_column(data, n, row_stride, col, values_.data() + pad_, order_.data());
+    gather_others(data, row_stride, col, dim);
   }
-  // The same from the column already sorted.
-  explicit SortedAxis(const SortedColumn& column)
+  // The same from column col already sorted.
+  SortedAxis(const SortedColumn& column, const double* data, std::size_t row_stride, std::size_t col,
+             std::size_t dim = 1)
       : n_(column.order.size()), pad_(window_cap(n_)), values_(n_ + 2 * pad_), order_(column.order) {
     pad();
     std::copy(column.values.begin(), column.values.end(), values_.begin() + pad_);
+    gather_others(data, row_stride, col, dim);
   }
 
   std::size_t size() const { return n_; }
 
-  // counts[i] = number of values v with |v - v_i| < radii[i] (strict) or <= radii[i], sample i included.
+  // counts[i] = number of points p with max-norm |p - p_i| < radii[i] (strict) or <= radii[i], sample i included.
   // Queries go in sorted order, so the values each one reads are those the previous one read.
   void count_all(const double* radii, bool strict, std::size_t* counts, int workers) const {
     parallel_for(n_, workers, 1024, 2048, [&](std::size_t begin, std::size_t end) {
@@ -197,6 +204,41 @@ class SortedAxis {
   void pad() {
     std::fill(values_.begin(), values_.begin() + pad_, -HUGE_VAL);
     std::fill(values_.end() - pad_, values_.end(), HUGE_VAL);
+  }
+
+  // The column after the sorted one (a 2-D space), in sorted order, padded for a last group of kLanes4.
+  void gather_others(const double* data, std::size_t row_stride, std::size_t col, std::size_t dim) {
+    if (dim == 1) return;
+    other_.resize(n_ + kLanes4);
+    for (std::size_t p = 0; p < n_; ++p) other_[p] = data[order_[p] * row_stride + col + 1];
+  }
+
+  // Number of positions a..b (inclusive) whose other coordinate is within r of position p's: the strip of the
+  // sorted column within r of p, where only that column remains to be checked.
+  template <bool Strict>
+  std::size_t count_strip(std::size_t p, std::size_t a, std::size_t b, double r) const {
+    const double* column = other_.data();
+    const double q = column[p];
+    std::size_t count = 0;
+#ifdef INFOSCOPE_VECTOR_EXT
+    const Lanes radius = Lanes{} + r;
+    auto in = [&](std::size_t t) {  // -1 per point of t..t + 3 inside
+      const Lanes dist = distances4<1>(&column, &q, t);
+      return reinterpret_cast<LaneMask>(Strict ? dist < radius : dist <= radius);
+    };
+    LaneMask inside_lanes{}, inside_more{};  // two chains of additions
+    std::size_t t = a;
+    for (; t + 2 * kLanes4 <= b + 1; t += 2 * kLanes4) {
+      inside_lanes += in(t);
+      inside_more += in(t + kLanes4);
+    }
+    for (; t <= b; t += kLanes4) inside_lanes += in(t) & valid_lanes(t, b + 1, ~std::size_t{0});
+    inside_lanes += inside_more;
+    for (std::size_t t = 0; t < kLanes4; ++t) count -= static_cast<std::size_t>(inside_lanes[t]);
+#else
+    for (std::size_t t = a; t <= b; ++t) count += inside<Strict>(abs_diff(column[t], q), r);
+#endif
+    return count;
   }
 
   template <bool Strict>
@@ -264,7 +306,9 @@ class SortedAxis {
     }
     std::size_t widest = 0;
     for (std::size_t j = 0; j < B; ++j) {
-      counts[order_[first + j]] = (inside<Strict>(0.0, r[j]) ? 1 : 0) + up[j] + down[j];
+      const std::size_t p = first + j;
+      counts[order_[p]] = other_.empty() ? (inside<Strict>(0.0, r[j]) ? 1 : 0) + up[j] + down[j]
+                                          : count_strip<Strict>(p, p - down[j], p + up[j], r[j]);
       widest = std::max(widest, std::max(up[j], down[j]));
     }
     return widest;
@@ -289,6 +333,7 @@ class SortedAxis {
   std::size_t n_, pad_;
   std::vector<double> values_;        // pad_ times -inf, the n_ values sorted, pad_ times +inf
   std::vector<std::uint32_t> order_;  // sorted position -> row
+  std::vector<double> other_;         // a 2-D space's second column, in sorted order
 };
 
 }  // namespace infoscope

@@ -17,6 +17,7 @@
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
 #include "core/kdtree.hpp"
+#include "core/marginal.hpp"
 #include "core/parallel.hpp"
 #include "core/special.hpp"
 
@@ -75,10 +76,45 @@ static void check_tree(std::size_t n, std::size_t dim, double spacing, unsigned 
       for (std::size_t t = 0; t < k; ++t) CHECK(got[t].index == all[t].index && got[t].dist == all[t].dist);
       grid->knn_of(grid_pos[i], k, Metric::Chebyshev, Ties::Any, got.data());
       CHECK(got[k - 1].dist == all[k - 1].dist);
+      for (std::size_t kk = 1; kk <= Grid::kSmallK; ++kk) CHECK(grid->kth_distance(grid_pos[i], kk) == all[kk - 1].dist);
     }
     if (count_grid) {
       CHECK(grid_strict[i] == strict - (r > 0 ? 0 : 1));
       CHECK(grid_loose[i] == loose);
+    }
+  }
+}
+
+// Marginal radius counts (1-D and 2-D strips of a sorted column, grids, trees by size) against brute force: radii
+// that put points exactly on the boundary (each point's distance to its j-th neighbour), zero and infinite radii,
+// and ties; with the first column's sort made here or handed over.
+static void check_marginal(std::size_t n, std::size_t dim, double spacing, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal;
+  const std::size_t stride = dim + 1;  // one column before the space's
+  std::vector<double> x(n * stride);
+  for (double& v : x) v = spacing > 0 ? std::round(normal(rng) / spacing) * spacing : normal(rng);
+  std::vector<double> radii(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<double> dist;
+    for (std::size_t j = 0; j < n; ++j) dist.push_back(chebyshev(&x[i * stride + 1], &x[j * stride + 1], dim));
+    std::sort(dist.begin(), dist.end());
+    radii[i] = i % 17 == 0 ? 0.0 : i % 29 == 0 ? HUGE_VAL : dist[std::min(n - 1, 1 + i % 40)];
+  }
+  const SortedColumn sorted(x.data(), n, stride, 1);
+  const SortedColumn* const given[] = {&sorted, nullptr};
+  for (const SortedColumn* const* s : {static_cast<const SortedColumn* const*>(nullptr), &given[0]}) {
+    const Marginal space(x.data(), n, stride, 1, dim, 2, s);
+    for (bool strict : {true, false}) {
+      const std::vector<std::size_t> got = space.others_within(radii.data(), strict, 2);
+      for (std::size_t i = 0; i < n; ++i) {
+        std::size_t expected = 0;
+        for (std::size_t j = 0; j < n; ++j) {
+          const double d = chebyshev(&x[i * stride + 1], &x[j * stride + 1], dim);
+          expected += j != i && (strict ? d < radii[i] : d <= radii[i]);
+        }
+        CHECK(got[i] == expected);
+      }
     }
   }
 }
@@ -298,6 +334,13 @@ int main() {
   for (std::size_t dim : {1, 2, 3}) {  // large enough for a grid
     check_tree(1500, dim, 0.0, 3);
     check_tree(1500, dim, 0.25, 4);
+    check_tree(Grid::kMinPoints, dim, 0.05, 12);  // the smallest grid, with ties
+  }
+  for (double spacing : {0.0, 0.25, 1.0}) {
+    for (std::size_t n : {std::size_t{40}, std::size_t{700}, Marginal::kStripMax, Marginal::kStripMax + 1}) {
+      check_marginal(n, 1, spacing, 20);
+      check_marginal(n, 2, spacing, 21);
+    }
   }
   // psi(1) = -Euler's gamma; psi(x + 1) = psi(x) + 1/x.
   CHECK(std::abs(digamma(1.0) + 0.57721566490153286) < 1e-15);

@@ -175,6 +175,11 @@ int main() {
     check_cmi(600, 1, 0, 1, 4, spacing, {0, 250, 600}, 3, 10);      // MI with trials and a Theiler window
     check_cmi(400, 2, 0, 1, 3, spacing, {0, 400}, 5, 11);
     check_cmi(500, 1, 1, 1, 20, spacing, {0, 100, 300, 500}, 0, 5);  // k above the small capacity
+    // Around the sizes where the core changes its spaces: grids from Grid::kMinPoints, sorted 2-D strips up to
+    // Marginal::kStripMax.
+    check_cmi(512, 1, 0, 1, 3, spacing, {0, 512}, 0, 12);
+    check_cmi(2048, 1, 1, 1, 4, spacing, {0, 2048}, 0, 13);
+    check_cmi(2049, 1, 1, 1, 4, spacing, {0, 1000, 2049}, 2, 14);
     check_ksg2(600, 1, 1, 3, spacing, 6);
     check_ksg2(600, 2, 3, 6, spacing, 7);
     check_kl(600, 3, 4, Metric::Chebyshev, spacing > 0 ? 0.05 : 0.0, 8);  // coarse ties would give -inf
