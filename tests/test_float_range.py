@@ -114,7 +114,10 @@ def test_scaling_a_column_leaves_knn_and_gaussian_mi_unchanged(data, exponent, f
         assume(estimate is not None and math.isfinite(estimate))
         scaled = x.copy()
         scaled[:, 0] = np.ldexp(x[:, 0], exponent)
-        assume(np.isfinite(scaled).all() and (np.abs(scaled[:, 0]) > 0).sum() == (np.abs(x[:, 0]) > 0).sum())
+        # Exact only while no value becomes subnormal (or leaves the range) on either side of the scaling.
+        tiny = np.finfo(np.float64).tiny
+        normal = lambda c: np.isfinite(c).all() and ((c == 0) | (np.abs(c) >= tiny)).all()  # noqa: E731
+        assume(normal(scaled[:, 0]) and normal(x[:, 0]) and ((scaled[:, 0] == 0) == (x[:, 0] == 0)).all())
         # A power of two is exact in every step: the same estimate to the last bit for KSG.
         got = isc.mutual_info(scaled, y, method=method)
         if method == "ksg":

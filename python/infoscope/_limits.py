@@ -17,6 +17,8 @@ from ._native import core
 
 __all__ = ["available_memory", "check_memory", "check_table_memory", "native_progress"]
 
+_UNCHECKED_BYTES = 1 << 26
+
 
 def available_memory() -> int | None:
     """Bytes of memory the system can still give (Linux's MemAvailable, else free pages); None when unknown."""
@@ -42,7 +44,10 @@ def _size(nbytes: float) -> str:
 
 
 def check_memory(nbytes: float, argument: str, what: str) -> None:
-    """Raise a MemoryError naming ``argument`` when ``what`` needs more than the memory available."""
+    """Raise a MemoryError naming ``argument`` when ``what`` needs more than the memory available. Needs below
+    64 MiB are not checked: reading the system's free memory costs more than a small estimate."""
+    if nbytes < _UNCHECKED_BYTES:
+        return
     free = available_memory()
     if free is not None and nbytes > free:
         raise MemoryError(f"{argument}: {what} needs about {_size(nbytes)}, more than the {_size(free)} of memory "

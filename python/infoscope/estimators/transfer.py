@@ -14,6 +14,7 @@ counts symbols of the embedded codes.
 
 from __future__ import annotations
 
+import functools
 import numbers
 from dataclasses import dataclass
 
@@ -83,9 +84,9 @@ class Embedding:
     lengths: tuple[int, ...]
     single: bool
 
-    @property
+    @functools.cached_property
     def trial_starts(self) -> np.ndarray:
-        """Row offsets of the trials in the pooled samples."""
+        """Row offsets of the trials in the pooled samples (computed once: every estimate asks several times)."""
         return np.concatenate([[0], np.cumsum([n - self.first for n in self.lengths])]).astype(np.int64)
 
     def align(self, values: np.ndarray):
@@ -230,7 +231,8 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     src, tgt, conds, single = _series(source, target, condition, backend.samples)
     emb = _embedding(embedding, tgt, single)
     theiler = _int_at_least(theiler, "theiler", 0)
-    samples = int(emb.trial_starts[-1])
+    starts = emb.trial_starts
+    samples = int(starts[-1])
     if theiler >= samples:
         raise ValueError(f"theiler={theiler} must be smaller than the number of embedded samples ({samples})")
     workers = check_workers(workers)
@@ -240,13 +242,13 @@ def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmb
     target_off, source_off, condition_offs = embedding.offsets()
     columns = (1 + len(target_off)) * tgt[0].shape[1] + len(source_off) * src[0].shape[1] + sum(
         len(offs) * c[0].shape[1] for offs, c in zip(condition_offs, conds))
-    check_table_memory(int(emb.trial_starts[-1]), columns, 4, "k_hist, l_hist",
+    check_table_memory(samples, columns, 4, "k_hist, l_hist",
                        f"a delay embedding of {columns} columns")
     pooled, _ = backend.preprocess(backend.pool(series), prep)
     xzy, dx, dz, _ = _embed(backend, emb, embedding, pooled, [s[0].shape[1] for s in series])
     check_k(k, xzy.shape[0])
     warn_ties(backend, xzy, k, prep, "the delay embedding")
-    return Prepared(backend.cmi(xzy, dx, dz, k, workers, emb.trial_starts.tolist(), theiler), emb)
+    return Prepared(backend.cmi(xzy, dx, dz, k, workers, starts.tolist(), theiler), emb)
 
 
 def binned_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmbedding, condition: dict,
