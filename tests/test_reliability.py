@@ -131,11 +131,24 @@ def test_ties_without_noise_warn():
         isc.conditional_mutual_info(a, b, a + b, noise=0)
     with pytest.warns(RuntimeWarning, match="noise=0"):
         isc.transfer_entropy(np.ones(500), np.ones(500), noise=0)
-    # With the default noise, the same data are estimated near the truth (0) without a warning.
+    # With the default noise, the same data are estimated near the truth (0), and their atoms are named.
+    with pytest.warns(RuntimeWarning, match="x column 0 has a point mass"):
+        assert abs(isc.mutual_info(a, b)) < 0.05
+
+
+def test_point_masses_are_named_and_continuous_data_are_not():
     import warnings
+
+    relu = np.maximum(G, 0.0)
+    with pytest.warns(RuntimeWarning, match=r"x column 0 has a point mass: 5\d% of its samples equal 0"):
+        isc.mutual_info(relu, Y)
+    with pytest.warns(RuntimeWarning, match="source column 0 has a point mass"):
+        isc.transfer_entropy(relu, Y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert abs(isc.mutual_info(a, b)) < 0.05
+        isc.mutual_info(G, Y)
+        isc.conditional_mutual_info(G, Y, Z)
+        isc.transfer_entropy(G, Y)
 
 
 @pytest.mark.parametrize("x,y,why", [(np.ones(1000), Y, "constant"), (G, G, "linearly dependent"),

@@ -20,16 +20,20 @@ class Prepared:
     samples: ``locals()`` gives the estimate's local values; ``surrogates(perms)`` the estimates with row i of Y
     replaced by row ``perms[s, i]``, for each row s of a (count, n) uint32 array. ``embedding`` (a
     :class:`infoscope.estimators.transfer.Embedding`, for transfer entropy) says which rows are which trial and
-    where each local value lies in time; without it the n rows are one trial."""
+    where each local value lies in time; without it the n rows are one trial. ``bias`` (of a bias-corrected
+    estimator) is subtracted from every local value and surrogate estimate alike, so p-values are unchanged."""
 
     problem: object
     embedding: object = None
+    bias: float = 0.0
 
     def locals(self) -> np.ndarray:
-        return self.problem.locals()
+        local = self.problem.locals()
+        return local - self.bias if self.bias else local
 
     def surrogates(self, perms: np.ndarray) -> np.ndarray:
-        return self.problem.surrogates(perms)
+        null = self.problem.surrogates(perms)
+        return null - self.bias if self.bias else null
 
     @property
     def n(self) -> int:

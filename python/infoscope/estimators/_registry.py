@@ -35,7 +35,8 @@ OPTIONS = {
                  "distances of the k neighbours)",
     "correction": "bias correction. k-NN MI: None, 'lnc' (local non-uniformity, Gao, Ver Steeg & Galstyan 2015; "
                   "needs k >= dx + dy) or 'gaussian' (minus KSG's error on a Gaussian reference with the data's "
-                  "covariance); histograms: 'plugin', 'miller_madow', 'jackknife' or 'grassberger'",
+                  "covariance); k-NN CMI and TE: None or 'gaussian' (the same reference, with the covariance of "
+                  "(X, Z, Y)); histograms: 'plugin', 'miller_madow', 'jackknife' or 'grassberger'",
     "alpha": "threshold of the LNC correction, or 'auto' (the 1% quantile of its volume ratio for uniform "
              "neighbourhoods)",
     "references": "number of Gaussian reference samples of correction='gaussian'",
@@ -73,7 +74,8 @@ class Method:
     ``estimate(backend, *arrays, **options)`` returns the local values; ``problem`` (same arguments) a
     :class:`infoscope.estimators._problem.Prepared` whose surrogates run as one batch in the core, for the
     options ``batches(options)`` accepts (all when None). ``many`` names the core's many-estimates path ("ksg"
-    or "binned"), used by :mod:`infoscope.estimators.many` under the same condition. ``random``: the method
+    or "binned"), used by :mod:`infoscope.estimators.many` under the same condition and ``many_when(options)``
+    (which leaves out options that path does not implement, e.g. a bias correction). ``random``: the method
     draws random numbers (``seed`` reaches it). ``defaults`` are the options a user may give, with their
     defaults; the option bundles (:class:`Preprocessing`, :class:`BinningOptions`) are built from them once per
     call and passed to the family functions as ``prep`` and ``binning``.
@@ -86,6 +88,7 @@ class Method:
     problem: Optional[Callable] = None
     batches: Optional[Callable] = None
     many: Optional[str] = None
+    many_when: Optional[Callable] = None
     random: bool = False
     summary: str = ""
     _prep: tuple = field(default=(), repr=False)
@@ -125,11 +128,16 @@ class Method:
 
     def has_many(self, options: dict) -> bool:
         """Whether the core's many-estimates path covers this method under ``options``."""
-        return self.many is not None and self.batched(options)
+        merged = {**self.defaults, **options}
+        return self.many is not None and self.batched(options) and (self.many_when is None or self.many_when(merged))
 
 
 def _ksg_mi_batches(options: dict) -> bool:
     return options["algorithm"] == 1 and options["correction"] is None
+
+
+def _uncorrected(options: dict) -> bool:
+    return options["correction"] is None
 
 
 def _ksg_mi_problem(backend, x, y, *, k, algorithm, correction, alpha, references, prep, workers):
@@ -163,16 +171,18 @@ METHODS = {
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
-        Method("conditional_mutual_info", "ksg", {"k": 3, **_KNN_PREP, **_RUN},
-               knn.ksg_conditional_mutual_info, knn.conditional_mutual_info_problem, many="ksg", random=True,
+        Method("conditional_mutual_info", "ksg", {"k": 3, "correction": None, "references": 1, **_KNN_PREP, **_RUN},
+               knn.ksg_conditional_mutual_info, knn.conditional_mutual_info_problem, many="ksg",
+               many_when=_uncorrected, random=True,
                summary="Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`)"),
         Method("conditional_mutual_info", "binned", _BINNED, binning.binned_conditional_mutual_info,
                binning.conditional_mutual_info_problem, many="binned",
                summary="H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of symbols or binned floats"),
         Method("conditional_mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_conditional_mutual_info,
                summary="Gaussian (partial correlation) CMI"),
-        Method("transfer_entropy", "ksg", {"k": 4, "theiler": 0, **_KNN_PREP, **_RUN},
-               problem=transfer.ksg_transfer_entropy_problem, many="ksg", random=True,
+        Method("transfer_entropy", "ksg", {"k": 4, "theiler": 0, "correction": None, "references": 1, **_KNN_PREP,
+                                           **_RUN},
+               problem=transfer.ksg_transfer_entropy_problem, many="ksg", many_when=_uncorrected, random=True,
                summary="the Frenzel-Pompe CMI on the delay embedding, as JIDT's TransferEntropyCalculatorKraskov"),
         Method("transfer_entropy", "binned", _BINNED, problem=transfer.binned_transfer_entropy_problem,
                summary="plug-in (or corrected) CMI of the symbols of the delay embedding"),

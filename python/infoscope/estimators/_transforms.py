@@ -12,7 +12,8 @@ import numpy as np
 from .._arrays import check_choice, check_flag, check_real, check_seed, warn
 from .._native import core
 
-__all__ = ["Preprocessing", "rank_columns", "normal_scores", "normal_draws", "warn_ties"]
+__all__ = ["Preprocessing", "rank_columns", "normal_scores", "normal_draws", "warn_ties", "warn_point_masses",
+           "point_masses"]
 
 # The PCG64 state numpy's default_rng(seed) starts from, per integer seed: deriving it (SeedSequence) costs more
 # than drawing the noise of a thousand samples, and small estimates repeat a few seeds many times.
@@ -49,6 +50,45 @@ def warn_ties(backend, table, k: int, prep: "Preprocessing", space: str) -> None
         warn(f"{tied} of {table.shape[0]} samples of {space} have k={k} or more exact duplicates and noise=0: their "
              "k-th neighbour distance is 0 and the k-NN estimate is meaningless for them (biased upwards, up to above "
              "log N); keep the tie-breaking noise (noise > 0) or use method='binned' for discrete data")
+
+
+# A column whose most frequent value holds more than this share of the rows has a point mass (an atom) that
+# tie-breaking noise, meant for the rounding ties of continuous data, only hides: k-NN estimates assume a density.
+POINT_MASS_SHARE = 0.05
+
+
+def point_masses(table: np.ndarray) -> list:
+    """(column, value, share) of every column of a host table whose most frequent value holds more than
+    POINT_MASS_SHARE of its rows. Screened on at most 1024 evenly spaced rows (a sort of each column's sample),
+    confirmed on all rows."""
+    n = table.shape[0]
+    if n < 2 / POINT_MASS_SHARE:
+        return []
+    sample = table[:: max(1, n // 1024)]
+    found = []
+    for c in range(table.shape[1]):
+        ordered = np.sort(sample[:, c])
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
+        longest = int(np.argmax(np.diff(starts)))
+        if np.diff(starts)[longest] <= POINT_MASS_SHARE * len(ordered):
+            continue
+        value = ordered[starts[longest]]
+        share = np.count_nonzero(table[:, c] == value) / n
+        if share > POINT_MASS_SHARE:
+            found.append((c, float(value), share))
+    return found
+
+
+def warn_point_masses(backend, arrays: dict, prep: "Preprocessing") -> None:
+    """Warn, naming the argument, when a variable of a k-NN estimate has a point mass; with ``noise=0``
+    :func:`warn_ties` speaks instead."""
+    if prep.noise == 0:
+        return
+    for name, a in arrays.items():
+        for column, value, share in point_masses(backend.host(a)):
+            warn(f"{name} column {column} has a point mass: {100 * share:.0f}% of its samples equal {value:g}. "
+                 "k-NN estimators assume a density, and the tie-breaking noise only hides the atom (estimates can "
+                 "leave [0, H] for a discrete partner); use discrete= (the mixed estimators) or method='binned'")
 
 
 def rank_columns(a: np.ndarray) -> np.ndarray:

@@ -35,12 +35,14 @@ from ._transforms import Preprocessing
 __all__ = ["gaussian_entropy", "gaussian_mutual_info", "gaussian_conditional_mutual_info", "covariance_mutual_info"]
 
 
-def covariance_mutual_info(cov, dx: int) -> float:
-    """I(X;Y) of the Gaussian with covariance cov, X its first dx coordinates:
-    ``1/2 log(det S_x det S_y / det S)`` (nats)."""
+def covariance_mutual_info(cov, dx: int, dz: int = 0) -> float:
+    """I(X;Y|Z) of the Gaussian with covariance cov over the columns X, Z, Y (dx and dz of them, Y the rest; no Z
+    by default): ``1/2 log(det S_xz det S_zy / (det S_z det S))`` (nats)."""
     cov = np.asarray(cov, dtype=np.float64)
-    logdet = lambda m: np.linalg.slogdet(m)[1]  # noqa: E731
-    return 0.5 * float(logdet(cov[:dx, :dx]) + logdet(cov[dx:, dx:]) - logdet(cov))
+    logdet = lambda m: np.linalg.slogdet(m)[1] if m.size else 0.0  # noqa: E731
+    xz, z = slice(0, dx + dz), slice(dx, dx + dz)
+    zy = slice(dx, cov.shape[0])
+    return 0.5 * float(logdet(cov[xz, xz]) + logdet(cov[zy, zy]) - logdet(cov[z, z]) - logdet(cov))
 
 
 def gaussian_entropy(backend, x, *, transform, bias_correction):

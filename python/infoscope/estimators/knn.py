@@ -28,7 +28,7 @@ from .._limits import check_table_memory
 from .._native import core
 from ._problem import Prepared
 from .gaussian import covariance_mutual_info
-from ._transforms import Preprocessing, warn_ties
+from ._transforms import Preprocessing, warn_point_masses, warn_ties
 
 __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
            "conditional_mutual_info_problem", "berrett_weights", "lnc_alpha"]
@@ -107,10 +107,7 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     check_choice(correction, "correction", (None, "lnc", "gaussian"))
     workers = check_workers(workers)
     if correction == "gaussian":
-        references = check_count(references, "references", 1)
-        if references > _MAX_REFERENCES:  # each costs a full estimate
-            raise ValueError(f"references must be at most {_MAX_REFERENCES} (each is one more KSG estimate), "
-                             f"got {references}")
+        references = check_references(references)
     x, y, xy = _paired(backend, x, y, k, prep)
     if correction == "lnc":
         d = xy.shape[1]
@@ -127,9 +124,11 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     if correction == "lnc":
         local += core.lnc_correction(xy_host, k, float(alpha), workers)
     elif correction == "gaussian":
-        local -= _gaussian_reference_bias(backend, xy_host, x.shape[1], references, prep,
-                                          dict(k=k, algorithm=algorithm, correction=None, alpha=alpha,
-                                               references=references, workers=workers))
+        options = dict(k=k, algorithm=algorithm, correction=None, alpha=alpha, references=references, workers=workers)
+        dx = x.shape[1]
+        local -= gaussian_reference_bias(
+            xy_host, dx, 0, references, prep,
+            lambda g, p: float(np.mean(ksg_mutual_info(backend, g[:, :dx], g[:, dx:], prep=p, **options))))
     return local
 
 
@@ -139,26 +138,33 @@ _MAX_REFERENCES = 1000
 _KNN_COPIES = 4
 
 
-def _gaussian_reference_bias(backend, xy: np.ndarray, dx: int, references, prep: Preprocessing,
-                             options: dict) -> float:
-    """Mean error of KSG with ``options`` on ``references`` Gaussian samples shaped like xy, with its covariance."""
-    centred = xy - xy.mean(axis=0)
-    cov = centred.T @ centred / xy.shape[0]
+def check_references(references) -> int:
+    """The number of Gaussian references of correction="gaussian", before any work."""
+    references = check_count(references, "references", 1)
+    if references > _MAX_REFERENCES:  # each costs a full estimate
+        raise ValueError(f"references must be at most {_MAX_REFERENCES} (each is one more KSG estimate), got {references}")
+    return references
+
+
+def gaussian_reference_bias(table: np.ndarray, dx: int, dz: int, references: int, prep: Preprocessing,
+                            estimate) -> float:
+    """The mean error of an estimator of I(X;Y|Z) on ``references`` Gaussian samples with the covariance of
+    ``table`` (host, columns X, Z, Y; dz = 0 for MI), whose CMI is known exactly: a parametric bootstrap estimate
+    of the estimator's bias (Efron & Tibshirani 1993, ch. 10). ``estimate(g, prep)`` is the estimator's mean on a
+    reference table g, preprocessed with ``prep``, which draws its noise from the references' own stream."""
+    centred = table - table.mean(axis=0)
+    cov = centred.T @ centred / table.shape[0]
     try:
         factor = np.linalg.cholesky(cov)
     except np.linalg.LinAlgError:
         raise ValueError("correction='gaussian' needs a non-singular covariance (no constant or linearly "
                          "dependent columns)") from None
-    truth = covariance_mutual_info(cov, dx)
+    truth = covariance_mutual_info(cov, dx, dz)
     # The references' own stream: from the data's seed, but not the stream of its noise (None: fresh entropy).
     seed = prep.seed
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(None if seed is None else [0x6A55, seed])
     reference_prep = replace(prep, seed=rng)
-    errors = []
-    for _ in range(references):
-        g = rng.standard_normal(xy.shape) @ factor.T
-        local = ksg_mutual_info(backend, g[:, :dx], g[:, dx:], prep=reference_prep, **options)
-        errors.append(float(np.mean(local)) - truth)
+    errors = [estimate(rng.standard_normal(table.shape) @ factor.T, reference_prep) - truth for _ in range(references)]
     return float(np.mean(errors))
 
 
@@ -254,14 +260,19 @@ def _entropy_weights(weights, k: int, d: int) -> list:
     return w.tolist()
 
 
-def ksg_conditional_mutual_info(backend, x, y, z, *, k, prep: Preprocessing, workers):
+def ksg_conditional_mutual_info(backend, x, y, z, *, k, correction, references, prep: Preprocessing, workers):
     """Local conditional mutual informations I(X;Y|Z), Frenzel & Pompe 2007.
 
     With ``eps_i`` the max-norm distance to the k-th neighbour in the joint (X, Y, Z) space and strict counts
     of other samples within ``eps_i`` in the XZ, YZ and Z spaces:
     ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
+
+    ``correction="gaussian"`` subtracts the estimator's mean error on ``references`` Gaussian samples with the
+    covariance of the preprocessed (X, Z, Y), whose CMI is exact (:func:`gaussian_reference_bias`), as
+    :func:`ksg_mutual_info` does for MI.
     """
-    return conditional_mutual_info_problem(backend, x, y, z, k=k, prep=prep, workers=workers).locals()
+    return conditional_mutual_info_problem(backend, x, y, z, k=k, correction=correction, references=references,
+                                           prep=prep, workers=workers).locals()
 
 
 def mutual_info_problem(backend, x, y, *, k, prep: Preprocessing, workers) -> Prepared:
@@ -270,18 +281,37 @@ def mutual_info_problem(backend, x, y, *, k, prep: Preprocessing, workers) -> Pr
     return Prepared(backend.cmi(xy, x.shape[1], 0, k, check_workers(workers)))
 
 
-def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing, workers) -> Prepared:
+def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing, workers, correction=None,
+                                    references=1) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
+    check_choice(correction, "correction", (None, "gaussian"))
+    if correction == "gaussian":
+        references = check_references(references)
     x, y, z = backend.samples(x, "x"), backend.samples(y, "y"), backend.samples(z, "z")
     n = check_same_length(x=x, y=y, z=z)
     check_k(k, n)
     check_table_memory(n, x.shape[1] + y.shape[1] + z.shape[1], _KNN_COPIES, "x, y, z",
                        f"a k-NN estimate on {n} samples")
+    warn_point_masses(backend, {"x": x, "y": y, "z": z}, prep)
     workers = check_workers(workers)
     # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
     xzy, _ = backend.prepare([x, z, y], prep)
     warn_ties(backend, xzy, k, prep, "(x, y, z)")
-    return Prepared(backend.cmi(xzy, x.shape[1], z.shape[1], k, workers))
+    dx, dz = x.shape[1], z.shape[1]
+    bias = 0.0
+    if correction == "gaussian":
+        bias = gaussian_reference_bias(backend.host(xzy), dx, dz, references, prep,
+                                       cmi_reference(backend, dx, dz, k, workers))
+    return Prepared(backend.cmi(xzy, dx, dz, k, workers), bias=bias)
+
+
+def cmi_reference(backend, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0):
+    """The ``estimate`` of :func:`gaussian_reference_bias` for the Frenzel-Pompe CMI of the core: a reference
+    table (columns X, Z, Y) preprocessed as the data were, then estimated with the same k and time window."""
+    def estimate(g: np.ndarray, prep: Preprocessing) -> float:
+        table, _ = backend.prepare([backend.samples(g, "reference")], prep)
+        return float(np.mean(backend.cmi(table, dx, dz, k, workers, trial_starts, theiler).locals()))
+    return estimate
 
 
 def _paired(backend, x, y, k, prep):
@@ -290,6 +320,7 @@ def _paired(backend, x, y, k, prep):
     n = check_same_length(x=x, y=y)
     check_k(k, n)
     check_table_memory(n, x.shape[1] + y.shape[1], _KNN_COPIES, "x, y", f"a k-NN estimate on {n} samples")
+    warn_point_masses(backend, {"x": x, "y": y}, prep)
     xy = backend.prepare([x, y], prep)[0]
     warn_ties(backend, xy, k, prep, "(x, y)")
     return x, y, xy
