@@ -16,6 +16,7 @@
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
 #include "core/knn_estimators.hpp"
+#include "core/mixed_estimators.hpp"
 #include "core/parallel.hpp"
 #include "core/preprocess.hpp"
 #include "core/problem.hpp"
@@ -230,6 +231,50 @@ PYBIND11_MODULE(_core, m) {
            }),
            py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
            py::arg("theiler"), py::arg("workers"));
+
+  // Mixed discrete-continuous estimators (mixed_estimators.hpp): the first `split` columns are the discrete (or X)
+  // ones.
+  auto split_columns = [](const Samples& s, std::size_t split, const char* what) {
+    if (split == 0 || split >= s.cols) throw std::invalid_argument(std::string(what) + " must split the columns in two");
+  };
+  m.def(
+      "ross_mutual_info",
+      [split_columns](const Matrix& dc, std::size_t dd, std::size_t k, int workers) {
+        const Samples s = samples(dc);
+        split_columns(s, dd, "dd");
+        return locals(s.n, [&](double* out) { infoscope::ross_mutual_info(s.data, s.n, dd, s.cols - dd, k, workers, out); });
+      },
+      py::arg("dc").noconvert(), py::arg("dd"), py::arg("k"), py::arg("workers"),
+      "Local I(D;C) of Ross 2014 (nats); dc holds the dd discrete columns, then the continuous ones.");
+  m.def(
+      "gao_mutual_info",
+      [split_columns](const Matrix& xy, std::size_t dx, std::size_t k, int workers) {
+        const Samples s = samples(xy);
+        split_columns(s, dx, "dx");
+        return locals(s.n, [&](double* out) { infoscope::gao_mutual_info(s.data, s.n, dx, s.cols - dx, k, workers, out); });
+      },
+      py::arg("xy").noconvert(), py::arg("dx"), py::arg("k"), py::arg("workers"),
+      "Local I(X;Y) of Gao, Kannan, Oh & Viswanath 2017 (nats) for discrete-continuous mixtures.");
+  m.def(
+      "mixed_entropy",
+      [](const Matrix& x, std::size_t dd, std::size_t k, int workers) {
+        const Samples s = samples(x);
+        if (dd > s.cols) throw std::invalid_argument("dd must be at most the number of columns");
+        return locals(s.n, [&](double* out) { infoscope::mixed_entropy(s.data, s.n, dd, s.cols - dd, k, workers, out); });
+      },
+      py::arg("x").noconvert(), py::arg("dd"), py::arg("k"), py::arg("workers"),
+      "Local H(D) + h(C|D) (nats); x holds the dd discrete columns, then the continuous ones.");
+  py::class_<infoscope::MixedConditionalMI, infoscope::CmiProblem>(
+      m, "MixedConditionalMI",
+      "Mesner-Shalizi I(X;Y|Z) of discrete-continuous mixtures (dz = 0: I(X;Y)), repeatable with Y permuted.")
+      .def(py::init([](const Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k, int workers) {
+             const Samples s = samples(xzy);
+             if (dx + dz >= s.cols) throw std::invalid_argument("y needs at least one column");
+             return release_gil([&] {
+               return std::make_unique<infoscope::MixedConditionalMI>(s.data, s.n, dx, dz, s.cols - dx - dz, k, workers);
+             });
+           }),
+           py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("workers"));
 
   m.def(
       "ksg_many",

@@ -65,6 +65,15 @@ inline void check_selections(const std::size_t* columns, const std::size_t* boun
   }
 }
 
+// Estimates that group samples by the classes of their discrete columns need a class with two or more samples:
+// a class seen once has no neighbour within it.
+inline void check_repeated_class(std::size_t repeated) {
+  if (repeated == 0) {
+    throw std::invalid_argument("every class of the discrete variable has a single sample: no sample has a neighbour "
+                                "in its class (is the variable really discrete?)");
+  }
+}
+
 inline void check_kernel_variance(double h) {
   // Below the smallest normal double, -1 / (2h) overflows and the kernel of a sample with itself is NaN.
   if (!(h >= std::numeric_limits<double>::min()) || !std::isfinite(h)) {

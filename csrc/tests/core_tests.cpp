@@ -18,6 +18,7 @@
 #include "core/kernel_density.hpp"
 #include "core/kdtree.hpp"
 #include "core/marginal.hpp"
+#include "core/mixed_estimators.hpp"
 #include "core/parallel.hpp"
 #include "core/special.hpp"
 
@@ -372,6 +373,38 @@ int main() {
   windowed_transfer_entropy({src.data(), 400, 1, 2}, {tgt.data(), 400, 1, 2}, pair, 1, 100, 100, {1}, {1},
                             Correction::PlugIn, 2, te.data());
   for (double v : te) CHECK(std::abs(v - std::log(2.0)) < 1e-3);
+
+  // Mixed estimators. Classes: rows equal in every column share one, numbered in sorted order.
+  const double rows[] = {1.0, 2.0, 0.0, 5.0, 1.0, 2.0, -0.0, 5.0};
+  const Classes cls = classes_of(rows, 4, 2, 0, 2);
+  CHECK(cls.size.size() == 2 && cls.id[0] == 1 && cls.id[1] == 0 && cls.id[2] == 1 && cls.id[3] == 0);
+  // Gao et al. on discrete data whose every cell holds more than k samples: each rho_i is 0, so
+  // I_i = psi(c_xy - 1) + log N - log c_x - log c_y from the cell and marginal counts c (the point itself included).
+  std::vector<double> xy;
+  const int cell_counts[2][2] = {{7, 3}, {4, 9}};
+  for (int a = 0; a < 2; ++a) {
+    for (int b = 0; b < 2; ++b) {
+      for (int r = 0; r < cell_counts[a][b]; ++r) xy.insert(xy.end(), {double(a), double(b)});
+    }
+  }
+  std::vector<double> gao(xy.size() / 2);
+  gao_mutual_info(xy.data(), gao.size(), 1, 1, 2, 1, gao.data());
+  const double n_all = 23.0;
+  const double expected_00 = digamma(6.0) + std::log(n_all) - std::log(10.0) - std::log(11.0);
+  CHECK(std::abs(gao[0] - expected_00) < 1e-13);
+  // Mixed entropy without continuous columns is the plug-in entropy of the classes.
+  std::vector<double> h(gao.size());
+  mixed_entropy(xy.data(), h.size(), 2, 0, 3, 1, h.data());
+  CHECK(std::abs(h[0] - std::log(n_all / 7.0)) < 1e-13);
+  bool refused = false;
+  try {
+    const double unique[] = {0.0, 0.1, 1.0, 0.2, 2.0, 0.3};
+    double out[3];
+    ross_mutual_info(unique, 3, 1, 1, 1, 1, out);
+  } catch (const std::invalid_argument&) {
+    refused = true;
+  }
+  CHECK(refused);
 
   check_binning_keys();
   std::printf("%s\n", failures ? "core tests FAILED" : "core tests passed");

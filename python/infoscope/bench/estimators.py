@@ -28,7 +28,8 @@ class Estimator:
     """``fn(arrays, task, seed) -> nats`` for the tasks of one quantity ("mi" or "te").
 
     ``requires`` names the modules it imports (it is unavailable when one is missing); ``max_dim`` is the
-    largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks.
+    largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks, ``mixed`` to tasks with discrete or
+    mixed variables (``Task.discrete``).
     """
 
     name: str
@@ -39,6 +40,7 @@ class Estimator:
     requires: tuple = ()
     max_dim: Optional[int] = None
     one_dimensional: bool = False
+    mixed: bool = False  # takes the tasks with discrete or mixed variables only
 
     def unavailable(self) -> Optional[str]:
         """Why the estimator cannot run here (a missing package), or None."""
@@ -47,6 +49,8 @@ class Estimator:
 
     def unsupported(self, task) -> Optional[str]:
         """Why the estimator cannot take ``task``, or None."""
+        if self.mixed and not any(task.discrete):
+            return "continuous task: the mixed estimators take tasks with discrete or mixed variables"
         if self.one_dimensional and tuple(task.dims) != (1, 1):
             return "one-dimensional x and y only"
         if self.max_dim is not None and sum(task.dims) > self.max_dim:
@@ -104,6 +108,9 @@ for _e in [
               "Gaussian / CCA MI, bias-corrected log-determinants"),
     Estimator("gaussian-copula", "mi", _infoscope(mutual_info, method="gaussian", transform="normal"),
               "Gaussian copula MI (Ince et al. 2017): CCA on normal scores"),
+    Estimator("ksg-mixed", "mi", _infoscope(mutual_info, discrete=lambda task: task.discrete),
+              "mixed estimators with the task's discrete=: Ross 2014 (a label), Gao et al. 2017 (atoms, discrete)",
+              mixed=True),
     Estimator("ksg-te", "te", _infoscope(transfer_entropy), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
     Estimator("binned-te", "te", _infoscope(transfer_entropy, method="binned", bins="quantile", quantiles=4),
               "plug-in transfer entropy on 4 quantile bins"),

@@ -27,7 +27,7 @@ from ._registry import Registry
 from .processes import LinearGaussianVAR
 
 __all__ = ["Task", "register", "get_task", "select_tasks", "TASKS", "QUICK_TASKS", "gaussian_task", "student_t_task",
-           "transformed_task", "additive_noise_task", "var_task", "student_t_mi", "block_covariance"]
+           "transformed_task", "additive_noise_task", "var_task", "student_t_mi", "block_covariance", "mixed_tasks"]
 
 Sampler = Callable[[int, np.random.Generator], tuple]
 
@@ -39,6 +39,7 @@ class Task:
     ``sampler(n, rng)`` returns ``(x, y)`` arrays of shape (n, dims[0]) and (n, dims[1]) for quantity "mi", or
     ``(source, target)`` series of length n for quantity "te", whose truth is the transfer entropy with
     ``te_options`` (``lag``, ``k_hist``, ``l_hist``) as :func:`infoscope.transfer_entropy` takes them.
+    ``discrete`` says which of x and y are discrete or mixed, as ``mutual_info(discrete=...)`` takes it.
     """
 
     name: str
@@ -49,6 +50,7 @@ class Task:
     description: str
     quantity: str = "mi"
     te_options: dict = field(default_factory=dict)
+    discrete: tuple = (False, False)  # which of x, y are discrete (True) or mix atoms and densities ("mixed")
 
     def __post_init__(self):
         if self.quantity not in ("mi", "te"):
@@ -230,6 +232,124 @@ def var_task(name: str, process: LinearGaussianVAR, description: str, *, lag=1, 
     return Task(name, process.transfer_entropy(0, 1, **options), sampler, (1, 1), "var", description, "te", options)
 
 
+# ------------------------------------------------------------------------------ discrete-continuous mixtures
+
+def _normal_pdf(a):
+    return np.exp(-0.5 * np.square(a)) / math.sqrt(2.0 * math.pi)
+
+
+def _xlogy(x, y):
+    """x log y with 0 log 0 = 0 (elementwise)."""
+    x, y = np.broadcast_arrays(np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64))
+    out = np.zeros(x.shape)
+    np.log(y, out=out, where=x > 0)
+    return x * out
+
+
+def _positive_grid(upper: float, nodes: int = 400) -> tuple:
+    """Gauss-Legendre nodes and weights on [0, upper]: exact to rounding for the smooth tails integrated here."""
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    return 0.5 * upper * (t + 1.0), 0.5 * upper * w
+
+
+def label_gaussian_mi(means, weights) -> float:
+    """I(X;Y) of a label Y (probabilities weights) and X | Y = y ~ N(means[y], 1): ``h(X) - 1/2 log(2 pi e)``,
+    h of the Gaussian mixture by quadrature."""
+    lo, hi = min(means) - 12.0, max(means) + 12.0
+    v, w = _positive_grid(hi - lo, 2000)
+    v = v + lo
+    mixture = sum(p * _normal_pdf(v - m) for p, m in zip(weights, means))
+    return float(-(w * _xlogy(mixture, mixture)).sum()) - 0.5 * math.log(2.0 * math.pi * math.e)
+
+
+def relu_label_mi(means: np.ndarray, weights) -> float:
+    """I(T;Y) for T = max(0, A) coordinatewise, A | Y = y ~ N(means[y], I): T mixes an atom at 0 per coordinate
+    with a density. Given Y the coordinates are independent, so p(t | y) factorises into, per coordinate, the atom
+    Phi(-m) at 0 or the density phi(t - m) on t > 0. I = sum_y p(y) sum_S int p(t | y) log(p(t | y) / p(t)) over
+    each set S of zero coordinates, the others integrated on a tensor Gauss-Legendre grid."""
+    means = np.asarray(means, dtype=np.float64)
+    classes, d = means.shape
+    atoms = np.array([[0.5 * math.erfc(m / math.sqrt(2.0)) for m in row] for row in means])  # Phi(-m)
+    nodes, node_w = _positive_grid(float(means.max()) + 12.0, 160 if d > 1 else 400)
+    total = 0.0
+    for zero_set in range(1 << d):
+        free = [j for j in range(d) if not zero_set >> j & 1]
+        grids = np.meshgrid(*([nodes] * len(free)), indexing="ij") if free else []
+        weight = np.ones(grids[0].shape) if free else np.ones(())
+        for g in np.meshgrid(*([node_w] * len(free)), indexing="ij") if free else []:
+            weight = weight * g
+        conditional = []
+        for y in range(classes):
+            p = np.ones(weight.shape)
+            for j in range(d):
+                p = p * (atoms[y, j] if zero_set >> j & 1 else _normal_pdf(grids[free.index(j)] - means[y, j]))
+            conditional.append(p)
+        marginal = sum(w * p for w, p in zip(weights, conditional))
+        total += sum(w * float((weight * _xlogy(p, p / np.where(marginal > 0, marginal, 1.0))).sum())
+                     for w, p in zip(weights, conditional))
+    return float(total)
+
+
+def _atom_label_mi(p: float, q: float, s: float) -> float:
+    """X = 0 with probability p, else N(0, 1); Y ~ Bernoulli(q) at the atom, Y = [X + s N(0, 1) > 0] elsewhere:
+    ``I = H(Y) - p h_b(q) - (1 - p) E h_b(Phi(X / s))``, the expectation by quadrature."""
+    def binary(a):
+        return -_xlogy(a, a) - _xlogy(1.0 - a, 1.0 - a)
+
+    v, w = _positive_grid(24.0, 2000)
+    v = v - 12.0
+    noisy = float((w * _normal_pdf(v) * binary(_normal_cdf(v / s))).sum())
+    return float(binary(p * q + (1 - p) * 0.5) - p * binary(q) - (1 - p) * noisy)
+
+
+def mixed_tasks() -> list:
+    """Discrete-continuous tasks: a label and shifted Gaussians, an atom at zero with a label, a ReLU layer
+    T = relu(W X + b) of label-shifted Gaussian inputs (W a rotation, so the pre-activations stay independent given
+    the label), and a pair of discrete variables. Each declares ``discrete`` for :func:`infoscope.mutual_info`."""
+    def label_gaussian(n, rng):
+        y = rng.integers(0, 2, (n, 1))
+        return rng.standard_normal((n, 1)) + 2.0 * y - 1.0, y
+
+    def atom_label(n, rng):
+        atom = rng.random((n, 1)) < 0.4
+        x = np.where(atom, 0.0, rng.standard_normal((n, 1)))
+        y = np.where(atom, rng.random((n, 1)) < 0.2, x + 0.5 * rng.standard_normal((n, 1)) > 0)
+        return x, y.astype(np.int64)
+
+    label_weights = np.array([0.3, 0.3, 0.4])
+    inputs = np.array([[-1.0, 0.0], [0.5, 1.0], [1.5, -0.5]])  # E[X | Y = y]
+    angle = 0.6
+    rotation = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    bias = np.array([-0.3, 0.2])
+    pre = inputs @ rotation.T + bias  # E[W X + b | Y = y]; W X + b | Y has identity covariance
+
+    def relu_layer(n, rng):
+        y = rng.choice(3, size=n, p=label_weights)
+        x = inputs[y] + rng.standard_normal((n, 2))
+        return np.maximum(0.0, x @ rotation.T + bias), y.reshape(-1, 1)
+
+    joint = np.array([[0.2, 0.05, 0.0, 0.05], [0.02, 0.2, 0.05, 0.03], [0.0, 0.05, 0.15, 0.05],
+                      [0.05, 0.0, 0.02, 0.08]])
+    plug_in = float(_xlogy(joint, joint / (joint.sum(1, keepdims=True) * joint.sum(0, keepdims=True))).sum())
+
+    def discrete_pair(n, rng):
+        cells = rng.choice(16, size=n, p=joint.ravel())
+        return (cells // 4).reshape(-1, 1), (cells % 4).reshape(-1, 1)
+
+    return [
+        Task("mixed-label-gauss", label_gaussian_mi([-1.0, 1.0], [0.5, 0.5]), label_gaussian, (1, 1), "mixed",
+             "fair binary label Y, X | Y ~ N(+-1, 1)", discrete=(False, True)),
+        Task("mixed-atom-label", _atom_label_mi(0.4, 0.2, 0.5), atom_label, (1, 1), "mixed",
+             "X = 0 with probability 0.4 else N(0,1); Y ~ Bernoulli(0.2) at the atom, [X + N(0, 0.25) > 0] elsewhere",
+             discrete=("mixed", True)),
+        Task("mixed-relu-layer", relu_label_mi(pre, label_weights), relu_layer, (2, 1), "mixed",
+             "T = relu(W X + b), X | Y ~ N(mu_Y, I_2), 3 labels, W a rotation: exact zeros in each unit",
+             discrete=("mixed", True)),
+        Task("mixed-discrete-4x4", plug_in, discrete_pair, (1, 1), "mixed",
+             "two dependent 4-symbol variables (the MI of their joint table)", discrete=(True, True)),
+    ]
+
+
 def _standard_tasks() -> list:
     """The task families of Czyz et al. 2023 (benchmark v1), with their parameters, plus high-MI and TE tasks."""
     tasks = [gaussian_task("normal-1x1", block_covariance(1, 1, "dense", 0.75), 1,
@@ -265,7 +385,7 @@ def _standard_tasks() -> list:
         var_task("var-te-lag2-hist2", lag2, "VAR(2), X -> Y at lag 2, target history 2", lag=2, k_hist=2),
         var_task("var-te-lag1-hist2x2", lag2, "VAR(2), X -> Y, source and target histories 2", k_hist=2, l_hist=2),
     ]
-    return tasks
+    return tasks + mixed_tasks()
 
 
 for _task in _standard_tasks():

@@ -79,6 +79,8 @@ def entropy(x, method="knn", *, base=math.e, local=False, **options):
         "gaussian": entropy of the Gaussian with the samples' covariance (:mod:`infoscope.estimators.gaussian`).
         "kde": pairwise-distance bound on the entropy of x plus Gaussian noise of variance ``noise_var``
         (Kolchinsky & Tracey 2017; :func:`infoscope.estimators.kde.kde_entropy`).
+        With ``discrete=`` (one bool per column, True or "auto"), method "knn" gives H(D) + h(C | D) of the
+        discrete columns D and continuous columns C (:func:`infoscope.estimators.mixed.kl_entropy`).
     base : float
         Logarithm base of the result: e (nats, default), 2 (bits).
     local : bool
@@ -116,6 +118,11 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
         "binned": plug-in MI of discrete or binned samples, H(X) + H(Y) - H(X,Y)
         (:func:`infoscope.estimators.binning.binned_mutual_info`); a row of a 2-D array is one joint symbol.
         "gaussian": Gaussian (CCA) MI, or the Gaussian copula MI with ``transform="normal"``.
+        With ``discrete=`` (method "ksg"), discrete or mixed arguments take the estimators of
+        :mod:`infoscope.estimators.mixed`: Ross 2014 for a label and a continuous variable, e.g.
+        ``discrete=(True, False)`` for discrete x; Gao et al. 2017 for two discrete or mixed ones ("mixed": atoms
+        such as a ReLU's zeros); "auto" marks integer and boolean arrays discrete. Discrete values get no noise.
+        With ``device="cuda"`` they run on the host.
     base : float
         e (nats, default) or 2 (bits).
     local : bool
@@ -150,6 +157,8 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
         "ksg": Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
         "binned": H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of discrete or binned samples
         (:func:`infoscope.estimators.binning.binned_conditional_mutual_info`).
+        With ``discrete=`` (one entry per x, y, z, or True, "mixed", "auto"), method "ksg" takes Mesner & Shalizi
+        2020 (:func:`infoscope.estimators.mixed.ksg_conditional_mutual_info`).
     base : float
         e (nats, default) or 2 (bits).
     local : bool
@@ -200,7 +209,10 @@ def transfer_entropy(source, target, method="ksg", *, lag=1, k_hist=1, l_hist=1,
         "ksg": the Frenzel-Pompe CMI estimator on the embedding (KSG algorithm 1 in form, max-norm), as JIDT's
         ``TransferEntropyCalculatorKraskov``. "binned": plug-in (or bias-corrected) CMI of symbols; float series
         are binned once over all their time points with the options of :func:`entropy` (method="binned"),
-        integer and boolean series (e.g. binarised activations) are symbols already.
+        integer and boolean series (e.g. binarised activations) are symbols already. "ksg" with ``discrete=``
+        ((source, target) entries, True, "mixed" or "auto"): the Mesner-Shalizi CMI on the embedding
+        (:func:`infoscope.estimators.mixed.ksg_transfer_entropy_problem`), e.g. a binary source and a continuous
+        target.
     lag : int >= 1
         Source-target delay u: the most recent source value used for target_t is source_{t-lag}. JIDT's
         ``DELAY``. Instantaneous coupling (lag 0) is not transfer and is rejected; condition on a

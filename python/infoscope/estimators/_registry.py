@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from .._arrays import check_count, check_workers
-from . import binning, gaussian, kde, knn, transfer
+from . import binning, gaussian, kde, knn, mixed, transfer
 from ._transforms import Preprocessing
 from .binning import BinningOptions
 
@@ -58,6 +58,10 @@ OPTIONS = {
     "noise_var": "variance s^2 of the Gaussian noise whose entropy H(X + N(0, s^2 I)) is bounded (required)",
     "bound": "'upper' (Kullback-Leibler distances) or 'lower' (Bhattacharyya)",
     "theiler": "Theiler window: neighbours at most this many time steps away in the same trial are left out",
+    "discrete": "which arguments are discrete: False (all continuous), True, 'mixed' (atoms and densities), 'auto' "
+                "(integer and boolean arrays) or one entry per argument (entropy: per column); discrete parts take "
+                "the mixed estimators of :mod:`infoscope.estimators.mixed` (Ross 2014, Gao et al. 2017, Mesner & "
+                "Shalizi 2020) and no noise",
 }
 
 _KNN_PREP = {"normalize": True, "transform": None, "noise": 1e-10, "seed": 0}
@@ -133,22 +137,22 @@ class Method:
 
 
 def _ksg_mi_batches(options: dict) -> bool:
-    return options["algorithm"] == 1 and options["correction"] is None
+    return options["algorithm"] == 1 and options["correction"] is None and mixed.continuous(options)
 
 
 def _uncorrected(options: dict) -> bool:
     return options["correction"] is None
 
 
-def _ksg_mi_problem(backend, x, y, *, k, algorithm, correction, alpha, references, prep, workers):
+def _ksg_mi_problem(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, prep, workers):
     return knn.mutual_info_problem(backend, x, y, k=k, prep=prep, workers=workers)
 
 
 METHODS = {
     (m.quantity, m.name): m for m in [
         Method("entropy", "knn", {"k": 3, "metric": "chebyshev", "weights": None, "normalize": False,
-                                  "transform": None, "noise": 0.0, "seed": 0, **_RUN},
-               knn.kl_entropy, random=True,
+                                  "transform": None, "noise": 0.0, "seed": 0, "discrete": False, **_RUN},
+               mixed.kl_entropy, random=True,
                summary="Kozachenko-Leonenko, Kraskov et al. 2004 eq. 20 (:func:`infoscope.estimators.knn.kl_entropy`)"),
         Method("entropy", "binned", _BINNED, binning.binned_entropy,
                summary="plug-in entropy of symbols or binned floats, optionally bias-corrected "
@@ -159,8 +163,8 @@ METHODS = {
                summary="pairwise-distance bound on H(X + N(0, noise_var I)), Kolchinsky & Tracey 2017 "
                        "(:func:`infoscope.estimators.kde.kde_entropy`)"),
         Method("mutual_info", "ksg", {"k": 3, "algorithm": 1, "correction": None, "alpha": "auto", "references": 1,
-                                      **_KNN_PREP, **_RUN},
-               knn.ksg_mutual_info, _ksg_mi_problem, _ksg_mi_batches, "ksg", random=True,
+                                      **_KNN_PREP, "discrete": False, **_RUN},
+               mixed.ksg_mutual_info, _ksg_mi_problem, _ksg_mi_batches, "ksg", random=True,
                summary="Kraskov, Stoegbauer & Grassberger 2004 (:func:`infoscope.estimators.knn.ksg_mutual_info`)"),
         Method("mutual_info", "kl", {"k": 3, "metric": "chebyshev", "weights": None, **_KNN_PREP, **_RUN},
                knn.kl_mutual_info, random=True,
@@ -171,9 +175,10 @@ METHODS = {
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
-        Method("conditional_mutual_info", "ksg", {"k": 3, "correction": None, "references": 1, **_KNN_PREP, **_RUN},
-               knn.ksg_conditional_mutual_info, knn.conditional_mutual_info_problem, many="ksg",
-               many_when=_uncorrected, random=True,
+        Method("conditional_mutual_info", "ksg", {"k": 3, "correction": None, "references": 1, **_KNN_PREP,
+                                                  "discrete": False, **_RUN},
+               mixed.ksg_conditional_mutual_info, mixed.conditional_mutual_info_problem, mixed.continuous,
+               many="ksg", many_when=_uncorrected, random=True,
                summary="Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`)"),
         Method("conditional_mutual_info", "binned", _BINNED, binning.binned_conditional_mutual_info,
                binning.conditional_mutual_info_problem, many="binned",
@@ -181,8 +186,9 @@ METHODS = {
         Method("conditional_mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_conditional_mutual_info,
                summary="Gaussian (partial correlation) CMI"),
         Method("transfer_entropy", "ksg", {"k": 4, "theiler": 0, "correction": None, "references": 1, **_KNN_PREP,
-                                           **_RUN},
-               problem=transfer.ksg_transfer_entropy_problem, many="ksg", many_when=_uncorrected, random=True,
+                                           "discrete": False, **_RUN},
+               problem=mixed.ksg_transfer_entropy_problem, batches=mixed.continuous, many="ksg",
+               many_when=_uncorrected, random=True,
                summary="the Frenzel-Pompe CMI on the delay embedding, as JIDT's TransferEntropyCalculatorKraskov"),
         Method("transfer_entropy", "binned", _BINNED, problem=transfer.binned_transfer_entropy_problem,
                summary="plug-in (or corrected) CMI of the symbols of the delay embedding"),

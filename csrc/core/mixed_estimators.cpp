@@ -1,0 +1,272 @@
+#include "core/mixed_estimators.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <optional>
+#include <stdexcept>
+#include <vector>
+
+#include "core/grid.hpp"
+#include "core/kdtree.hpp"
+#include "core/local_values.hpp"
+#include "core/parallel.hpp"
+#include "core/rules.hpp"
+#include "core/special.hpp"
+
+namespace infoscope {
+
+namespace {
+
+// As in knn_estimators.cpp: queries in chunks of neighbouring tree positions, one thread below kMinPerThread each.
+constexpr std::size_t kChunk = 64;
+constexpr std::size_t kLocalsChunk = 4096;
+constexpr std::size_t kMinPerThread = 512;
+
+// Runs fn(index) with a max-norm neighbour index over columns [first, first + dim): a grid where it helps, a
+// KD-tree otherwise (both exact, ties included).
+template <class Fn>
+void with_index(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim,
+                int workers, Fn&& fn) {
+  if (const std::optional<Grid> grid = Grid::build(data, n, stride, first, dim)) {
+    fn(*grid);
+  } else {
+    fn(KDTree(data, n, stride, first, dim, 0, workers));
+  }
+}
+
+// Max-norm distance from every row to its k-th nearest other row in columns [first, first + dim).
+std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t stride, std::size_t first,
+                                  std::size_t dim, std::size_t k, int workers) {
+  std::vector<double> eps(n);
+  with_index(data, n, stride, first, dim, workers, [&](const auto& index) {
+    parallel_for(index.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+      std::vector<Neighbor> nb(k);
+      for (std::size_t pos = begin; pos < end; ++pos) {
+        index.knn_of(pos, k, Metric::Chebyshev, Ties::Any, nb.data());
+        eps[index.original_index(pos)] = nb[k - 1].dist;
+      }
+    });
+  });
+  return eps;
+}
+
+template <class Fn>
+void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
+  parallel_for(n, workers, kLocalsChunk, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) local[i] = fn(i);
+  });
+}
+
+// Joint-space k_i of Gao et al. 2017: the number of other rows at distance 0 where rho_i = 0 (a point mass), k
+// elsewhere. The duplicates are counted only when some rho_i is 0.
+std::vector<std::size_t> gao_k(const double* data, std::size_t n, std::size_t stride, std::size_t dim,
+                               const std::vector<double>& rho, std::size_t k, int workers) {
+  std::vector<std::size_t> k_of(n, k);
+  if (std::none_of(rho.begin(), rho.end(), [](double r) { return r == 0.0; })) return k_of;
+  const std::vector<double> zero(n, 0.0);
+  const std::vector<std::size_t> same = Marginal(data, n, stride, 0, dim, workers).others_within(zero.data(), false,
+                                                                                                 workers);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rho[i] == 0.0) k_of[i] = same[i];
+  }
+  return k_of;
+}
+
+// Rows of columns [first, first + dim) grouped by class: the rows of class c are rows[start[c]..start[c + 1]).
+struct ClassRows {
+  std::vector<std::size_t> rows, start;
+};
+
+ClassRows rows_by_class(const Classes& cls) {
+  ClassRows g;
+  g.start.assign(cls.size.size() + 1, 0);
+  for (std::size_t c = 0; c < cls.size.size(); ++c) g.start[c + 1] = g.start[c] + cls.size[c];
+  g.rows.resize(cls.id.size());
+  std::vector<std::size_t> next(g.start.begin(), g.start.end() - 1);
+  for (std::size_t i = 0; i < cls.id.size(); ++i) g.rows[next[cls.id[i]]++] = i;
+  return g;
+}
+
+// For every row, the distance to its k_i-th nearest other row of its class in columns [first, first + dim), with
+// k_i = min(k, class size - 1); NaN (and k_i = 0) for a row alone in its class. With `atoms`, a row whose distance
+// is 0 takes k_i = the number of other rows of its class at distance 0 (Gao et al. 2017's rule). Each class gets
+// its own index.
+void within_class_kth(const double* data, std::size_t stride, std::size_t first, std::size_t dim,
+                      const Classes& cls, std::size_t k, bool atoms, int workers, std::vector<double>& eps,
+                      std::vector<std::size_t>& k_of) {
+  const std::size_t n = cls.id.size();
+  eps.assign(n, std::numeric_limits<double>::quiet_NaN());
+  k_of.assign(n, 0);
+  const ClassRows g = rows_by_class(cls);
+  std::vector<double> block;
+  for (std::size_t c = 0; c < cls.size.size(); ++c) {
+    const std::size_t size = cls.size[c];
+    if (size < 2) continue;
+    const std::size_t kc = std::min(k, size - 1);
+    const std::size_t* rows = g.rows.data() + g.start[c];
+    block.resize(size * dim);
+    for (std::size_t r = 0; r < size; ++r) std::copy_n(data + rows[r] * stride + first, dim, &block[r * dim]);
+    const std::vector<double> d = kth_distances(block.data(), size, dim, 0, dim, kc, workers);
+    const std::vector<std::size_t> k_block = atoms ? gao_k(block.data(), size, dim, dim, d, kc, workers)
+                                                   : std::vector<std::size_t>(size, kc);
+    for (std::size_t r = 0; r < size; ++r) {
+      eps[rows[r]] = d[r];
+      k_of[rows[r]] = k_block[r];
+    }
+  }
+}
+
+}  // namespace
+
+Classes classes_of(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim) {
+  if (n > std::numeric_limits<std::uint32_t>::max()) throw std::invalid_argument("too many samples for classes");
+  std::vector<std::size_t> order(n);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  auto row = [&](std::size_t i) { return data + i * stride + first; };
+  std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return std::lexicographical_compare(row(a), row(a) + dim, row(b), row(b) + dim);
+  });
+  Classes cls;
+  cls.id.resize(n);
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::size_t i = order[r];
+    if (r == 0 || !std::equal(row(i), row(i) + dim, row(order[r - 1]))) cls.size.push_back(0);
+    cls.id[i] = static_cast<std::uint32_t>(cls.size.size() - 1);
+    ++cls.size.back();
+  }
+  return cls;
+}
+
+void ross_mutual_info(const double* data, std::size_t n, std::size_t dd, std::size_t dc, std::size_t k, int workers,
+                      double* local) {
+  rules::check_k(n, k);
+  rules::check_columns(dd, dc);
+  const std::size_t stride = dd + dc;
+  const Classes cls = classes_of(data, n, stride, 0, dd);
+  std::vector<double> eps;
+  std::vector<std::size_t> k_of;
+  within_class_kth(data, stride, dd, dc, cls, k, true, workers, eps, k_of);
+  // m_i counts the kept samples only: the continuous columns of the rows whose class repeats, side by side.
+  std::vector<std::size_t> kept;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (k_of[i] > 0) kept.push_back(i);
+  }
+  rules::check_repeated_class(kept.size());
+  const std::size_t m = kept.size();
+  std::vector<double> c(m * dc), radii(m);
+  for (std::size_t r = 0; r < m; ++r) {
+    std::copy_n(data + kept[r] * stride + dd, dc, &c[r * dc]);
+    radii[r] = eps[kept[r]];
+  }
+  const std::vector<std::size_t> within = Marginal(c.data(), m, dc, 0, dc, workers).others_within(radii.data(), false,
+                                                                                                  workers);
+  const double psi_n = psi(m);
+  std::vector<double> kept_local(m);
+  fill_locals(m, workers, kept_local.data(), [&](std::size_t r) {
+    const std::size_t i = kept[r];
+    return psi_n - psi(cls.size[cls.id[i]]) + psi(k_of[i]) - psi(within[r]);
+  });
+  double sum = 0.0;
+  for (double v : kept_local) sum += v;
+  std::fill(local, local + n, sum / static_cast<double>(m));  // the left-out samples: the mean of the others
+  for (std::size_t r = 0; r < m; ++r) local[kept[r]] = kept_local[r];
+}
+
+void gao_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k, int workers,
+                     double* local) {
+  rules::check_k(n, k);
+  rules::check_columns(dx, dy);
+  const std::size_t stride = dx + dy;
+  const std::vector<double> rho = kth_distances(data, n, stride, 0, stride, k, workers);
+  const std::vector<std::size_t> k_of = gao_k(data, n, stride, stride, rho, k, workers);
+  const auto n_x = Marginal(data, n, stride, 0, dx, workers).others_within(rho.data(), false, workers);
+  const auto n_y = Marginal(data, n, stride, dx, dy, workers).others_within(rho.data(), false, workers);
+  const double log_n = std::log(static_cast<double>(n));
+  fill_locals(n, workers, local, [&](std::size_t i) {
+    return psi(k_of[i]) + log_n - std::log(static_cast<double>(n_x[i] + 1)) -
+           std::log(static_cast<double>(n_y[i] + 1));
+  });
+}
+
+void mixed_entropy(const double* data, std::size_t n, std::size_t dd, std::size_t dc, std::size_t k, int workers,
+                   double* local) {
+  if (dd + dc == 0) throw std::invalid_argument("x needs at least one column");
+  const std::size_t stride = dd + dc;
+  Classes cls;
+  if (dd > 0) {
+    cls = classes_of(data, n, stride, 0, dd);
+  } else {  // one class: the Kozachenko-Leonenko entropy of C
+    cls.id.assign(n, 0);
+    cls.size.assign(1, n);
+  }
+  const double log_n = std::log(static_cast<double>(n));
+  auto discrete_part = [&](std::size_t i) { return log_n - std::log(static_cast<double>(cls.size[cls.id[i]])); };
+  if (dc == 0) {
+    fill_locals(n, workers, local, discrete_part);
+    return;
+  }
+  rules::check_k(n, k);
+  std::vector<double> eps;
+  std::vector<std::size_t> k_of;
+  within_class_kth(data, stride, dd, dc, cls, k, false, workers, eps, k_of);
+  const double dim = static_cast<double>(dc);
+  fill_locals(n, workers, local, [&](std::size_t i) {
+    return k_of[i] == 0 ? 0.0 : -psi(k_of[i]) + psi(cls.size[cls.id[i]]) + dim * std::log(2.0 * eps[i]);
+  });
+  std::size_t kept = 0;
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (k_of[i] > 0) sum += local[i], ++kept;
+  }
+  rules::check_repeated_class(kept);
+  const double mean = sum / static_cast<double>(kept);  // h(C | D) of the classes that repeat
+  for (std::size_t i = 0; i < n; ++i) local[i] = discrete_part(i) + (k_of[i] > 0 ? local[i] : mean);
+}
+
+MixedConditionalMI::MixedConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
+                                       std::size_t dy, std::size_t k, int workers)
+    : data_(data, data + n * (dx + dz + dy)), n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), workers_(workers) {
+  rules::check_k(n, k);
+  rules::check_columns(dx, dy);
+}
+
+void MixedConditionalMI::fill(const double* data, int workers, double* local) const {
+  const std::size_t stride = dx_ + dz_ + dy_;
+  const std::vector<double> rho = kth_distances(data, n_, stride, 0, stride, k_, workers);
+  const std::vector<std::size_t> k_of = gao_k(data, n_, stride, stride, rho, k_, workers);
+  const auto n_xz = Marginal(data, n_, stride, 0, dx_ + dz_, workers).others_within(rho.data(), false, workers);
+  const auto n_zy = Marginal(data, n_, stride, dx_, dz_ + dy_, workers).others_within(rho.data(), false, workers);
+  std::vector<std::size_t> n_z;
+  if (dz_ > 0) n_z = Marginal(data, n_, stride, dx_, dz_, workers).others_within(rho.data(), false, workers);
+  const double psi_n = psi(n_);
+  fill_locals(n_, workers, local, [&](std::size_t i) {
+    return psi(k_of[i]) - psi(n_xz[i]) - psi(n_zy[i]) + (dz_ > 0 ? psi(n_z[i]) : psi_n);
+  });
+}
+
+void MixedConditionalMI::locals(double* local) const { fill(data_.data(), workers_, local); }
+
+std::size_t MixedConditionalMI::surrogate_batch() const {
+  return std::max<std::size_t>(16, 4 * static_cast<std::size_t>(resolve_workers(workers_, ~std::size_t{0}, 1)));
+}
+
+void MixedConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const {
+  rules::check_permutations(perms, count, n_);
+  const std::size_t cols = dx_ + dz_ + dy_, y0 = dx_ + dz_;
+  parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> data(data_);
+    std::vector<double> local(n_);
+    for (std::size_t s = begin; s < end; ++s) {
+      const std::uint32_t* perm = perms + s * n_;
+      for (std::size_t i = 0; i < n_; ++i) std::copy_n(&data_[perm[i] * cols + y0], dy_, &data[i * cols + y0]);
+      fill(data.data(), 1, local.data());
+      double sum = 0.0;
+      for (double v : local) sum += v;
+      estimates[s] = sum / static_cast<double>(n_);
+    }
+  });
+}
+
+}  // namespace infoscope
