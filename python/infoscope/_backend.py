@@ -114,7 +114,7 @@ class CpuBackend(Backend):
 
     def gather(self, table, rows, back, cols):
         # Column by column: a 1-D take per output column costs less than one 2-D fancy index.
-        out = np.empty((rows.shape[0], cols.shape[0]))
+        out = np.empty((rows.shape[0], cols.shape[0]), dtype=table.dtype)  # int64 symbols of binned TE stay so
         for c, (b, col) in enumerate(zip(back.tolist(), cols.tolist())):
             np.take(table[:, col], rows - b, out=out[:, c])
         return out
