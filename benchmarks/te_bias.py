@@ -72,8 +72,12 @@ def main() -> int:
     parser.add_argument("--no-jidt", action="store_true")
     parser.add_argument("--references", type=int, default=3)
     parser.add_argument("--k", type=int, default=40, help="neighbours of the corrected estimator (default 40)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="sample sizes (default 2000 and 20000)")
+    parser.add_argument("--tag", default="", help="suffix of the result files")
     args = parser.parse_args()
     sizes = {2000: 2 if args.quick else 4, 20000: 1 if args.quick else 2}
+    if args.sizes:
+        sizes = {n: sizes.get(n, 2) for n in args.sizes}
     jidt = None
     if not args.no_jidt:
         try:
@@ -113,7 +117,7 @@ def main() -> int:
     result = dict(references=args.references, corrected_k=args.k, queries=len(qs), summary=summary,
                   zero_te_rejection_rate=float(np.mean(rejections)) if rejections else None,
                   zero_te_tests=len(rejections), rows=rows, seconds=time.perf_counter() - start)
-    stem = "te_bias_quick" if args.quick else "te_bias"
+    stem = ("te_bias_quick" if args.quick else "te_bias") + args.tag
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{stem}.json").write_text(json.dumps(result, indent=1))
     lines = [f"# TE accuracy on linear-Gaussian VARs ({len(qs)} queries; `python benchmarks/te_bias.py"

@@ -96,3 +96,45 @@ def lnc_correction(xy: np.ndarray, k: int, alpha: float) -> np.ndarray:
         if log_principal - log_box < np.log(alpha):
             out[i] = log_box - log_principal
     return out
+
+
+def ksg_multi_information(xs: list, k: int, algorithm: int = 1, excluded=None) -> np.ndarray:
+    """Kraskov et al. 2004 eq. 11 (algorithm 1) or eq. 12 (algorithm 2) of the variables xs, each (n, d_v);
+    ``excluded[i, j]`` True leaves sample j out of sample i's search and counts."""
+    n, m = xs[0].shape[0], len(xs)
+    dists = [chebyshev_matrix(x) for x in xs]
+    if excluded is not None:
+        for d in dists:
+            d[excluded] = np.inf
+    joint = np.maximum.reduce(dists)
+    if algorithm == 1:
+        eps = kth_distance(joint, k)[:, None]
+        counts = [(d < eps).sum(axis=1) for d in dists]
+        return digamma(k) + (m - 1) * digamma(n) - sum(digamma(c + 1) for c in counts)
+    nb = neighbours(joint, k)
+    rows = np.arange(n)[:, None]
+    counts = [(d <= d[rows, nb].max(axis=1)[:, None]).sum(axis=1) for d in dists]
+    return digamma(k) - (m - 1) / k + (m - 1) * digamma(n) - sum(digamma(c) for c in counts)
+
+
+def ksg2_conditional_mutual_info(x: np.ndarray, y: np.ndarray, z: np.ndarray, k: int, excluded=None) -> np.ndarray:
+    """KSG algorithm 2 of I(X;Y|Z) as Wibral, Vicente & Lindner 2014 (JIDT's Kraskov2): the X, Y and Z extents of the
+    k joint neighbours (ties to the lowest index), non-strict counts in Z and in the XZ and YZ boxes."""
+    dx, dy, dz = chebyshev_matrix(x), chebyshev_matrix(y), chebyshev_matrix(z)
+    if excluded is not None:
+        for d in (dx, dy, dz):
+            d[excluded] = np.inf
+    nb = neighbours(np.maximum(np.maximum(dx, dy), dz), k)
+    rows = np.arange(x.shape[0])[:, None]
+    eps_x, eps_y, eps_z = (d[rows, nb].max(axis=1)[:, None] for d in (dx, dy, dz))
+    in_z = dz <= eps_z
+    n_z = in_z.sum(axis=1)
+    n_xz = (in_z & (dx <= eps_x)).sum(axis=1)
+    n_yz = (in_z & (dy <= eps_y)).sum(axis=1)
+    return digamma(k) - 2.0 / k + digamma(n_z) - digamma(n_xz) - digamma(n_yz) + 1.0 / n_xz + 1.0 / n_yz
+
+
+def theiler_mask(n: int, width: int) -> np.ndarray:
+    """excluded[i, j]: |i - j| <= width, a Theiler window on one series."""
+    steps = np.arange(n)
+    return np.abs(steps[:, None] - steps[None, :]) <= width

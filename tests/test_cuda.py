@@ -301,3 +301,16 @@ def test_exported_matrices_are_complete_when_exported():
     m = cuda.upload(a, 0)
     t = torch.as_tensor(m, device="cuda")  # "stream": None in the interface: ready now, on any stream
     np.testing.assert_array_equal(t.cpu().numpy(), a)
+
+
+@gpu
+def test_estimates_without_kernels_run_on_the_host():
+    """Multi-information, CMI algorithm 2 and MI algorithm 2 with a Theiler window have no kernels: on a GPU the
+    preprocessed table is copied to the host and the CPU core computes them, equal to the CPU path to rounding
+    (the device's column sums differ from numpy's in the last bit)."""
+    x, y = gaussian_pair(1500, d=2)
+    z = x[::-1].copy()
+    for call in (lambda **o: isc.multi_information(x, y, z, algorithm=2, **o),
+                 lambda **o: isc.conditional_mutual_info(x, y, z, algorithm=2, **o),
+                 lambda **o: isc.mutual_info(x, y, algorithm=2, theiler=3, **o)):
+        assert call(device="cuda") == pytest.approx(call(device="cpu"), abs=1e-6)

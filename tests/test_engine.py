@@ -14,7 +14,8 @@ from infoscope.estimators.binning import BinningOptions
 from infoscope.stats import permutation_test
 
 PUBLIC = {"entropy": isc.entropy, "mutual_info": isc.mutual_info,
-          "conditional_mutual_info": isc.conditional_mutual_info, "transfer_entropy": isc.transfer_entropy}
+          "conditional_mutual_info": isc.conditional_mutual_info, "transfer_entropy": isc.transfer_entropy,
+          "multi_information": isc.multi_information}
 BUNDLES = {"prep": ("normalize", "transform", "noise", "seed"),
            "binning": ("bins", "range", "bin_width", "quantiles", "out_of_range")}
 

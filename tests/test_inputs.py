@@ -162,8 +162,10 @@ def test_method_specific_options():
         isc.entropy(X, metric="manhattan")
     with pytest.raises(ValueError, match="algorithm"):
         isc.mutual_info(X, Y, algorithm=3)
+    with pytest.raises(ValueError, match="algorithm"):
+        isc.conditional_mutual_info(X, Y, Z, algorithm=3)
     with pytest.raises(TypeError, match="takes no option 'algorithm'"):
-        isc.conditional_mutual_info(X, Y, Z, algorithm=2)
+        isc.transfer_entropy(X[:, 0], Y[:, 0], algorithm=2)
 
 
 def test_smallest_valid_sample():

@@ -191,15 +191,36 @@ PYBIND11_MODULE(_core, m) {
 
   m.def(
       "ksg_mutual_info",
-      [](const Matrix& xy, std::size_t dx, std::size_t k, int algorithm, int workers) {
+      [](const Matrix& xy, std::size_t dx, std::size_t k, int algorithm, int workers, std::size_t theiler) {
         const Samples s = samples(xy);
         if (dx == 0 || dx >= s.cols) throw std::invalid_argument("dx must split the columns into x and y");
+        const infoscope::TimeWindow window{{}, theiler};
         return locals(s.n, [&](double* out) {
-          infoscope::ksg_mutual_info(s.data, s.n, dx, s.cols - dx, k, algorithm, workers, out);
+          infoscope::ksg_mutual_info(s.data, s.n, dx, s.cols - dx, k, algorithm, workers, out, window);
         });
       },
       py::arg("xy").noconvert(), py::arg("dx"), py::arg("k"), py::arg("algorithm"), py::arg("workers"),
-      "Local KSG mutual informations (nats); xy holds the dx columns of x, then those of y.");
+      py::arg("theiler") = 0,
+      "Local KSG mutual informations (nats); xy holds the dx columns of x, then those of y; the rows are one time "
+      "series whose neighbours at most theiler steps away are left out.");
+
+  m.def(
+      "ksg_multi_information",
+      [](const Matrix& xs, const std::vector<std::size_t>& dims, std::size_t k, int algorithm, int workers,
+         std::size_t theiler) {
+        const Samples s = samples(xs);
+        std::size_t cols = 0;
+        for (std::size_t d : dims) cols += d;
+        if (cols != s.cols) throw std::invalid_argument("dims must add up to the columns of xs");
+        const infoscope::TimeWindow window{{}, theiler};
+        return locals(s.n, [&](double* out) {
+          infoscope::ksg_multi_information(s.data, s.n, dims, k, algorithm, window, workers, out);
+        });
+      },
+      py::arg("xs").noconvert(), py::arg("dims"), py::arg("k"), py::arg("algorithm"), py::arg("workers"),
+      py::arg("theiler") = 0,
+      "Local KSG multi-informations (nats, Kraskov et al. 2004 eqs. 11-12); xs holds the variables' columns side "
+      "by side, dims[v] of variable v.");
 
   py::class_<infoscope::CmiProblem>(
       m, "CmiProblem",
@@ -218,19 +239,20 @@ PYBIND11_MODULE(_core, m) {
 
   py::class_<infoscope::KsgConditionalMI, infoscope::CmiProblem>(
       m, "KsgConditionalMI",
-      "Frenzel-Pompe I(X;Y|Z) (KSG I(X;Y) when dz = 0) of time-indexed samples, repeatable with Y permuted.")
+      "KSG I(X;Y|Z) (Frenzel-Pompe for algorithm 1; KSG I(X;Y) when dz = 0) of time-indexed samples, repeatable "
+      "with Y permuted.")
       .def(py::init([](const Matrix& xzy, std::size_t dx, std::size_t dz, std::size_t k,
-                       std::vector<std::size_t> trial_starts, std::size_t theiler, int workers) {
+                       std::vector<std::size_t> trial_starts, std::size_t theiler, int workers, int algorithm) {
              const Samples s = samples(xzy);
              if (dx + dz >= s.cols) throw std::invalid_argument("y needs at least one column");
              return release_gil([&] {
                return std::make_unique<infoscope::KsgConditionalMI>(
                    s.data, s.n, dx, dz, s.cols - dx - dz, k,
-                   infoscope::TimeWindow{std::move(trial_starts), theiler}, workers);
+                   infoscope::TimeWindow{std::move(trial_starts), theiler}, workers, algorithm);
              });
            }),
            py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
-           py::arg("theiler"), py::arg("workers"));
+           py::arg("theiler"), py::arg("workers"), py::arg("algorithm") = 1);
 
   // Mixed discrete-continuous estimators (mixed_estimators.hpp): the first `split` columns are the discrete (or X)
   // ones.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -116,12 +117,133 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
   return eps;
 }
 
+// For every sample, the largest distance in each space (the column ranges of data, n x stride) to its k nearest
+// joint neighbours (max-norm over all columns, lowest indices among ties), leaving out the samples of a Theiler
+// window: the eps_v,i of KSG algorithm 2. As in kth_distances, the k nearest kept neighbours are among the
+// k + 2 * width nearest; with ties broken by index the search returns exactly those, in order.
+std::vector<std::vector<double>> neighbour_extents(const double* data, std::size_t n, std::size_t stride,
+                                                   const ColumnRanges& ranges, std::size_t k,
+                                                   const Excluded& excluded, int workers,
+                                                   const SortedColumn* const* sorted) {
+  std::vector<std::vector<double>> eps(ranges.size(), std::vector<double>(n, 0.0));
+  const std::size_t m = std::min(n - 1, k + 2 * std::min(excluded.width(), n));
+  with_joint_index(data, n, stride, workers, [&](const auto& joint) {
+    for_each_knn(joint, m, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
+      const auto [first, last] = excluded.rows(i);
+      for (std::size_t j = 0, kept = 0; j < m && kept < k; ++j) {
+        const std::size_t r = nb[j].index;
+        if (r >= first && r <= last) continue;
+        ++kept;
+        for (std::size_t v = 0; v < ranges.size(); ++v) {
+          const auto [c, dim] = ranges[v];
+          eps[v][i] = std::max(eps[v][i], chebyshev(data + i * stride + c, data + r * stride + c, dim));
+        }
+      }
+    });
+  }, sorted);
+  return eps;
+}
+
+// For every sample i, the other samples within eps[i] of it in `space` (strictly closer when strict), leaving out
+// the samples of a Theiler window.
+std::vector<std::size_t> counts_within(const Marginal& space, const double* eps, bool strict, const Excluded& excluded,
+                                       int workers) {
+  std::vector<std::size_t> c = space.others_within(eps, strict, workers);
+  if (excluded.width() > 0) {
+    parallel_for(c.size(), workers, kLocalsChunk, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const auto [first, last] = excluded.rows(i);
+        for (std::size_t j = first; j <= last; ++j) {
+          const double d = space.distance(i, j);
+          if (j != i && (strict ? d < eps[i] : d <= eps[i])) --c[i];
+        }
+      }
+    });
+  }
+  return c;
+}
+
 // local[i] = fn(i) for every sample, on the worker threads: three digamma calls per sample add up at large n.
 template <class Fn>
 void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
   parallel_for(n, workers, kLocalsChunk, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) local[i] = fn(i);
   });
+}
+
+// KSG local values of the multi-information of the variables at the column ranges of data (n x stride), whose
+// marginal spaces (over the same rows) are `spaces`: eq. 11 (algorithm 1) or eq. 12 (algorithm 2) of Kraskov et
+// al. 2004, a Theiler window's samples left out of the search and the counts. I(X;Y) is the case of two.
+void multi_information_locals(const double* data, std::size_t n, std::size_t stride, const ColumnRanges& ranges,
+                              const std::vector<const Marginal*>& spaces, std::size_t k, int algorithm,
+                              const Excluded& excluded, const SortedColumn* const* sorted, int workers,
+                              double* local) {
+  std::vector<std::vector<std::size_t>> counts;
+  if (algorithm == 1) {  // strict counts within the k-th joint distance
+    const std::vector<double> eps = kth_distances(data, n, stride, k, excluded, workers, sorted);
+    for (const Marginal* space : spaces) counts.push_back(counts_within(*space, eps.data(), true, excluded, workers));
+  } else {  // non-strict counts within each space's extent of the k neighbours
+    const auto eps = neighbour_extents(data, n, stride, ranges, k, excluded, workers, sorted);
+    for (std::size_t v = 0; v < spaces.size(); ++v) {
+      counts.push_back(counts_within(*spaces[v], eps[v].data(), false, excluded, workers));
+    }
+  }
+  const std::size_t offset = algorithm == 1 ? 1 : 0;  // psi(n_v + 1) or psi(n_v); counts are below n
+  const double constant = ksg_multi_constant(k, n, spaces.size(), algorithm);
+  const PsiTable table(n, [&](auto mark) {
+    for (const auto& c : counts) {
+      for (std::size_t v : c) mark(v + offset);
+    }
+  });
+  fill_locals(n, workers, local, [&](std::size_t i) {
+    double value = constant;
+    for (const auto& c : counts) value -= table(c[i] + offset);
+    return value;
+  });
+}
+
+// The counts of KSG algorithm 2 of I(X;Y|Z): for every sample i, n_z the other samples within eps_z,i of it in Z
+// (max-norm, non-strict), and of those n_xz (also within eps_x,i in X) and n_yz (also within eps_y,i in Y),
+// leaving out a Theiler window's samples. Z's points are taken from the strip of its first column within eps_z,i
+// of sample i, a contiguous run of the sorted column (fl(u - v) is monotone in u) found by bisection.
+// xyz: the column ranges of X, Y and Z; eps: their extents (neighbour_extents).
+struct BoxCounts {
+  std::vector<std::size_t> xz, yz, z;
+};
+
+BoxCounts box_counts(const double* data, std::size_t n, std::size_t stride, const ColumnRanges& xyz,
+                     const SortedColumn& z_first, const std::vector<std::vector<double>>& eps,
+                     const Excluded& excluded, int workers) {
+  BoxCounts c{std::vector<std::size_t>(n), std::vector<std::size_t>(n), std::vector<std::size_t>(n)};
+  const auto [xc, dx] = xyz[0];
+  const auto [yc, dy] = xyz[1];
+  const auto [zc, dz] = xyz[2];
+  const double* values = z_first.values.data();
+  parallel_for(n, workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      const double* row = data + i * stride;
+      const double v = row[zc], ez = eps[2][i], ex = eps[0][i], ey = eps[1][i];
+      const double* lo =
+          std::partition_point(values, values + n, [&](double u) { return u < v && abs_diff(u, v) > ez; });
+      const double* hi =
+          std::partition_point(lo, values + n, [&](double u) { return !(u > v && abs_diff(u, v) > ez); });
+      const auto [first, last] = excluded.rows(i);  // i itself and its Theiler window
+      std::size_t n_z = 0, n_xz = 0, n_yz = 0;
+      for (const double* p = lo; p < hi; ++p) {
+        const std::size_t j = z_first.order[static_cast<std::size_t>(p - values)];
+        if (j >= first && j <= last) continue;
+        const double* other = data + j * stride;
+        if (chebyshev(row + zc, other + zc, dz) > ez) continue;
+        ++n_z;
+        n_xz += chebyshev(row + xc, other + xc, dx) <= ex ? 1 : 0;
+        n_yz += chebyshev(row + yc, other + yc, dy) <= ey ? 1 : 0;
+      }
+      c.z[i] = n_z;
+      c.xz[i] = n_xz;
+      c.yz[i] = n_yz;
+    }
+  });
+  return c;
 }
 
 }  // namespace
@@ -280,94 +402,87 @@ void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_
   });
 }
 
-void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
-                     int algorithm, int workers, double* local) {
+void ksg_multi_information(const double* data, std::size_t n, const std::vector<std::size_t>& dims, std::size_t k,
+                           int algorithm, const TimeWindow& window, int workers, double* local) {
   check_k(n, k);
-  if (algorithm != 1 && algorithm != 2) throw std::invalid_argument("algorithm must be 1 or 2");
-  rules::check_columns(dx, dy);
-  if (algorithm == 1) {
-    KsgConditionalMI(data, n, dx, 0, dy, k, TimeWindow{}, workers).locals(local);
-    return;
+  rules::check_algorithm(algorithm);
+  rules::check_variables(dims);
+  rules::check_window(window, n, k);
+  ColumnRanges ranges;
+  std::size_t stride = 0;
+  for (std::size_t d : dims) {
+    ranges.push_back({stride, d});
+    stride += d;
   }
-  const std::size_t stride = dx + dy;
-  const ColumnRanges ranges{{0, dx}, {dx, dy}};
   const SharedSorts sorted(data, n, stride, ranges);
   const std::vector<Marginal> marginals = build_marginals(data, n, stride, ranges, workers, sorted.columns());
-  const Marginal& xs = marginals[0];
-  const Marginal& ys = marginals[1];
-  // Which points are the k neighbours matters here, so ties are broken by index (reproducible).
-  std::vector<double> eps_x(n), eps_y(n);
-  with_joint_index(data, n, stride, workers, [&](const auto& joint) {
-    for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
-      for (std::size_t j = 0; j < k; ++j) {
-        eps_x[i] = std::max(eps_x[i], xs.distance(i, nb[j].index));
-        eps_y[i] = std::max(eps_y[i], ys.distance(i, nb[j].index));
-      }
-    });
-  }, sorted.columns());
-  const auto nx = xs.others_within(eps_x.data(), false, workers);
-  const auto ny = ys.others_within(eps_y.data(), false, workers);
-  const double psi_k2 = psi(k) - 1.0 / static_cast<double>(k);
-  const double psi_n = psi(n);
-  const PsiTable table(n, [&](auto mark) {
-    for (std::size_t i = 0; i < n; ++i) mark(nx[i]), mark(ny[i]);
-  });
-  fill_locals(n, workers, local, [&](std::size_t i) { return ksg2_local(psi_k2, psi_n, nx[i], ny[i], table); });
+  std::vector<const Marginal*> spaces;
+  for (const Marginal& m : marginals) spaces.push_back(&m);
+  multi_information_locals(data, n, stride, ranges, spaces, k, algorithm, Excluded(window, n), sorted.columns(),
+                           workers, local);
+}
+
+void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
+                     int algorithm, int workers, double* local, const TimeWindow& window) {
+  rules::check_columns(dx, dy);
+  ksg_multi_information(data, n, {dx, dy}, k, algorithm, window, workers, local);
 }
 
 KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz,
-                                   std::size_t dy, std::size_t k, TimeWindow window, int workers)
+                                   std::size_t dy, std::size_t k, TimeWindow window, int workers, int algorithm)
     : KsgConditionalMI(std::vector<double>(data, data + n * (dx + dz + dy)), n, dx, dz, dy, k, std::move(window),
-                       workers) {}
+                       workers, algorithm) {}
 
 KsgConditionalMI::KsgConditionalMI(std::vector<double> data, std::size_t n, std::size_t dx, std::size_t dz,
-                                   std::size_t dy, std::size_t k, TimeWindow window, int workers)
+                                   std::size_t dy, std::size_t k, TimeWindow window, int workers, int algorithm)
     : data_(std::move(data)),
-      n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers) {
+      n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers), algorithm_(algorithm) {
   check_k(n, k);
+  rules::check_algorithm(algorithm);
   rules::check_columns(dx, dy);
   rules::check_window(window_, n, k);
   if (data_.size() != n * stride()) throw std::invalid_argument("data must hold n rows of dx + dz + dy values");
+  if (!counts_in_spaces()) {  // box counts in the strip of Z's first column, sorted once
+    if (n > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::invalid_argument("algorithm 2 of a conditional MI takes fewer than 2^32 samples");
+    }
+    z_sorted_.emplace(data_.data(), n, stride(), dx);
+    sorted_ = SharedSorts(data_.data(), n, stride(), {});
+    return;
+  }
   ColumnRanges ranges{{0, dx + dz}, {dx, dz + dy}};
   if (dz > 0) ranges.push_back({dx, dz});
   sorted_ = SharedSorts(data_.data(), n, stride(), ranges);
   spaces_ = build_marginals(data_.data(), n, stride(), ranges, workers, sorted_.columns());
 }
 
-std::vector<std::size_t> KsgConditionalMI::counts(const Marginal& space, const std::vector<double>& eps,
-                                                  const Excluded& excluded, int workers) const {
-  std::vector<std::size_t> c = space.others_within(eps.data(), true, workers);
-  if (excluded.width() > 0) {
-    parallel_for(n_, workers, kLocalsChunk, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
-      for (std::size_t i = begin; i < end; ++i) {
-        const auto [first, last] = excluded.rows(i);
-        for (std::size_t j = first; j <= last; ++j) {
-          if (j != i && space.distance(i, j) < eps[i]) --c[i];
-        }
-      }
-    });
-  }
-  return c;
-}
-
-void KsgConditionalMI::fill(const double* data, const Marginal& zy, const SortedColumn* const* sorted, int workers,
+void KsgConditionalMI::fill(const double* data, const Marginal* zy, const SortedColumn* const* sorted, int workers,
                             double* local) const {
   const Excluded excluded(window_, n_);
-  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, workers, sorted);
-  const auto n_xz = counts(spaces_[0], eps, excluded, workers);
-  const auto n_zy = counts(zy, eps, excluded, workers);
-  const double psi_k = psi(k_);
-  // Counts are below n, and the locals take psi(count + 1).
-  if (dz_ == 0) {  // KSG algorithm 1, eq. 8
-    const double psi_n = psi(n_);
-    const PsiTable table(n_, [&](auto mark) {
-      for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1);
-    });
-    fill_locals(n_, workers, local,
-                [&](std::size_t i) { return ksg1_local(psi_k, psi_n, n_xz[i], n_zy[i], table); });
+  if (dz_ == 0) {  // I(X;Y): the multi-information of two variables, X and Y
+    multi_information_locals(data, n_, stride(), {{0, dx_}, {dx_, dy_}}, {&spaces_[0], zy}, k_, algorithm_,
+                             excluded, sorted, workers, local);
     return;
   }
-  const auto n_z = counts(spaces_[2], eps, excluded, workers);
+  if (algorithm_ == 2) {
+    const ColumnRanges xyz{{0, dx_}, {dx_ + dz_, dy_}, {dx_, dz_}};
+    const auto eps = neighbour_extents(data, n_, stride(), xyz, k_, excluded, workers, sorted);
+    const BoxCounts c = box_counts(data, n_, stride(), xyz, *z_sorted_, eps, excluded, workers);
+    const double psi_k2 = psi(k_) - 2.0 / static_cast<double>(k_);
+    // Counts are at least k (the neighbours themselves) and below n.
+    const PsiTable table(n_, [&](auto mark) {
+      for (std::size_t i = 0; i < n_; ++i) mark(c.xz[i]), mark(c.yz[i]), mark(c.z[i]);
+    });
+    fill_locals(n_, workers, local,
+                [&](std::size_t i) { return ksg2_conditional_local(psi_k2, c.xz[i], c.yz[i], c.z[i], table); });
+    return;
+  }
+  const std::vector<double> eps = kth_distances(data, n_, stride(), k_, excluded, workers, sorted);
+  const auto n_xz = counts_within(spaces_[0], eps.data(), true, excluded, workers);
+  const auto n_zy = counts_within(*zy, eps.data(), true, excluded, workers);
+  const auto n_z = counts_within(spaces_[2], eps.data(), true, excluded, workers);
+  const double psi_k = psi(k_);
+  // Counts are below n, and the locals take psi(count + 1).
   const PsiTable table(n_, [&](auto mark) {
     for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1), mark(n_z[i] + 1);
   });
@@ -376,7 +491,7 @@ void KsgConditionalMI::fill(const double* data, const Marginal& zy, const Sorted
 }
 
 void KsgConditionalMI::locals(double* local) const {
-  fill(data_.data(), spaces_[1], sorted_.columns(), workers_, local);
+  fill(data_.data(), counts_in_spaces() ? &spaces_[1] : nullptr, sorted_.columns(), workers_, local);
 }
 
 std::size_t KsgConditionalMI::surrogate_batch() const {
@@ -396,8 +511,9 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
       for (std::size_t i = 0; i < n_; ++i) {
         std::copy_n(&data_[perm[i] * cols + y0], dy_, &data[i * cols + y0]);
       }
-      const Marginal zy(data.data(), n_, cols, dx_, dz_ + dy_, 1, columns ? columns + dx_ : nullptr);
-      fill(data.data(), zy, columns, 1, local.data());
+      std::optional<Marginal> zy;  // Y's rows changed: its space is rebuilt
+      if (counts_in_spaces()) zy.emplace(data.data(), n_, cols, dx_, dz_ + dy_, 1, columns ? columns + dx_ : nullptr);
+      fill(data.data(), zy ? &*zy : nullptr, columns, 1, local.data());
       double sum = 0.0;
       for (double v : local) sum += v;
       estimates[s] = sum / static_cast<double>(n_);

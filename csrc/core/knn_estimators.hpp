@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "core/distance.hpp"
@@ -37,31 +38,44 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
 void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_t k, double log_alpha, int workers,
                     double* correction);
 
-// KSG mutual information I(X;Y) (Kraskov et al. 2004), max-norm in every space. data: n x (dx + dy), X first.
-//   algorithm 1: eps_i = distance to the k-th joint neighbour, n_x = #{j != i : |x_i - x_j| <  eps_i},
-//                i_i = psi(k) + psi(n) - psi(n_x + 1) - psi(n_y + 1)                          (eq. 8)
-//   algorithm 2: eps_x,i = max x-distance among the k joint neighbours (lowest indices among ties),
-//                n_x = #{j != i : |x_i - x_j| <= eps_x,i},
-//                i_i = psi(k) - 1/k + psi(n) - psi(n_x) - psi(n_y)                            (eq. 9)
+// KSG multi-information (total correlation) I(X_1; ...; X_m) = sum_v H(X_v) - H(X_1, ..., X_m) of m >= 2
+// variables (Kraskov et al. 2004, Sec. II.C), max-norm in every space. data: n x (dims[0] + ... + dims[m-1]), the
+// variables' columns side by side.
+//   algorithm 1: eps_i = distance to the k-th joint neighbour, n_v = #{j != i : |x_v,i - x_v,j| < eps_i},
+//                i_i = psi(k) + (m - 1) psi(n) - sum_v psi(n_v + 1)                             (eq. 11)
+//   algorithm 2: eps_v,i = max v-distance among the k joint neighbours (lowest indices among ties),
+//                n_v = #{j != i : |x_v,i - x_v,j| <= eps_v,i},
+//                i_i = psi(k) - (m - 1)/k + (m - 1) psi(n) - sum_v psi(n_v)                     (eq. 12)
+// A Theiler window leaves its samples out of the neighbour search and of every count.
+void ksg_multi_information(const double* data, std::size_t n, const std::vector<std::size_t>& dims, std::size_t k,
+                           int algorithm, const TimeWindow& window, int workers, double* local);
+
+// KSG mutual information I(X;Y), the multi-information of m = 2 variables: eq. 8 (algorithm 1) and eq. 9
+// (algorithm 2) of Kraskov et al. 2004. data: n x (dx + dy), X first.
 void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k,
-                     int algorithm, int workers, double* local);
+                     int algorithm, int workers, double* local, const TimeWindow& window = {});
 
 class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours (knn_estimators.cpp)
 
-// Conditional mutual information I(X;Y|Z), Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour
-// in the joint (X,Z,Y) space and strict counts in the marginal spaces,
-//   i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1);
-// without Z columns, KSG algorithm 1 of I(X;Y) (eq. 8 above). Prepared to be repeated with the rows of Y
-// permuted, as a permutation test does: the X-Z and Z spaces, which such surrogates leave unchanged, are built
-// once. Transfer entropy is this CMI on a delay embedding, with Y the source's past.
+// Conditional mutual information I(X;Y|Z).
+//   algorithm 1, Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour in the joint (X,Z,Y) space
+//                and strict counts in the marginal spaces, i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1);
+//   algorithm 2, Wibral, Vicente & Lindner 2014 (as JIDT's ConditionalMutualInfoCalculatorMultiVariateKraskov2):
+//                with eps_x,i, eps_y,i, eps_z,i the largest X, Y and Z distances among the k joint neighbours
+//                (lowest indices among ties), n_z = #{j != i : |z_i - z_j| <= eps_z,i}, n_xz the number of those
+//                with also |x_i - x_j| <= eps_x,i, n_yz likewise,
+//                i_i = psi(k) - 2/k + psi(n_z) - psi(n_xz) - psi(n_yz) + 1/n_xz + 1/n_yz;
+// without Z columns, KSG I(X;Y) (ksg_mutual_info). Prepared to be repeated with the rows of Y permuted, as a
+// permutation test does: the X-Z and Z spaces, which such surrogates leave unchanged, are built once. Transfer
+// entropy is this CMI on a delay embedding, with Y the source's past.
 class KsgConditionalMI final : public CmiProblem {
  public:
   // data: n x (dx + dz + dy), columns ordered X, Z, Y; copied (or taken over, as a vector). `workers` threads
   // serve every later call.
   KsgConditionalMI(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy, std::size_t k,
-                   TimeWindow window, int workers);
+                   TimeWindow window, int workers, int algorithm = 1);
   KsgConditionalMI(std::vector<double> data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
-                   std::size_t k, TimeWindow window, int workers);
+                   std::size_t k, TimeWindow window, int workers, int algorithm = 1);
   KsgConditionalMI(const KsgConditionalMI&) = delete;  // the spaces point into data_
   KsgConditionalMI& operator=(const KsgConditionalMI&) = delete;
 
@@ -72,21 +86,21 @@ class KsgConditionalMI final : public CmiProblem {
   std::size_t surrogate_batch() const override;
 
  private:
-  // Local values for data (X and Z columns as data_'s) whose ZY space is zy; sorted: its columns sorted
-  // (SharedSorts::columns, entries may be null).
-  void fill(const double* data, const Marginal& zy, const SortedColumn* const* sorted, int workers,
+  // Local values for data (X and Z columns as data_'s) whose ZY space is zy (null where no marginal spaces are
+  // used); sorted: its columns sorted (SharedSorts::columns, entries may be null).
+  void fill(const double* data, const Marginal* zy, const SortedColumn* const* sorted, int workers,
             double* local) const;
-  // Strict counts within eps in `space`, the samples of a Theiler window left out.
-  std::vector<std::size_t> counts(const Marginal& space, const std::vector<double>& eps,
-                                  const Excluded& excluded, int workers) const;
+  // Whether the estimate counts in the marginal spaces (all but algorithm 2 with Z columns, which counts in boxes).
+  bool counts_in_spaces() const { return algorithm_ == 1 || dz_ == 0; }
   std::size_t stride() const { return dx_ + dz_ + dy_; }
 
   std::vector<double> data_;
   std::size_t n_, dx_, dz_, dy_, k_;
   TimeWindow window_;
-  int workers_;
+  int workers_, algorithm_;
   SharedSorts sorted_;            // the columns that the joint and marginal spaces share
-  std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0
+  std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0 (none for algorithm 2 with Z columns)
+  std::optional<SortedColumn> z_sorted_;  // Z's first column, for the box counts of algorithm 2
 };
 
 // Many estimates over the columns of one table: estimate e is I(X;Y|Z) (I(X;Y) without Z columns) with X, Z

@@ -42,6 +42,26 @@ INFOSCOPE_HD inline double ksg2_local(double psi_k2, double psi_n, std::size_t n
   return psi_k2 + psi_n - psi_of(n_x) - psi_of(n_y);
 }
 
+// The constant of the KSG multi-information of m variables, Kraskov et al. 2004: psi(k) + (m - 1) psi(n)
+// (algorithm 1, eq. 11) or psi(k) - (m - 1)/k + (m - 1) psi(n) (algorithm 2, eq. 12). The local value is the
+// constant minus psi(n_v + 1) (algorithm 1, strict counts) or psi(n_v) (algorithm 2, non-strict counts) for each
+// variable v in turn: for m = 2 the operations of ksg1_local and ksg2_local, so the same bits.
+inline double ksg_multi_constant(std::size_t k, std::size_t n, std::size_t m, int algorithm) {
+  const double others = static_cast<double>(m - 1);
+  const double psi_k = algorithm == 1 ? psi(k) : psi(k) - others / static_cast<double>(k);
+  return psi_k + others * psi(n);
+}
+
+// KSG algorithm 2 of I(X;Y|Z) in the form of Wibral, Vicente & Lindner 2014 (JIDT's
+// ConditionalMutualInfoCalculatorMultiVariateKraskov2), from non-strict counts in the boxes the k joint neighbours
+// span: psi(k) - 2/k + psi(n_z) - psi(n_xz) - psi(n_yz) + 1/n_xz + 1/n_yz; psi_k2 = psi(k) - 2/k.
+template <class Psi = Digamma>
+inline double ksg2_conditional_local(double psi_k2, std::size_t n_xz, std::size_t n_yz, std::size_t n_z,
+                                     const Psi& psi_of = {}) {
+  return psi_k2 + (psi_of(n_z) - psi_of(n_xz) - psi_of(n_yz)) + 1.0 / static_cast<double>(n_xz) +
+         1.0 / static_cast<double>(n_yz);
+}
+
 // psi(c) for the values c that `counts` lists, each evaluated once: an estimate's counts repeat (at most n + 1
 // distinct values, mostly small), and a digamma costs a log and up to ten divisions. The same psi(c), so the
 // same bits. counts(mark) calls mark(c) for every value.

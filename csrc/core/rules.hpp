@@ -28,6 +28,20 @@ inline void check_columns(std::size_t dx, std::size_t dy) {
   if (dx == 0 || dy == 0) throw std::invalid_argument("x and y need at least one column each");
 }
 
+inline void check_algorithm(int algorithm) {
+  if (algorithm != 1 && algorithm != 2) throw std::invalid_argument("algorithm must be 1 or 2");
+}
+
+// The column counts of the variables of a multi-information: at least two variables, each with a column.
+inline void check_variables(const std::vector<std::size_t>& dims) {
+  if (dims.size() < 2) {
+    throw std::invalid_argument("multi-information needs at least two variables, got " + std::to_string(dims.size()));
+  }
+  for (std::size_t v = 0; v < dims.size(); ++v) {
+    if (dims[v] == 0) throw std::invalid_argument("variable " + std::to_string(v + 1) + " has no columns");
+  }
+}
+
 // trial_starts ascend from 0 to n (or are empty: one trial), and every sample keeps k neighbours outside its
 // Theiler window.
 inline void check_window(const TimeWindow& window, std::size_t n, std::size_t k) {

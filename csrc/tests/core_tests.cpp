@@ -17,6 +17,7 @@
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
 #include "core/kdtree.hpp"
+#include "core/knn_estimators.hpp"
 #include "core/marginal.hpp"
 #include "core/mixed_estimators.hpp"
 #include "core/parallel.hpp"
@@ -327,7 +328,44 @@ static void check_binning_keys() {
   }
 }
 
+// Multi-information: two variables are KsgConditionalMI without Z (the problem permutation tests use), to the bit,
+// with and without a Theiler window, both algorithms; and the rules of the variables and the algorithm.
+static void check_multi_information() {
+  std::mt19937_64 rng(31);
+  std::normal_distribution<double> normal;
+  const std::size_t n = 600, k = 4;
+  std::vector<double> data(n * 3);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double common = normal(rng);
+    for (std::size_t c = 0; c < 3; ++c) data[i * 3 + c] = common + normal(rng);
+  }
+  std::vector<double> multi(n), problem(n);
+  for (int algorithm : {1, 2}) {
+    for (std::size_t theiler : {std::size_t{0}, std::size_t{5}}) {
+      const TimeWindow window{{}, theiler};
+      ksg_multi_information(data.data(), n, {1, 2}, k, algorithm, window, 2, multi.data());
+      KsgConditionalMI(data.data(), n, 1, 0, 2, k, window, 2, algorithm).locals(problem.data());
+      CHECK(multi == problem);
+    }
+  }
+  bool caught = false;
+  try {
+    ksg_multi_information(data.data(), n, {3}, k, 1, TimeWindow{}, 1, multi.data());
+  } catch (const std::invalid_argument& e) {
+    caught = std::string(e.what()).find("at least two variables") != std::string::npos;
+  }
+  CHECK(caught);
+  caught = false;
+  try {
+    ksg_multi_information(data.data(), n, {1, 2}, k, 3, TimeWindow{}, 1, multi.data());
+  } catch (const std::invalid_argument& e) {
+    caught = std::string(e.what()) == "algorithm must be 1 or 2";
+  }
+  CHECK(caught);
+}
+
 int main() {
+  check_multi_information();
   for (std::size_t dim : {1, 2, 5, 9, 17}) {
     check_tree(300, dim, 0.0, 1);
     check_tree(300, dim, 0.5, 2);  // exact ties

@@ -65,9 +65,10 @@ class Backend:
         """Tables side by side, preprocessed by ``prep``: :meth:`preprocess` of their :meth:`stack`."""
         return self.preprocess(self.stack(tables), prep)
 
-    def cmi(self, xzy, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0):
-        """The core's KSG / Frenzel-Pompe problem on a table whose columns are X, Z, Y (the table is taken
-        over: do not use it afterwards)."""
+    def cmi(self, xzy, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0,
+            algorithm: int = 1):
+        """The core's KSG problem (Frenzel-Pompe for algorithm 1) on a table whose columns are X, Z, Y (the table
+        is taken over: do not use it afterwards)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
     def ksg_many(self, table, columns: np.ndarray, bounds: np.ndarray, k: int, workers: int, local: bool,
@@ -76,8 +77,13 @@ class Backend:
         :func:`infoscope.estimators.knn.ksg_many`): the estimates and, with ``local``, their local values."""
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def ksg2(self, xy, dx: int, k: int, workers: int) -> np.ndarray:
-        """Local values of KSG algorithm 2 on [x | y]."""
+    def ksg2(self, xy, dx: int, k: int, workers: int, theiler: int = 0) -> np.ndarray:
+        """Local values of KSG algorithm 2 on [x | y], the rows one time series with a Theiler window."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def multi_information(self, table, dims: list, k: int, algorithm: int, workers: int, theiler: int) -> np.ndarray:
+        """Local KSG multi-informations of the variables whose columns lie side by side in ``table``
+        (``dims[v]`` columns each)."""
         raise NotImplementedError  # pragma: no cover - abstract
 
     def kl_entropy(self, table, k: int, metric: str, weights: list, workers: int) -> np.ndarray:
@@ -125,16 +131,19 @@ class CpuBackend(Backend):
     def prepare(self, tables, prep):
         return prep.apply_blocks(tables)  # stacked by the core as it standardises
 
-    def cmi(self, xzy, dx, dz, k, workers, trial_starts=None, theiler=0):
+    def cmi(self, xzy, dx, dz, k, workers, trial_starts=None, theiler=0, algorithm=1):
         starts = [0, xzy.shape[0]] if trial_starts is None else trial_starts
-        return core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers)
+        return core.KsgConditionalMI(xzy, dx, dz, k, starts, theiler, workers, algorithm)
 
     def ksg_many(self, table, columns, bounds, k, workers, local, trial_starts=None, theiler=0):
         starts = [0, table.shape[0]] if trial_starts is None else trial_starts
         return core.ksg_many(table, columns, bounds, k, starts, theiler, workers, local)
 
-    def ksg2(self, xy, dx, k, workers):
-        return core.ksg_mutual_info(xy, dx, k, 2, workers)
+    def ksg2(self, xy, dx, k, workers, theiler=0):
+        return core.ksg_mutual_info(xy, dx, k, 2, workers, theiler)
+
+    def multi_information(self, table, dims, k, algorithm, workers, theiler):
+        return core.ksg_multi_information(table, dims, k, algorithm, workers, theiler)
 
     def kl_entropy(self, table, k, metric, weights, workers):
         return core.kl_entropy(table, k, metric, workers, weights)
@@ -206,8 +215,11 @@ class CudaBackend(Backend):
         cuda.affine_columns(m, shift.tolist(), divisor.tolist(), noise)
         return m, scale
 
-    def cmi(self, xzy, dx, dz, k, workers, trial_starts=None, theiler=0):
+    def cmi(self, xzy, dx, dz, k, workers, trial_starts=None, theiler=0, algorithm=1):
+        """Algorithm 1 on the device; algorithm 2 (no kernels) is the CPU core's problem on a host copy."""
         starts = [0, xzy.rows] if trial_starts is None else trial_starts
+        if algorithm != 1:
+            return core.KsgConditionalMI(xzy.to_host(), dx, dz, k, starts, theiler, workers, algorithm)
         return cuda.KsgConditionalMI(xzy, dx, dz, k, starts, theiler)
 
     def ksg_many(self, table, columns, bounds, k, workers, local, trial_starts=None, theiler=0):
@@ -223,8 +235,15 @@ class CudaBackend(Backend):
                 values.append(local_values)
         return estimates, np.array(values) if local else None
 
-    def ksg2(self, xy, dx, k, workers):
+    def ksg2(self, xy, dx, k, workers, theiler=0):
+        """On the device; with a Theiler window (no kernel for it) by the CPU core on a host copy."""
+        if theiler > 0:
+            return CPU.ksg2(xy.to_host(), dx, k, workers, theiler)
         return cuda.ksg2_locals(xy, dx, k)
+
+    def multi_information(self, table, dims, k, algorithm, workers, theiler):
+        """No kernels: the CPU core on a host copy of the preprocessed table."""
+        return CPU.multi_information(table.to_host(), dims, k, algorithm, workers, theiler)
 
     def kl_entropy(self, table, k, metric, weights, workers):
         return cuda.kl_locals(table, k, metric, weights)

@@ -21,7 +21,8 @@ from ._registry import METHODS, options_doc
 from ._registry import method as find_method
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "transfer_entropy_lags", "LagScan",
-           "prepare", "METHODS", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix"]
+           "prepare", "METHODS", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix",
+           "multi_information"]
 
 
 def check_output(base, local=False) -> float:
@@ -152,9 +153,12 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     Parameters
     ----------
     x, y, z : array_like, shape (N,) or (N, d)
-        Paired samples with the same number of rows.
+        Paired samples with the same number of rows. For "ksg", ``z=None`` or a z with no columns conditions on
+        nothing: the estimate is then :func:`mutual_info`'s, to the bit.
     method : {"ksg", "binned", "gaussian"}
-        "ksg": Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
+        "ksg": Frenzel & Pompe 2007 (algorithm 1), or KSG algorithm 2 in the form of Wibral et al. 2014, as JIDT's
+        ``ConditionalMutualInfoCalculatorMultiVariateKraskov2``
+        (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
         "binned": H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of discrete or binned samples
         (:func:`infoscope.estimators.binning.binned_conditional_mutual_info`).
         With ``discrete=`` (one entry per x, y, z, or True, "mixed", "auto"), method "ksg" takes Mesner & Shalizi
@@ -171,6 +175,43 @@ def conditional_mutual_info(x, y, z, method="ksg", *, base=math.e, local=False, 
     float, or ndarray of shape (N,) when ``local=True``.
     """
     return _run("conditional_mutual_info", method, {"x": x, "y": y, "z": z}, options, base, local)
+
+
+def multi_information(*xs, method="ksg", base=math.e, local=False, **options):
+    """Multi-information (total correlation) I(X_1; ...; X_m) = H(X_1) + ... + H(X_m) - H(X_1, ..., X_m) of m >= 2
+    variables, paired samples x1, x2, ..., xm: zero exactly when the variables are independent.
+
+    Parameters
+    ----------
+    x1, x2, ... : array_like, shape (N,) or (N, d)
+        At least two variables with the same number of rows; each may have several columns (one variable, one
+        marginal space).
+    method : {"ksg"}
+        "ksg": the multi-variable KSG estimator of Kraskov, Stoegbauer & Grassberger 2004 (Phys. Rev. E 69,
+        066138), eqs. 11 (algorithm 1) and 12 (algorithm 2), as JIDT's ``MultiInfoCalculatorKraskov1/2``
+        (:func:`infoscope.estimators.knn.ksg_multi_information`). With two variables it is :func:`mutual_info`,
+        to the bit. On a GPU (``device="cuda"``) it runs on the host: the CUDA backend has no kernels for it.
+    base : float
+        e (nats, default) or 2 (bits).
+    local : bool
+        Return the N local values instead of their mean.
+    **options
+{options}
+
+    Returns
+    -------
+    float, or ndarray of shape (N,) when ``local=True``.
+
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(0)
+    >>> s = rng.standard_normal(5000)
+    >>> x1, x2, x3 = (s + rng.standard_normal(5000) for _ in range(3))
+    >>> round(isc.multi_information(x1, x2, x3), 2)   # truth: -0.5 * log(det C) = 0.347, C the correlation matrix
+    0.36
+    """
+    return _run("multi_information", method, {f"x{v + 1}": a for v, a in enumerate(xs)}, options, base, local)
 
 
 _TE_EMBEDDING = ("lag", "k_hist", "l_hist", "tau", "condition", "condition_lag", "condition_hist")
@@ -348,7 +389,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
 # The options sections of the docstrings, generated from the registry (each option documented once there).
 for _function, _quantity in ((entropy, "entropy"), (mutual_info, "mutual_info"),
                              (conditional_mutual_info, "conditional_mutual_info"),
-                             (transfer_entropy, "transfer_entropy")):
+                             (transfer_entropy, "transfer_entropy"), (multi_information, "multi_information")):
     _function.__doc__ = _function.__doc__.replace("{options}", options_doc(_quantity))
 
 # Many estimates in one call, built on the functions above.

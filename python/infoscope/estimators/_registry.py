@@ -26,13 +26,14 @@ class _Required:
 
 REQUIRED = _Required()  # an option with no default
 
-QUANTITIES = ("entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy")
+QUANTITIES = ("entropy", "mutual_info", "conditional_mutual_info", "transfer_entropy", "multi_information")
 
 # Every option, documented once.
 OPTIONS = {
     "k": "number of neighbours (the k-th neighbour's distance sets each sample's scale)",
-    "algorithm": "KSG algorithm 1 (eq. 8: strict counts within the k-th joint distance) or 2 (eq. 9: per-space "
-                 "distances of the k neighbours)",
+    "algorithm": "KSG algorithm 1 (strict counts within the k-th joint distance: MI eq. 8, multi-information eq. 11, "
+                 "the Frenzel-Pompe CMI) or 2 (non-strict counts within each space's extent of the k neighbours: MI "
+                 "eq. 9, multi-information eq. 12, the CMI of Wibral et al. 2014)",
     "correction": "bias correction. k-NN MI: None, 'lnc' (local non-uniformity, Gao, Ver Steeg & Galstyan 2015; "
                   "needs k >= dx + dy) or 'gaussian' (minus KSG's error on a Gaussian reference with the data's "
                   "covariance); k-NN CMI and TE: None or 'gaussian' (the same reference, with the covariance of "
@@ -144,8 +145,12 @@ def _uncorrected(options: dict) -> bool:
     return options["correction"] is None
 
 
-def _ksg_mi_problem(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, prep, workers):
-    return knn.mutual_info_problem(backend, x, y, k=k, prep=prep, workers=workers)
+def _ksg_mi_problem(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, theiler, prep, workers):
+    return knn.mutual_info_problem(backend, x, y, k=k, theiler=theiler, prep=prep, workers=workers)
+
+
+def _ksg_cmi_batches(options: dict) -> bool:
+    return options["algorithm"] == 1 and mixed.continuous(options)  # the many-estimates path is algorithm 1's
 
 
 METHODS = {
@@ -163,7 +168,7 @@ METHODS = {
                summary="pairwise-distance bound on H(X + N(0, noise_var I)), Kolchinsky & Tracey 2017 "
                        "(:func:`infoscope.estimators.kde.kde_entropy`)"),
         Method("mutual_info", "ksg", {"k": 3, "algorithm": 1, "correction": None, "alpha": "auto", "references": 1,
-                                      **_KNN_PREP, "discrete": False, **_RUN},
+                                      "theiler": 0, **_KNN_PREP, "discrete": False, **_RUN},
                mixed.ksg_mutual_info, _ksg_mi_problem, _ksg_mi_batches, "ksg", random=True,
                summary="Kraskov, Stoegbauer & Grassberger 2004 (:func:`infoscope.estimators.knn.ksg_mutual_info`)"),
         Method("mutual_info", "kl", {"k": 3, "metric": "chebyshev", "weights": None, **_KNN_PREP, **_RUN},
@@ -175,11 +180,12 @@ METHODS = {
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
-        Method("conditional_mutual_info", "ksg", {"k": 3, "correction": None, "references": 1, **_KNN_PREP,
-                                                  "discrete": False, **_RUN},
-               mixed.ksg_conditional_mutual_info, mixed.conditional_mutual_info_problem, mixed.continuous,
-               many="ksg", many_when=_uncorrected, random=True,
-               summary="Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`)"),
+        Method("conditional_mutual_info", "ksg", {"k": 3, "algorithm": 1, "theiler": 0, "correction": None,
+                                                  "references": 1, **_KNN_PREP, "discrete": False, **_RUN},
+               mixed.ksg_conditional_mutual_info, mixed.conditional_mutual_info_problem, _ksg_cmi_batches, "ksg",
+               many_when=_uncorrected, random=True,
+               summary="Frenzel & Pompe 2007, or KSG algorithm 2 as Wibral et al. 2014 "
+                       "(:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`)"),
         Method("conditional_mutual_info", "binned", _BINNED, binning.binned_conditional_mutual_info,
                binning.conditional_mutual_info_problem, many="binned",
                summary="H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of symbols or binned floats"),
@@ -192,6 +198,10 @@ METHODS = {
                summary="the Frenzel-Pompe CMI on the delay embedding, as JIDT's TransferEntropyCalculatorKraskov"),
         Method("transfer_entropy", "binned", _BINNED, problem=transfer.binned_transfer_entropy_problem,
                summary="plug-in (or corrected) CMI of the symbols of the delay embedding"),
+        Method("multi_information", "ksg", {"k": 3, "algorithm": 1, "theiler": 0, **_KNN_PREP, **_RUN},
+               knn.ksg_multi_information, random=True,
+               summary="Kraskov, Stoegbauer & Grassberger 2004 eqs. 11 and 12 "
+                       "(:func:`infoscope.estimators.knn.ksg_multi_information`)"),
     ]
 }
 

@@ -31,7 +31,7 @@ from .gaussian import covariance_mutual_info
 from ._transforms import Preprocessing, warn_point_masses, warn_ties
 
 __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
-           "conditional_mutual_info_problem", "berrett_weights", "lnc_alpha"]
+           "conditional_mutual_info_problem", "ksg_multi_information", "berrett_weights", "lnc_alpha"]
 
 
 def kl_entropy(backend, x, *, k, metric, weights, prep: Preprocessing, workers):
@@ -72,7 +72,8 @@ def kl_entropy(backend, x, *, k, metric, weights, prep: Preprocessing, workers):
     return local
 
 
-def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, references, prep: Preprocessing, workers):
+def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, references, theiler, prep: Preprocessing,
+                    workers):
     """Local KSG mutual informations (Kraskov, Stoegbauer & Grassberger 2004).
 
     Algorithm 1 (eq. 8): with ``eps_i`` the max-norm distance to the k-th neighbour in the joint space,
@@ -100,15 +101,25 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     own estimate. With ``transform="normal"`` this is the estimator the suite of :mod:`infoscope.bench`
     recommends for continuous data.
 
-    On the GPU (``device``), both algorithms run on the device; the LNC correction and the Gaussian reference's
-    covariance are computed on the host from one copy of the (transformed) data.
+    ``theiler=W`` treats the rows as one time series and leaves the samples at most W steps from each sample out of
+    its neighbour search and of every count (dynamic correlation exclusion, Theiler 1986, Phys. Rev. A 34, 2427;
+    JIDT's ``DYN_CORR_EXCL``): neighbours that are close only because they are close in time. Not with
+    ``correction="lnc"``, whose neighbourhoods keep them.
+
+    On the GPU (``device``), both algorithms run on the device (algorithm 2 with a Theiler window on the host); the
+    LNC correction and the Gaussian reference's covariance are computed on the host from one copy of the
+    (transformed) data.
     """
     check_choice(algorithm, "algorithm", (1, 2))
     check_choice(correction, "correction", (None, "lnc", "gaussian"))
     workers = check_workers(workers)
     if correction == "gaussian":
         references = check_references(references)
+    if correction == "lnc" and theiler > 0:
+        raise ValueError("correction='lnc' does not leave a Theiler window out of its neighbourhoods: use theiler=0 "
+                         "or another correction")
     x, y, xy = _paired(backend, x, y, k, prep)
+    _check_theiler(theiler, xy.shape[0])
     if correction == "lnc":
         d = xy.shape[1]
         if k < d:
@@ -118,13 +129,14 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
             raise ValueError(f"alpha must be 'auto' or a number in (0, 1]; got {alpha!r}")
     xy_host = backend.host(xy) if correction is not None else None  # before the problem takes the matrix
     if algorithm == 1:
-        local = backend.cmi(xy, x.shape[1], 0, k, workers).locals()
+        local = backend.cmi(xy, x.shape[1], 0, k, workers, theiler=theiler).locals()
     else:
-        local = backend.ksg2(xy, x.shape[1], k, workers)
+        local = backend.ksg2(xy, x.shape[1], k, workers, theiler)
     if correction == "lnc":
         local += core.lnc_correction(xy_host, k, float(alpha), workers)
     elif correction == "gaussian":
-        options = dict(k=k, algorithm=algorithm, correction=None, alpha=alpha, references=references, workers=workers)
+        options = dict(k=k, algorithm=algorithm, correction=None, alpha=alpha, references=references, theiler=theiler,
+                       workers=workers)
         dx = x.shape[1]
         local -= gaussian_reference_bias(
             xy_host, dx, 0, references, prep,
@@ -260,58 +272,132 @@ def _entropy_weights(weights, k: int, d: int) -> list:
     return w.tolist()
 
 
-def ksg_conditional_mutual_info(backend, x, y, z, *, k, correction, references, prep: Preprocessing, workers):
-    """Local conditional mutual informations I(X;Y|Z), Frenzel & Pompe 2007.
+def ksg_conditional_mutual_info(backend, x, y, z, *, k, algorithm, theiler, correction, references,
+                                prep: Preprocessing, workers):
+    """Local conditional mutual informations I(X;Y|Z).
 
-    With ``eps_i`` the max-norm distance to the k-th neighbour in the joint (X, Y, Z) space and strict counts
-    of other samples within ``eps_i`` in the XZ, YZ and Z spaces:
-    ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
+    Algorithm 1, Frenzel & Pompe 2007 (Phys. Rev. Lett. 99, 204101): with ``eps_i`` the max-norm distance to the
+    k-th neighbour in the joint (X, Y, Z) space and strict counts of other samples within ``eps_i`` in the XZ, YZ
+    and Z spaces, ``i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1)``.
+
+    Algorithm 2, KSG algorithm 2 carried over to the CMI by Wibral, Vicente & Lindner 2014 ("Transfer entropy in
+    neuroscience", in *Directed Information Measures in Neuroscience*, Springer, pp. 3-36), as JIDT's
+    ``ConditionalMutualInfoCalculatorMultiVariateKraskov2``: with ``eps_x,i``, ``eps_y,i`` and ``eps_z,i`` the
+    largest X, Y and Z distances among the k joint neighbours (the lowest row indices among ties), ``n_z`` the
+    other samples with ``|z_i - z_j| <= eps_z,i``, ``n_xz`` those of them with also ``|x_i - x_j| <= eps_x,i``
+    and ``n_yz`` likewise, ``i_i = psi(k) - 2/k + psi(n_z) - psi(n_xz) - psi(n_yz) + 1/n_xz + 1/n_yz``.
+
+    Without a condition (``z=None`` or no columns) both are :func:`ksg_mutual_info`, to the bit. ``theiler`` as
+    there. On the GPU, algorithm 2 runs on the host.
 
     ``correction="gaussian"`` subtracts the estimator's mean error on ``references`` Gaussian samples with the
     covariance of the preprocessed (X, Z, Y), whose CMI is exact (:func:`gaussian_reference_bias`), as
     :func:`ksg_mutual_info` does for MI.
     """
-    return conditional_mutual_info_problem(backend, x, y, z, k=k, correction=correction, references=references,
-                                           prep=prep, workers=workers).locals()
+    problem = conditional_mutual_info_problem(backend, x, y, z, k=k, algorithm=algorithm, theiler=theiler, prep=prep,
+                                              workers=workers, correction=correction, references=references)
+    return problem.locals()
 
 
-def mutual_info_problem(backend, x, y, *, k, prep: Preprocessing, workers) -> Prepared:
+def mutual_info_problem(backend, x, y, *, k, theiler, prep: Preprocessing, workers) -> Prepared:
     """KSG algorithm 1 of :func:`ksg_mutual_info`, prepared for surrogates that permute the rows of y."""
     x, y, xy = _paired(backend, x, y, k, prep)
-    return Prepared(backend.cmi(xy, x.shape[1], 0, k, check_workers(workers)))
+    _check_theiler(theiler, xy.shape[0])
+    return Prepared(backend.cmi(xy, x.shape[1], 0, k, check_workers(workers), theiler=theiler))
 
 
-def conditional_mutual_info_problem(backend, x, y, z, *, k, prep: Preprocessing, workers, correction=None,
-                                    references=1) -> Prepared:
+def conditional_mutual_info_problem(backend, x, y, z, *, k, algorithm, theiler, prep: Preprocessing, workers,
+                                    correction=None, references=1) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
+    check_choice(algorithm, "algorithm", (1, 2))
     check_choice(correction, "correction", (None, "gaussian"))
     if correction == "gaussian":
         references = check_references(references)
-    x, y, z = backend.samples(x, "x"), backend.samples(y, "y"), backend.samples(z, "z")
-    n = check_same_length(x=x, y=y, z=z)
-    check_k(k, n)
-    check_table_memory(n, x.shape[1] + y.shape[1] + z.shape[1], _KNN_COPIES, "x, y, z",
-                       f"a k-NN estimate on {n} samples")
-    warn_point_masses(backend, {"x": x, "y": y, "z": z}, prep)
     workers = check_workers(workers)
-    # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
-    xzy, _ = backend.prepare([x, z, y], prep)
-    warn_ties(backend, xzy, k, prep, "(x, y, z)")
-    dx, dz = x.shape[1], z.shape[1]
+    if _no_condition(z):  # I(X;Y): the table and problem of mutual_info
+        x, y, table = _paired(backend, x, y, k, prep)
+        if z is not None:
+            check_same_length(x=x, z=np.empty(_shape(z)))
+        _check_theiler(theiler, table.shape[0])
+        dz = 0
+    else:
+        x, y, z = backend.samples(x, "x"), backend.samples(y, "y"), backend.samples(z, "z")
+        n = check_same_length(x=x, y=y, z=z)
+        check_k(k, n)
+        _check_theiler(theiler, n)
+        check_table_memory(n, x.shape[1] + y.shape[1] + z.shape[1], _KNN_COPIES, "x, y, z",
+                           f"a k-NN estimate on {n} samples")
+        warn_point_masses(backend, {"x": x, "y": y, "z": z}, prep)
+        # The core wants columns ordered X, Z, Y: then XZ, Z and ZY are contiguous column ranges.
+        table, _ = backend.prepare([x, z, y], prep)
+        warn_ties(backend, table, k, prep, "(x, y, z)")
+        dz = z.shape[1]
+    dx = x.shape[1]
     bias = 0.0
     if correction == "gaussian":
-        bias = gaussian_reference_bias(backend.host(xzy), dx, dz, references, prep,
-                                       cmi_reference(backend, dx, dz, k, workers))
-    return Prepared(backend.cmi(xzy, dx, dz, k, workers), bias=bias)
+        bias = gaussian_reference_bias(backend.host(table), dx, dz, references, prep,
+                                       cmi_reference(backend, dx, dz, k, workers, theiler=theiler, algorithm=algorithm))
+    return Prepared(backend.cmi(table, dx, dz, k, workers, theiler=theiler, algorithm=algorithm), bias=bias)
 
 
-def cmi_reference(backend, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0):
-    """The ``estimate`` of :func:`gaussian_reference_bias` for the Frenzel-Pompe CMI of the core: a reference
-    table (columns X, Z, Y) preprocessed as the data were, then estimated with the same k and time window."""
+def cmi_reference(backend, dx: int, dz: int, k: int, workers: int, trial_starts=None, theiler: int = 0,
+                  algorithm: int = 1):
+    """The ``estimate`` of :func:`gaussian_reference_bias` for the KSG CMI of the core: a reference table (columns
+    X, Z, Y) preprocessed as the data were, then estimated with the same k, algorithm and time window."""
     def estimate(g: np.ndarray, prep: Preprocessing) -> float:
         table, _ = backend.prepare([backend.samples(g, "reference")], prep)
-        return float(np.mean(backend.cmi(table, dx, dz, k, workers, trial_starts, theiler).locals()))
+        return float(np.mean(backend.cmi(table, dx, dz, k, workers, trial_starts, theiler, algorithm).locals()))
     return estimate
+
+
+def _check_theiler(theiler: int, n: int) -> None:
+    """A Theiler window narrower than the series (the core checks that k neighbours remain outside it)."""
+    if theiler >= n:
+        raise ValueError(f"theiler={theiler} must be smaller than the number of samples ({n})")
+
+
+def _shape(a):
+    return np.shape(a) if isinstance(a, (list, tuple)) else tuple(getattr(a, "shape", ()))
+
+
+def _no_condition(z) -> bool:
+    """Whether z conditions on nothing: None, or a 2-D array with no columns."""
+    if z is None:
+        return True
+    shape = _shape(z)
+    return len(shape) == 2 and shape[1] == 0
+
+
+def ksg_multi_information(backend, *xs, k, algorithm, theiler, prep: Preprocessing, workers):
+    """Local KSG multi-informations (total correlations) ``I(X_1; ...; X_m) = sum_v H(X_v) - H(X_1, ..., X_m)``,
+    Kraskov, Stoegbauer & Grassberger 2004 (Phys. Rev. E 69, 066138), Sec. II.C, max-norm in every space.
+
+    Algorithm 1 (eq. 11): with ``eps_i`` the distance to the k-th neighbour in the joint space and ``n_v`` the
+    other samples strictly closer than ``eps_i`` in variable v's space,
+    ``i_i = psi(k) + (m - 1) psi(N) - psi(n_1 + 1) - ... - psi(n_m + 1)``.
+
+    Algorithm 2 (eq. 12): with ``eps_v,i`` the largest v-distance among the k joint neighbours (the lowest row
+    indices among ties) and non-strict counts ``n_v = #{j != i : |x_v,i - x_v,j| <= eps_v,i}``,
+    ``i_i = psi(k) - (m - 1)/k + (m - 1) psi(N) - psi(n_1) - ... - psi(n_m)``.
+
+    Two variables give :func:`ksg_mutual_info` (eqs. 8 and 9), to the bit. The table of all variables is
+    standardised and perturbed as there; ``theiler`` as there. The CUDA backend has no kernels for it: on a GPU
+    the preprocessed table is copied to the host and the CPU core computes the estimate.
+    """
+    if len(xs) < 2:
+        raise ValueError(f"multi_information needs at least two variables (x1, x2, ...); got {len(xs)}")
+    names = [f"x{v + 1}" for v in range(len(xs))]
+    tables = [backend.samples(a, name) for a, name in zip(xs, names)]
+    n = check_same_length(**dict(zip(names, tables)))
+    check_k(k, n)
+    check_choice(algorithm, "algorithm", (1, 2))
+    _check_theiler(theiler, n)
+    dims = [t.shape[1] for t in tables]
+    check_table_memory(n, sum(dims), _KNN_COPIES, ", ".join(names), f"a k-NN estimate on {n} samples")
+    workers = check_workers(workers)
+    table = backend.prepare(tables, prep)[0]
+    warn_ties(backend, table, k, prep, f"({', '.join(names)})")
+    return backend.multi_information(table, dims, k, algorithm, workers, theiler)
 
 
 def _paired(backend, x, y, k, prep):

@@ -119,8 +119,8 @@ def _tables(arrays: dict, kinds_: tuple, prep: Preprocessing, k) -> list:
     return _preprocessed(tables, kinds_, prep)
 
 
-def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, prep: Preprocessing,
-                    workers):
+def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, theiler,
+                    prep: Preprocessing, workers):
     """Local mutual informations I(X;Y) of continuous, discrete or mixed x and y.
 
     All continuous (``discrete=False``): KSG, :func:`infoscope.estimators.knn.ksg_mutual_info`, with every option.
@@ -145,15 +145,15 @@ def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha,
     with non-strict counts and logarithms, which at small k is biased low by about ``1 / (2 n)`` per continuous
     marginal count n (a larger k helps).
 
-    ``algorithm`` and ``correction`` apply to continuous data only.
+    ``algorithm``, ``correction`` and ``theiler`` apply to continuous data only.
     """
     kx, ky = kinds(discrete, {"x": x, "y": y})
     if kx == ky == "continuous":
         return knn.ksg_mutual_info(backend, x, y, k=k, algorithm=algorithm, correction=correction, alpha=alpha,
-                                   references=references, prep=prep, workers=workers)
-    if algorithm != 1 or correction is not None:
-        raise ValueError("algorithm= and correction= apply to continuous x and y; with discrete parts leave them at "
-                         "their defaults (1, None)")
+                                   references=references, theiler=theiler, prep=prep, workers=workers)
+    if algorithm != 1 or correction is not None or theiler:
+        raise ValueError("algorithm=, correction= and theiler= apply to continuous x and y; with discrete parts leave "
+                         "them at their defaults (1, None, 0)")
     workers = check_workers(workers)
     x, y = _tables({"x": x, "y": y}, (kx, ky), prep, k)
     if sorted((kx, ky)) in (["continuous", "discrete"], ["discrete", "mixed"]):
@@ -162,21 +162,26 @@ def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha,
     return core.gao_mutual_info(_joined(x, y), x.shape[1], k, workers)
 
 
-def conditional_mutual_info_problem(backend, x, y, z, *, discrete, k, prep: Preprocessing, workers, correction=None,
-                                    references=1) -> Prepared:
+def conditional_mutual_info_problem(backend, x, y, z, *, discrete, k, prep: Preprocessing, workers, algorithm=1,
+                                    theiler=0, correction=None, references=1) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
+    if continuous({"discrete": discrete}) or all(kind == "continuous" for kind in kinds(discrete, {"x": x, "y": y,
+                                                                                                  "z": z})):
+        return knn.conditional_mutual_info_problem(backend, x, y, z, k=k, algorithm=algorithm, theiler=theiler,
+                                                   prep=prep, workers=workers, correction=correction,
+                                                   references=references)
     found = kinds(discrete, {"x": x, "y": y, "z": z})
-    if all(kind == "continuous" for kind in found):
-        return knn.conditional_mutual_info_problem(backend, x, y, z, k=k, prep=prep, workers=workers,
-                                                   correction=correction, references=references)
     _continuous_only(correction)
+    if algorithm != 1 or theiler:
+        raise ValueError("algorithm= and theiler= apply to continuous x, y and z; with discrete parts leave them at "
+                         "their defaults (1, 0)")
     workers = check_workers(workers)
     x, y, z = _tables({"x": x, "y": y, "z": z}, found, prep, k)
     return Prepared(core.MixedConditionalMI(_joined(x, z, y), x.shape[1], z.shape[1], k, workers))
 
 
-def ksg_conditional_mutual_info(backend, x, y, z, *, discrete, k, correction, references, prep: Preprocessing,
-                                workers):
+def ksg_conditional_mutual_info(backend, x, y, z, *, discrete, k, algorithm, theiler, correction, references,
+                                prep: Preprocessing, workers):
     """Local conditional mutual informations I(X;Y|Z) of continuous, discrete or mixed x, y, z.
 
     All continuous: Frenzel & Pompe 2007 (:func:`infoscope.estimators.knn.ksg_conditional_mutual_info`).
@@ -190,7 +195,8 @@ def ksg_conditional_mutual_info(backend, x, y, z, *, discrete, k, correction, re
     but for boundary points of the other spaces.
     """
     return conditional_mutual_info_problem(backend, x, y, z, discrete=discrete, k=k, prep=prep, workers=workers,
-                                           correction=correction, references=references).locals()
+                                           algorithm=algorithm, theiler=theiler, correction=correction,
+                                           references=references).locals()
 
 
 def ksg_transfer_entropy_problem(backend, source, target, *, embedding, condition: dict, discrete, k, theiler,
