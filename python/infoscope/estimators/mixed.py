@@ -152,8 +152,8 @@ def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha,
         return knn.ksg_mutual_info(backend, x, y, k=k, algorithm=algorithm, correction=correction, alpha=alpha,
                                    references=references, theiler=theiler, prep=prep, workers=workers)
     if algorithm != 1 or correction is not None or theiler:
-        raise ValueError("algorithm=, correction= and theiler= apply to continuous x and y; with discrete parts leave "
-                         "them at their defaults (1, None, 0)")
+        raise ValueError("algorithm= and correction= apply to continuous x and y, as does theiler=; with discrete parts "
+                         "leave them at their defaults (1, None, 0)")
     workers = check_workers(workers)
     x, y = _tables({"x": x, "y": y}, (kx, ky), prep, k)
     if sorted((kx, ky)) in (["continuous", "discrete"], ["discrete", "mixed"]):
