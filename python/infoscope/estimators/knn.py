@@ -28,7 +28,7 @@ from .._limits import check_table_memory
 from .._native import core
 from ._problem import Prepared
 from .gaussian import covariance_mutual_info
-from ._transforms import Preprocessing, warn_point_masses, warn_ties
+from ._transforms import Preprocessing, point_masses, warn_point_masses, warn_ties
 
 __all__ = ["kl_entropy", "ksg_mutual_info", "kl_mutual_info", "ksg_conditional_mutual_info", "mutual_info_problem",
            "conditional_mutual_info_problem", "ksg_multi_information", "berrett_weights", "lnc_alpha"]
@@ -191,8 +191,8 @@ def kl_mutual_info(backend, x, y, *, k, metric, weights, prep: Preprocessing, wo
     reason = _degenerate(np.hstack([backend.host(x), backend.host(y)]))
     if reason:
         raise ValueError(f"method='kl' needs a density in X, Y and (X, Y), but {reason}: their entropies are -inf "
-                         "and the finite estimates of them do not cancel; use method='ksg' (and drop constant "
-                         "columns, which carry no information)")
+                         "and the finite estimates of them do not cancel; use method='ksg' (discrete= for point "
+                         "masses; drop constant columns, which carry no information)")
     x, y, xy = _paired(backend, x, y, k, prep)
     dx, dy = x.shape[1], y.shape[1]
     # The three entropies of the preprocessed table, with no further transform.
@@ -208,6 +208,10 @@ def _degenerate(table: np.ndarray) -> str | None:
     constant = np.flatnonzero(np.ptp(table, axis=0) == 0)
     if constant.size:
         return f"column {int(constant[0])} of [x | y] is constant"
+    atoms = point_masses(table)
+    if atoms:
+        column, value, share = atoms[0]
+        return f"column {column} of [x | y] has a point mass ({100 * share:.0f}% of its samples equal {value:g})"
     z = Preprocessing(noise=0.0).apply(table)[0]  # standardised, exactly at any scale
     if np.linalg.eigvalsh(z.T @ z / z.shape[0])[0] < 1e-10:
         return "the columns of [x | y] are linearly dependent (a variable duplicated, or a sum of others)"

@@ -32,6 +32,7 @@ from torch import nn
 from .. import estimators
 from .._arrays import as_binnable, check_choice, check_count, check_real, check_workers
 from ..estimators.binning import CORRECTIONS, BinningOptions
+from ..estimators._transforms import point_masses
 from ..estimators.kde import kernel_log_mean
 from ._data import evaluation, model_inputs
 from ._results import EpochMonitor
@@ -226,15 +227,26 @@ class Compressed:
             t = t + self.noise * t * np.random.default_rng(self.seed).standard_normal(t.shape)
         tc = self._compress(t, self.compression)
         knn = dict(k=self.k, workers=self.workers)
-        if self.method == "ksg":
+        how = (f"{self.method} k={self.k} on {self.compression} to {tc.shape[1]} dims "
+               f"(input: {self.input_compression}), relative noise {self.noise:g}")
+        atoms = bool(point_masses(tc))
+        if atoms:
+            # An atom (e.g. the rows a ReLU layer zeroes) has no density: the mixed estimator of Gao et al. 2017
+            # for I(X;T), whatever the method, and Ross 2014 for I(T;Y) below.
+            i_xt = estimators.mutual_info(self._x, tc, discrete=(False, "mixed"), **knn)
+            how += "; the layer has point masses: I(X;T) by the mixed estimator (Gao et al. 2017)"
+        elif self.method == "ksg":
             i_xt = estimators.mutual_info(self._x, tc, **knn)
         else:
             i_xt = estimators.mutual_info(self._x, tc, method="kl", metric="euclidean", **knn)
-        i_ty = _label_conditional(
-            lambda a: estimators.entropy(a, k=self.k, metric="euclidean", noise=1e-10, seed=self.seed,
-                                         workers=self.workers), tc, labels)
-        return i_xt, i_ty, (f"{self.method} k={self.k} on {self.compression} to {tc.shape[1]} dims "
-                            f"(input: {self.input_compression}), relative noise {self.noise:g}")
+        if self.method == "ksg" or atoms:
+            # The labels are discrete: Ross 2014, whose estimate stays within [0, H(Y)] up to its noise.
+            i_ty = estimators.mutual_info(tc, labels, discrete=("mixed" if atoms else False, True), **knn)
+        else:
+            i_ty = _label_conditional(
+                lambda a: estimators.entropy(a, k=self.k, metric="euclidean", noise=1e-10, seed=self.seed,
+                                             workers=self.workers), tc, labels)
+        return i_xt, i_ty, how
 
     def _compress(self, a: np.ndarray, how: str) -> np.ndarray:
         if a.shape[1] <= self.dims:
