@@ -59,23 +59,20 @@ POINT_MASS_SHARE = 0.05
 
 def point_masses(table: np.ndarray) -> list:
     """(column, value, share) of every column of a host table whose most frequent value holds more than
-    POINT_MASS_SHARE of its rows. Screened on at most 1024 evenly spaced rows (a sort of each column's sample),
-    confirmed on all rows."""
+    POINT_MASS_SHARE of its rows. Screened on at most 1024 evenly spaced rows with one sort and one comparison
+    (a run longer than the share has equal ends), confirmed on all rows: cheap enough for every estimate."""
     n = table.shape[0]
     if n < 2 / POINT_MASS_SHARE:
         return []
-    sample = table[:: max(1, n // 1024)]
+    ordered = np.sort(table[:: max(1, n // 1024)], axis=0)
+    run = int(POINT_MASS_SHARE * ordered.shape[0])
     found = []
-    for c in range(table.shape[1]):
-        ordered = np.sort(sample[:, c])
-        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1], True])
-        longest = int(np.argmax(np.diff(starts)))
-        if np.diff(starts)[longest] <= POINT_MASS_SHARE * len(ordered):
-            continue
-        value = ordered[starts[longest]]
+    for c in np.flatnonzero((ordered[run:] == ordered[:-run]).any(axis=0)):
+        values, counts = np.unique(ordered[:, c], return_counts=True)
+        value = values[np.argmax(counts)]
         share = np.count_nonzero(table[:, c] == value) / n
         if share > POINT_MASS_SHARE:
-            found.append((c, float(value), share))
+            found.append((int(c), float(value), share))
     return found
 
 
