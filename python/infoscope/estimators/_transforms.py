@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
@@ -169,6 +169,15 @@ class Preprocessing:
             shape = (blocks[0].shape[0], sum(b.shape[1] for b in blocks))
             noise = normal_draws(self.seed, shape)
         return core.standardize(blocks, self.normalize, noise, self.noise)
+
+    def references(self, stream: int) -> tuple[np.random.Generator, "Preprocessing"]:
+        """The random stream of a bias correction's reference data, and this preprocessing drawing its noise from
+        it: derived from ``seed`` (``stream`` tells the corrections apart) but never the stream of the data's own
+        noise; a Generator seed is used as it is, None draws fresh entropy."""
+        seed = self.seed
+        rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(
+            None if seed is None else [stream, seed])
+        return rng, replace(self, seed=rng)
 
     def ranked(self, a: np.ndarray) -> np.ndarray:
         """The copula transform of ``transform`` (a host array), or a itself."""

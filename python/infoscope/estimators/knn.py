@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from dataclasses import replace
 
 import numpy as np
 
@@ -172,10 +171,7 @@ def gaussian_reference_bias(table: np.ndarray, dx: int, dz: int, references: int
         raise ValueError("correction='gaussian' needs a non-singular covariance (no constant or linearly "
                          "dependent columns)") from None
     truth = covariance_mutual_info(cov, dx, dz)
-    # The references' own stream: from the data's seed, but not the stream of its noise (None: fresh entropy).
-    seed = prep.seed
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(None if seed is None else [0x6A55, seed])
-    reference_prep = replace(prep, seed=rng)
+    rng, reference_prep = prep.references(0x6A55)
     errors = [estimate(rng.standard_normal(table.shape) @ factor.T, reference_prep) - truth for _ in range(references)]
     return float(np.mean(errors))
 

@@ -165,12 +165,12 @@ def ksg_mutual_info(backend, x, y, *, discrete, k, algorithm, correction, alpha,
 def conditional_mutual_info_problem(backend, x, y, z, *, discrete, k, prep: Preprocessing, workers, algorithm=1,
                                     theiler=0, correction=None, references=1) -> Prepared:
     """:func:`ksg_conditional_mutual_info`, prepared for surrogates that permute the rows of y."""
-    if continuous({"discrete": discrete}) or all(kind == "continuous" for kind in kinds(discrete, {"x": x, "y": y,
-                                                                                                  "z": z})):
+    # discrete=False says all are continuous without reading z, which may be None (no condition).
+    found = None if continuous({"discrete": discrete}) else kinds(discrete, {"x": x, "y": y, "z": z})
+    if found is None or all(kind == "continuous" for kind in found):
         return knn.conditional_mutual_info_problem(backend, x, y, z, k=k, algorithm=algorithm, theiler=theiler,
                                                    prep=prep, workers=workers, correction=correction,
                                                    references=references)
-    found = kinds(discrete, {"x": x, "y": y, "z": z})
     _continuous_only(correction)
     if algorithm != 1 or theiler:
         raise ValueError("algorithm= and theiler= apply to continuous x, y and z; with discrete parts leave them at "

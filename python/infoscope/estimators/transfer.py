@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import numbers
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -310,10 +310,7 @@ def var_reference_bias(backend, tgt: list, src: list, conds: list, condition_nam
     truth = var.transfer_entropy(columns[1].tolist(), columns[0].tolist(), lag=spec.lag, k_hist=spec.k_hist,
                                  l_hist=spec.l_hist, tau=spec.tau, condition=groups,
                                  condition_lag=list(spec.condition_lags), condition_hist=list(spec.condition_hists))
-    # The references' own stream: from the data's seed, but not the stream of its noise (None: fresh entropy).
-    seed = prep.seed
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(None if seed is None else [0x7E, seed])
-    reference_prep = replace(prep, seed=rng)
+    rng, reference_prep = prep.references(0x7E)
     errors = []
     for _ in range(references):
         paths = [var.simulate(len(t), seed=rng) for t in trials]
