@@ -328,16 +328,56 @@ void Grid::cell_of(std::size_t pos, std::size_t* c) const {
   c[D - 1] = id;
 }
 
-namespace {
-
-// Calls small(dim, k) with the dimension (1-3) and k (1-4) as compile-time constants.
-template <class Small>
-decltype(auto) with_small(std::size_t dim, std::size_t k, Small&& small) {
+void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
+  if (metric != Metric::Chebyshev) throw std::invalid_argument("Grid::knn_of: only the max-norm is supported");
+  if (k == 0 || k >= size()) throw std::invalid_argument("Grid::knn_of: k must be between 1 and the number of other points");
+  auto small = [&](auto dim, auto kk) {
+    SmallBest<decltype(kk)::value> best;
+    search<decltype(dim)::value>(pos, best);
+    for (std::size_t j = 0; j < k; ++j) out[j] = Neighbor{best.dist[j], perm_[best.pos[j]]};
+  };
   using One = std::integral_constant<std::size_t, 1>;
   using Two = std::integral_constant<std::size_t, 2>;
   using Three = std::integral_constant<std::size_t, 3>;
   using Four = std::integral_constant<std::size_t, 4>;
-  switch (dim * 8 + k) {
+  if (ties == Ties::Any && k <= 4) {
+    switch (dim_ * 8 + k) {
+      case 9: return small(One{}, One{});
+      case 10: return small(One{}, Two{});
+      case 11: return small(One{}, Three{});
+      case 12: return small(One{}, Four{});
+      case 17: return small(Two{}, One{});
+      case 18: return small(Two{}, Two{});
+      case 19: return small(Two{}, Three{});
+      case 20: return small(Two{}, Four{});
+      case 25: return small(Three{}, One{});
+      case 26: return small(Three{}, Two{});
+      case 27: return small(Three{}, Three{});
+      default: return small(Three{}, Four{});
+    }
+  }
+  LargeBest best(k, ties, out, perm_.data());
+  switch (dim_) {
+    case 1: return search<1>(pos, best);
+    case 2: return search<2>(pos, best);
+    default: return search<3>(pos, best);
+  }
+}
+
+// The (dimension, k) switch below repeats the one in knn_of on purpose: folding both into one generic dispatch
+// helper stops GCC from inlining the searches (measured: core MI at N = 1000, 0.12 ms -> 0.16 ms).
+double Grid::kth_distance(std::size_t pos, std::size_t k) const {
+  if (k == 0 || k > kSmallK || k >= size()) throw std::invalid_argument("Grid::kth_distance: k out of range");
+  auto small = [&](auto dim, auto kk) {
+    SmallKth<decltype(kk)::value> best;
+    search<decltype(dim)::value>(pos, best);
+    return best.limit();
+  };
+  using One = std::integral_constant<std::size_t, 1>;
+  using Two = std::integral_constant<std::size_t, 2>;
+  using Three = std::integral_constant<std::size_t, 3>;
+  using Four = std::integral_constant<std::size_t, 4>;
+  switch (dim_ * 8 + k) {
     case 9: return small(One{}, One{});
     case 10: return small(One{}, Two{});
     case 11: return small(One{}, Three{});
@@ -351,35 +391,6 @@ decltype(auto) with_small(std::size_t dim, std::size_t k, Small&& small) {
     case 27: return small(Three{}, Three{});
     default: return small(Three{}, Four{});
   }
-}
-
-}  // namespace
-
-void Grid::knn_of(std::size_t pos, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
-  if (metric != Metric::Chebyshev) throw std::invalid_argument("Grid::knn_of: only the max-norm is supported");
-  if (k == 0 || k >= size()) throw std::invalid_argument("Grid::knn_of: k must be between 1 and the number of other points");
-  auto small = [&](auto dim, auto kk) {
-    SmallBest<decltype(kk)::value> best;
-    search<decltype(dim)::value>(pos, best);
-    for (std::size_t j = 0; j < k; ++j) out[j] = Neighbor{best.dist[j], perm_[best.pos[j]]};
-  };
-  if (ties == Ties::Any && k <= kSmallK) return with_small(dim_, k, small);
-  LargeBest best(k, ties, out, perm_.data());
-  switch (dim_) {
-    case 1: return search<1>(pos, best);
-    case 2: return search<2>(pos, best);
-    default: return search<3>(pos, best);
-  }
-}
-
-double Grid::kth_distance(std::size_t pos, std::size_t k) const {
-  if (k == 0 || k > kSmallK || k >= size()) throw std::invalid_argument("Grid::kth_distance: k out of range");
-  auto small = [&](auto dim, auto kk) {
-    SmallKth<decltype(kk)::value> best;
-    search<decltype(dim)::value>(pos, best);
-    return best.limit();
-  };
-  return with_small(dim_, k, small);
 }
 
 // The search scans the block of cells within one cell of the query's, then grows the block one layer of cells
