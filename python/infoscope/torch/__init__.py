@@ -10,6 +10,8 @@ Needs PyTorch (``pip install "infoscope[torch]"``); the rest of infoscope does n
   -- the information in the weights (Achille, Paolini & Soatto 2019).
 * :func:`prequential_codelength`, :func:`information_transfer` -- online code lengths of labels and the
   information transfer L_IT (Zhang et al. 2020).
+* :class:`TEGuidedOptimizer` -- the learning rule of Moldovan, Cataron & Andonie: each measured weight's gradient
+  scaled by (1 - TE) of its neuron pair.
 * :func:`fit` (a plain training loop) and :func:`lightning_callback` run them while a model trains.
 """
 
@@ -26,12 +28,13 @@ from .layer_te import LayerPairRow, LayerTransferEntropy
 from ._results import tables_to_csv
 from .prequential import (BlockRow, InformationTransfer, PrequentialCode, Training, information_transfer,
                           prequential_codelength)
+from .te_guided import TEGuidedOptimizer
 from .training import AdditiveGaussianNoise, fit, lightning_callback
 from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, FisherMonitor, FisherRow,
                       WeightInformation, WeightRow, effective_information, fisher_information, information_in_weights)
 
 __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow", "Binned", "KernelDensity",
-           "Compressed", "LayerTransferEntropy", "LayerPairRow", "fit", "lightning_callback",
+           "Compressed", "LayerTransferEntropy", "LayerPairRow", "TEGuidedOptimizer", "fit", "lightning_callback",
            "AdditiveGaussianNoise", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
            "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
            "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",

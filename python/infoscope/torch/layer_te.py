@@ -99,6 +99,7 @@ class LayerTransferEntropy(RowTable):
             if not self.layer_pairs:
                 raise ValueError("pairs is empty")
             names = list(select_modules(model, sorted({n for p in self.layer_pairs for n in p})))
+        self.model = model
         self.recorder = ActivationRecorder(model, names, units=units, mode="train", seed=seed)
         if n_pairs != "all":
             n_pairs = check_count(n_pairs, "n_pairs", 1)
@@ -120,6 +121,7 @@ class LayerTransferEntropy(RowTable):
         self.seed = check_count(seed, "seed", 0)
         self.workers = check_workers(workers)
         self.neuron_pairs: dict[tuple[str, str], np.ndarray] = {}  # (P, 2) source and target unit indices
+        self.widths: dict[str, int] = {}                             # recorded units per layer
         self.pair_te: dict[tuple[int, str, str], np.ndarray] = {}   # per epoch and layer pair: (P, windows)
         self.rows: list[LayerPairRow] = []
 
@@ -160,6 +162,7 @@ class LayerTransferEntropy(RowTable):
             raise ValueError(f"window={self.window} exceeds the {samples} training samples recorded this epoch; "
                              f"pass a smaller window")
         codes = {name: self._codes(to_numpy(a)) for name, a in activations.items()}
+        self.widths.update({name: c.shape[1] for name, c in codes.items()})
         levels = 2 if self.bins is None else self.bins
         target_offsets, source_offsets, _ = self.embedding.offsets()
         rows = []
