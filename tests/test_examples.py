@@ -72,3 +72,20 @@ def test_pretrained_transfer(tmp_path):
     assert (tmp_path / "transfer.png").stat().st_size > 1000
     codes = [r.total for r in results.values()]       # random, pretrained on 0-4, pretrained on 5-9
     assert codes[0] > codes[1] > codes[2]
+
+
+def test_te_guided_training(tmp_path):
+    results = load("te_guided_training").main(["--epochs", "3", "--seeds", "2", "--target", "0.5",
+                                               "--out", str(tmp_path)])
+    summary, curves = rows(tmp_path / "summary.csv"), rows(tmp_path / "curves.csv")
+    assert len(summary) == 2 * 2 and len(curves) == 2 * 2 * 3          # seeds x arms (x epochs)
+    assert (tmp_path / "te_guided.png").stat().st_size > 1000
+    by = {(r["seed"], r["arm"], r["epoch"]): r for r in curves}
+    for seed in ("0", "1"):
+        plain, guided = (by[seed, arm, "1"] for arm in ("plain SGD", "TE-guided SGD"))
+        assert plain["test_accuracy"] == guided["test_accuracy"]      # no TE before the first update: same epoch 1
+        assert plain["train_loss"] == guided["train_loss"]
+        assert by[seed, "TE-guided SGD", "3"]["train_loss"] != by[seed, "plain SGD", "3"]["train_loss"]  # then acts
+    te = results["te_bits"]
+    assert te.shape == (2, 3) and (te > 0).all() and (te < 1).all()   # binary TE, k = l = 1: within (0, 1] bit
+    assert all(float(r["test_accuracy"]) > 0.3 for r in curves if r["epoch"] == "3")   # chance is 0.1
