@@ -18,12 +18,13 @@ outputs of different layers of a feedforward network and fed back into a backpro
 it is computed for a random subset of the neuron pairs of the last two fully connected layers, to keep its
 overhead low; the TE "becomes active only periodically, not after processing each input sample", a slowly
 changing meta-parameter; the benefit they report is that fewer epochs are needed, at a cost per epoch. The
-information-plane paper binarises activations. Not confirmed from the papers themselves (taken from the project
-brief and secondary summaries): the exact factor (1 - te) rather than (1 + te) -- the 2020 abstract says the
-feedback "amplifies" a relevant connection, which (1 + te) would do and (1 - te) would not; the threshold g of
-the binarisation (Herzog, Tetzlaff & Wörgötter 2017, whose TE feedback they build on, used g = 0.001); the
-window length and how often the TE is refreshed within an epoch; k = l = 1; and whether the TE is in bits.
-``sign=+1`` gives the (1 + te) reading.
+information-plane paper binarises activations (per a summary of it). Not confirmed from the papers themselves
+(taken from secondary descriptions of the method): the exact factor (1 - te) rather than (1 + te) -- the 2020
+abstract says the feedback "amplifies" a relevant connection, which (1 + te) would do and (1 - te) would not;
+the threshold g of the binarisation (Herzog, Tetzlaff & Wörgötter, "Transfer entropy-based feedback improves
+performance in artificial neural networks", arXiv 1706.04265, 2017, whose TE feedback they build on, used
+g = 0.001 according to a summary); the window length and how often the TE is refreshed within an epoch;
+k = l = 1; and whether the TE is in bits. ``sign=+1`` gives the (1 + te) reading.
 
 Choices made here, each a parameter or documented:
 
