@@ -72,3 +72,16 @@ def test_pretrained_transfer(tmp_path):
     assert (tmp_path / "transfer.png").stat().st_size > 1000
     codes = [r.total for r in results.values()]       # random, pretrained on 0-4, pretrained on 5-9
     assert codes[0] > codes[1] > codes[2]
+
+
+def test_continual_forgetting(tmp_path):
+    monitor = load("continual_forgetting").main(["--epochs", "3", "--code-epochs", "5", "--out", str(tmp_path)])
+    table = rows(tmp_path / "forgetting.csv")
+    assert len(table) == 2 * 7                       # two tasks, epochs 0..6
+    assert (tmp_path / "forgetting.png").stat().st_size > 1000
+    row = {(r.task, r.epoch): r for r in monitor.rows}
+    a, b = "A: digits 0-4", "B: digits 5-9"
+    # Learning A transfers information about A; training on B alone then erases it (forgetting), while B's grows.
+    assert row[a, 3].accuracy > 0.8 and row[a, 3].transfer > 0.5 * row[a, 3].prequential
+    assert row[a, 6].accuracy < 0.2 and row[a, 6].transfer < 0 < row[a, 3].transfer
+    assert row[b, 6].accuracy > 0.6 and row[b, 6].transfer > row[b, 3].transfer
