@@ -85,3 +85,19 @@ def test_continual_forgetting(tmp_path):
     assert row[a, 3].accuracy > 0.8 and row[a, 3].transfer > 0.5 * row[a, 3].prequential
     assert row[a, 6].accuracy < 0.2 and row[a, 6].transfer < 0 < row[a, 3].transfer
     assert row[b, 6].accuracy > 0.6 and row[b, 6].transfer > row[b, 3].transfer
+
+
+def test_critical_periods(tmp_path):
+    results = load("critical_periods").main(["--epochs", "3", "--removal", "0", "2", "--seeds", "1",
+                                             "--fisher", "0", "2", "--out", str(tmp_path)])
+    table = rows(tmp_path / "accuracy.csv")
+    assert [(r["removal_epoch"], r["seed"]) for r in table] == [("0", "0"), ("2", "0")]
+    fisher = rows(tmp_path / "fisher.csv")
+    assert len(fisher) == 4 * (3 + 1) + 4 * (5 + 1)         # four layers; epochs 0..3 and 0..5
+    assert (tmp_path / "critical_periods.png").stat().st_size > 1000
+    assert all(0.2 < a <= 1 for accs in results["accuracy"].values() for a in accs)   # chance is 0.1
+    for monitor in results["fisher"].values():
+        total = {}
+        for r in monitor.rows:
+            total[r.epoch] = total.get(r.epoch, 0.0) + r.trace
+        assert max(total.values()) > 5 * total[0]            # the Fisher trace rises early in training
