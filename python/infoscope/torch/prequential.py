@@ -552,14 +552,20 @@ class InformationTransferMonitor(EpochMonitor):
                              label=name)
         ordered = sorted(self.rows, key=lambda r: r.epoch)
         changes = [(b.epoch, b.phase) for a, b in zip(ordered, ordered[1:]) if a.phase != b.phase]
+        if ordered[0].phase:        # the first phase, from the first epoch after the first row
+            changes.insert(0, (ordered[0].epoch + 1, ordered[0].phase))
         for ax in (transfer_ax, accuracy_ax):
             for epoch, phase in changes:
                 ax.axvline(epoch - 0.5, color="0.5", linestyle=":", linewidth=1)
-                ax.annotate(phase, (epoch - 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
-                            textcoords="offset points", fontsize="small", color="0.3")
+                if ax is transfer_ax:
+                    ax.annotate(phase, (epoch - 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                                textcoords="offset points", fontsize="small", color="0.3")
             ax.set_xlabel("epoch")
             ax.legend(fontsize="small", title="task", title_fontsize="small")
         transfer_ax.axhline(0, color="0.4", linewidth=0.8)
+        # A forgotten task's code can exceed its prequential code many times over: linear up to the largest
+        # prequential code, logarithmic beyond, so that the rise and the fall both show.
+        transfer_ax.set_yscale("symlog", linthresh=max(1.0, max(abs(v) for v in self.prequential.values())))
         transfer_ax.set_ylabel(f"L_IT = prequential code - code under the model [{self.unit}]")
         accuracy_ax.set_ylabel("accuracy")
         accuracy_ax.set_ylim(-0.02, 1.02)
