@@ -91,11 +91,14 @@ def test_critical_periods(tmp_path):
     results = load("critical_periods").main(["--epochs", "3", "--removal", "0", "2", "--seeds", "1",
                                              "--fisher", "0", "2", "--out", str(tmp_path)])
     table = rows(tmp_path / "accuracy.csv")
-    assert [(r["removal_epoch"], r["seed"]) for r in table] == [("0", "0"), ("2", "0")]
+    assert [(r["condition"], r["removal_epoch"]) for r in table] == [("blur deficit", "0"), ("blur deficit", "2"),
+                                                                     ("control", "2")]
     fisher = rows(tmp_path / "fisher.csv")
     assert len(fisher) == 4 * (3 + 1) + 4 * (5 + 1)         # four layers; epochs 0..3 and 0..5
     assert (tmp_path / "critical_periods.png").stat().st_size > 1000
     assert all(0.2 < a <= 1 for accs in results["accuracy"].values() for a in accs)   # chance is 0.1
+    # The control is untrained during the first 2 epochs: 3 epochs of training against 5.
+    assert results["control"][2][0] < results["accuracy"][2][0]
     for monitor in results["fisher"].values():
         total = {}
         for r in monitor.rows:
