@@ -89,3 +89,35 @@ def test_te_guided_training(tmp_path):
     te = results["te_bits"]
     assert te.shape == (2, 3) and (te > 0).all() and (te < 1).all()   # binary TE, k = l = 1: within (0, 1] bit
     assert all(float(r["test_accuracy"]) > 0.3 for r in curves if r["epoch"] == "3")   # chance is 0.1
+
+
+def test_continual_forgetting(tmp_path):
+    monitor = load("continual_forgetting").main(["--epochs", "3", "--code-epochs", "5", "--out", str(tmp_path)])
+    table = rows(tmp_path / "forgetting.csv")
+    assert len(table) == 2 * 7                       # two tasks, epochs 0..6
+    assert (tmp_path / "forgetting.png").stat().st_size > 1000
+    row = {(r.task, r.epoch): r for r in monitor.rows}
+    a, b = "A: digits 0-4", "B: digits 5-9"
+    # Learning A transfers information about A; training on B alone then erases it (forgetting), while B's grows.
+    assert row[a, 3].accuracy > 0.8 and row[a, 3].transfer > 0.5 * row[a, 3].prequential
+    assert row[a, 6].accuracy < 0.2 and row[a, 6].transfer < 0 < row[a, 3].transfer
+    assert row[b, 6].accuracy > 0.6 and row[b, 6].transfer > row[b, 3].transfer
+
+
+def test_critical_periods(tmp_path):
+    results = load("critical_periods").main(["--epochs", "3", "--removal", "0", "2", "--seeds", "1",
+                                             "--fisher", "0", "2", "--out", str(tmp_path)])
+    table = rows(tmp_path / "accuracy.csv")
+    assert [(r["condition"], r["removal_epoch"]) for r in table] == [("blur deficit", "0"), ("blur deficit", "2"),
+                                                                     ("control", "2")]
+    fisher = rows(tmp_path / "fisher.csv")
+    assert len(fisher) == 4 * (3 + 1) + 4 * (5 + 1)         # four layers; epochs 0..3 and 0..5
+    assert (tmp_path / "critical_periods.png").stat().st_size > 1000
+    assert all(0.2 < a <= 1 for accs in results["accuracy"].values() for a in accs)   # chance is 0.1
+    # The control is untrained during the first 2 epochs: 3 epochs of training against 5.
+    assert results["control"][2][0] < results["accuracy"][2][0]
+    for monitor in results["fisher"].values():
+        total = {}
+        for r in monitor.rows:
+            total[r.epoch] = total.get(r.epoch, 0.0) + r.trace
+        assert max(total.values()) > 5 * total[0]            # the Fisher trace rises early in training

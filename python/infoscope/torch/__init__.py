@@ -8,8 +8,8 @@ Needs PyTorch (``pip install "infoscope[torch]"``); the rest of infoscope does n
 * :class:`LayerTransferEntropy` -- TE between neurons of adjacent layers over consecutive training samples.
 * :func:`fisher_information`, :class:`FisherMonitor`, :func:`information_in_weights`, :func:`effective_information`
   -- the information in the weights (Achille, Paolini & Soatto 2019).
-* :func:`prequential_codelength`, :func:`information_transfer` -- online code lengths of labels and the
-  information transfer L_IT (Zhang et al. 2020).
+* :func:`prequential_codelength`, :func:`information_transfer`, :class:`InformationTransferMonitor` -- online
+  code lengths of labels and the information transfer L_IT (Zhang et al. 2020), also of held tasks during training.
 * :class:`TEGuidedOptimizer` -- the learning rule of Moldovan, Cataron & Andonie: each measured weight's gradient
   scaled by (1 - TE) of its neuron pair.
 * :func:`fit` (a plain training loop) and :func:`lightning_callback` run them while a model trains.
@@ -26,8 +26,8 @@ from .hooks import ActivationRecorder, select_modules
 from .infoplane import Binned, Compressed, InformationPlane, KernelDensity, PlaneRow
 from .layer_te import LayerPairRow, LayerTransferEntropy
 from ._results import tables_to_csv
-from .prequential import (BlockRow, InformationTransfer, PrequentialCode, Training, information_transfer,
-                          prequential_codelength)
+from .prequential import (BlockRow, InformationTransfer, InformationTransferMonitor, PrequentialCode, Training,
+                          TransferRow, information_transfer, prequential_codelength)
 from .te_guided import TEGuidedOptimizer
 from .training import AdditiveGaussianNoise, fit, lightning_callback
 from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, FisherMonitor, FisherRow,
@@ -38,4 +38,5 @@ __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow
            "AdditiveGaussianNoise", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
            "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
            "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",
-           "PrequentialCode", "InformationTransfer", "BlockRow", "tables_to_csv"]
+           "PrequentialCode", "InformationTransfer", "BlockRow", "InformationTransferMonitor", "TransferRow",
+           "tables_to_csv"]

@@ -27,6 +27,10 @@ been able to check; the definition above follows its abstract and later papers t
   ``heldout=(x_test, y_test)``, N times the final model's mean code length per label on held-out samples --
   the "generalisable" variant that some restatements describe.
 * Block boundaries double (Blier & Ollivier; Voita & Titov 2020 use 0.1%, 0.2%, 0.4%, ... of the data).
+
+:class:`InformationTransferMonitor` follows the same difference while a model trains, with the final model
+replaced by the model as it is at each epoch: the information that held datasets' labels -- an old task while a
+new one is learnt, for catastrophic forgetting -- still transfer into it.
 """
 
 from __future__ import annotations
@@ -46,10 +50,10 @@ from tqdm.auto import tqdm
 from .. import estimators
 from .._arrays import check_count, check_flag, check_real
 from ._data import as_tensor, class_targets, evaluation, model_inputs, run_model
-from ._results import RowTable
+from ._results import EpochMonitor, RowTable
 
 __all__ = ["prequential_codelength", "information_transfer", "Training", "PrequentialCode", "InformationTransfer",
-           "BlockRow", "doubling_blocks"]
+           "BlockRow", "doubling_blocks", "InformationTransferMonitor", "TransferRow"]
 
 
 @dataclass(frozen=True)
@@ -383,3 +387,188 @@ def information_transfer(model: ModelSource, x, y, *, heldout=None, classes: Opt
         final = torch.full((x.shape[0],), mean, dtype=torch.float64)
     rows = [replace(r, final=float(final[r.start:r.end].sum()) / divisor) for r in rows]
     return InformationTransfer(rows, classes, heldout is not None)
+
+
+@dataclass(frozen=True)
+class TransferRow:
+    """One held dataset (task) under the model of one epoch."""
+    epoch: int
+    phase: str             # the monitor's ``phase`` when the row was taken: what the model was being trained on
+    task: str
+    samples: int
+    codelength: float      # code length of the task's labels under the current model: sum of -log p(y_i | x_i)
+    prequential: float     # the task's prequential code length (computed once)
+    transfer: float        # prequential - codelength: L_IT of the task under the current model
+    accuracy: float        # fraction of the task's labels that are the model's most probable class
+    unit: str
+
+
+class InformationTransferMonitor(EpochMonitor):
+    """Information transfer L_IT (Zhang, Li, Dou & Wu 2020, "Measuring information transfer in neural networks")
+    of one or several held datasets -- tasks -- into a model as it trains, epoch after epoch: the training-loop
+    protocol of :func:`infoscope.torch.fit` and :func:`infoscope.torch.lightning_callback`.
+
+    For each task D = (x, y) the monitor takes the prequential code length of its labels, L_preq(D), once, and
+    at every update the code length of the same labels under the model as it is then,
+    L(D | theta_t) = sum_i -log p(y_i | x_i; theta_t); the row's ``transfer`` is
+
+        L_IT(D; theta_t) = L_preq(D) - L(D | theta_t),
+
+    :func:`information_transfer` with its final model replaced by the current one. It rises while the model
+    learns what D's labels hold, and falls -- below 0 once the model codes D's labels worse than a learner
+    starting from nothing would online -- when training on another task overwrites it: Zhang et al. use L_IT to
+    analyse catastrophic forgetting. (Their paper's exact forgetting protocol was not checked against its full
+    text here; this is the quantity their definition gives for a model at any point of training.) Taking a task's
+    held-out samples, which the model never trains on, measures what generalises rather than what is memorised.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model being trained; one logit per class. Evaluated in evaluation mode (its mode is restored) and
+        never modified.
+    tasks : dict
+        Task name -> (inputs, labels 0..K-1).
+    prequential : dict or callable
+        Task name -> its prequential code (a :class:`PrequentialCode` of the same labels, or the code length as
+        a number in the monitor's unit); or a function returning a freshly initialised model, with which each
+        task's code is computed by :func:`prequential_codelength` (``options`` are passed on to it: ``blocks``,
+        ``train``, ``shuffle``, ``seed``, ``device``). Use a model of the same output width as ``model``: both
+        codes then use the same K labels.
+    classes : int or None
+        K; default the width of ``model``'s output.
+    base : float
+        2 (bits, default) or e (nats).
+    batch_size : int
+        Inputs per forward pass.
+
+    Each update appends one :class:`TransferRow` per task. Set ``phase`` (a string, recorded in the rows) when
+    the training data change, e.g. ``monitor.phase = "task B"``; a second :func:`~infoscope.torch.fit` with the
+    same monitor continues the epoch count (its start does not add an epoch 0), so a model trained on task A
+    and then on task B gives one curve per task. :meth:`plot` draws L_IT and accuracy against the epoch.
+    """
+
+    row_type = TransferRow
+
+    def __init__(self, model: nn.Module, tasks: dict, prequential, *, classes: Optional[int] = None,
+                 base: float = 2, batch_size: int = 4096, **options):
+        if not isinstance(model, nn.Module):
+            raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+        if not isinstance(tasks, dict) or not tasks:
+            raise TypeError("tasks must be a non-empty dict: task name -> (inputs, labels)")
+        self.model, self.phase = model, ""
+        self.divisor, self.unit = estimators.check_output(base), estimators.unit_name(base)
+        self.batch_size = check_count(batch_size, "batch_size", 1)
+        self.tasks = {}
+        for name, data in tasks.items():
+            if not isinstance(name, str):
+                raise TypeError(f"tasks must be keyed by task names (strings), got {name!r}")
+            if not (isinstance(data, tuple) and len(data) == 2):
+                raise TypeError(f"tasks[{name!r}] must be an (inputs, labels) tuple")
+            x = as_tensor(data[0], f"tasks[{name!r}] inputs")
+            self.tasks[name] = (x, class_targets(data[1], x.shape[0], f"tasks[{name!r}] labels"))
+        first = next(iter(self.tasks.values()))[0]
+        width = _logits(model, model_inputs(model, first[:1])).shape
+        if len(width) != 2:
+            raise ValueError(f"the model must output one logit per class, (batch, classes); got shape {tuple(width)}")
+        self.classes = width[1] if classes is None else check_count(classes, "classes", 2)
+        for name, (_, y) in self.tasks.items():
+            if int(y.max()) >= self.classes:
+                raise ValueError(f"tasks[{name!r}] labels hold {int(y.max())}, outside 0..{self.classes - 1} "
+                                 f"(classes={self.classes})")
+        self.prequential = self._prequential_codes(prequential, base, options)
+        self.rows: list[TransferRow] = []
+        self._offset = 0
+
+    def _prequential_codes(self, prequential, base, options) -> dict[str, float]:
+        if isinstance(prequential, dict):
+            if options:
+                raise TypeError(f"options ({', '.join(options)}) are for computing the prequential codes; "
+                                f"prequential was given as codes")
+            if set(prequential) != set(self.tasks):
+                raise ValueError(f"prequential must hold a code for every task, {sorted(self.tasks)}; got "
+                                 f"{sorted(prequential)}")
+            codes = {}
+            for name, code in prequential.items():
+                if isinstance(code, PrequentialCode):
+                    if code.samples != self.tasks[name][0].shape[0] or code.classes != self.classes \
+                            or code.unit != self.unit:
+                        raise ValueError(f"prequential[{name!r}] codes {code.samples} labels of {code.classes} "
+                                         f"classes in {code.unit}; the task has {self.tasks[name][0].shape[0]} "
+                                         f"labels of {self.classes} classes, in {self.unit}")
+                    codes[name] = code.total
+                else:
+                    codes[name] = check_real(code, f"prequential[{name!r}]")
+            return codes
+        if not callable(prequential) or isinstance(prequential, nn.Module):
+            raise TypeError("prequential must be a dict of codes per task or a function returning a fresh model")
+        return {name: prequential_codelength(prequential, x, y, classes=self.classes, base=base, progress=False,
+                                             **options).total
+                for name, (x, y) in self.tasks.items()}
+
+    def update(self, epoch: Optional[int] = None) -> list[TransferRow]:
+        """Codes every task's labels with the model as it is now and appends their rows under ``epoch``
+        (default: one past the last, 0 first); returns them."""
+        epoch = self.next_epoch(epoch)
+        rows = []
+        for name, (x, y) in self.tasks.items():
+            xs = model_inputs(self.model, x)
+            logits = _logits(self.model, xs, self.classes, self.batch_size).double()
+            ys = y.to(logits.device)
+            code = float(F.cross_entropy(logits, ys, reduction="sum")) / self.divisor
+            accuracy = float((logits.argmax(1) == ys).double().mean())
+            rows.append(TransferRow(epoch, self.phase, name, x.shape[0], code, self.prequential[name],
+                                    self.prequential[name] - code, accuracy, self.unit))
+        self.rows.extend(rows)
+        return rows
+
+    def start(self) -> None:
+        """Before training: the untrained model as epoch 0; when rows exist already (a later phase of training),
+        the epochs of this run are counted on from the last one."""
+        if self.rows:
+            self._offset = self.rows[-1].epoch
+        else:
+            self._offset = 0
+            self.update(0)
+
+    def epoch_end(self, epoch: int) -> None:
+        self.update(self._offset + check_count(epoch, "epoch", 0))
+
+    def plot(self, title: Optional[str] = None):
+        """L_IT (left) and accuracy (right) of every task against the epoch, the epochs where ``phase`` changes
+        marked, as a matplotlib Figure."""
+        if not self.rows:
+            raise ValueError("no rows yet: call update() or train with the monitor before plotting")
+        try:
+            from matplotlib.figure import Figure
+        except ImportError as err:
+            raise ImportError("plotting needs matplotlib: pip install matplotlib") from err
+        fig = Figure(figsize=(10.0, 4.0), layout="constrained")
+        transfer_ax, accuracy_ax = fig.subplots(1, 2)
+        for name in self.tasks:
+            points = sorted((r.epoch, r.transfer, r.accuracy) for r in self.rows if r.task == name)
+            epochs = [p[0] for p in points]
+            line, = transfer_ax.plot(epochs, [p[1] for p in points], marker="o", markersize=3, label=name)
+            accuracy_ax.plot(epochs, [p[2] for p in points], marker="o", markersize=3, color=line.get_color(),
+                             label=name)
+        ordered = sorted(self.rows, key=lambda r: r.epoch)
+        changes = [(b.epoch, b.phase) for a, b in zip(ordered, ordered[1:]) if a.phase != b.phase]
+        if ordered[0].phase:        # the first phase, from the first epoch after the first row
+            changes.insert(0, (ordered[0].epoch + 1, ordered[0].phase))
+        for ax in (transfer_ax, accuracy_ax):
+            for epoch, phase in changes:
+                ax.axvline(epoch - 0.5, color="0.5", linestyle=":", linewidth=1)
+                if ax is transfer_ax:
+                    ax.annotate(phase, (epoch - 0.5, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+                                textcoords="offset points", fontsize="small", color="0.3")
+            ax.set_xlabel("epoch")
+            ax.legend(fontsize="small", title="task", title_fontsize="small")
+        transfer_ax.axhline(0, color="0.4", linewidth=0.8)
+        # A forgotten task's code can exceed its prequential code many times over: linear up to the largest
+        # prequential code, logarithmic beyond, so that the rise and the fall both show.
+        transfer_ax.set_yscale("symlog", linthresh=max(1.0, max(abs(v) for v in self.prequential.values())))
+        transfer_ax.set_ylabel(f"L_IT = prequential code - code under the model [{self.unit}]")
+        accuracy_ax.set_ylabel("accuracy")
+        accuracy_ax.set_ylim(-0.02, 1.02)
+        if title:
+            fig.suptitle(title)
+        return fig
