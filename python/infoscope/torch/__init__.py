@@ -10,6 +10,7 @@ Needs PyTorch (``pip install "infoscope[torch]"``); the rest of infoscope does n
   -- the information in the weights (Achille, Paolini & Soatto 2019).
 * :func:`prequential_codelength`, :func:`information_transfer` -- online code lengths of labels and the
   information transfer L_IT (Zhang et al. 2020).
+* :class:`ConvAutoencoder` -- compresses images to a few dimensions (the input compression of Butakov et al.).
 * :func:`insert_noise` -- the relative-noise layers of Butakov et al. 2024 before every chosen layer.
 * :func:`fit` (a plain training loop) and :func:`lightning_callback` run them while a model trains.
 """
@@ -27,6 +28,7 @@ from .layer_te import LayerPairRow, LayerTransferEntropy
 from ._results import tables_to_csv
 from .prequential import (BlockRow, InformationTransfer, PrequentialCode, Training, information_transfer,
                           prequential_codelength)
+from .autoencoder import ConvAutoencoder
 from .noise import AdditiveGaussianNoise, insert_noise, noisy_layers, remove_noise
 from .training import fit, lightning_callback
 from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, FisherMonitor, FisherRow,
@@ -34,7 +36,7 @@ from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, Fis
 
 __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow", "Binned", "KernelDensity",
            "Compressed", "LayerTransferEntropy", "LayerPairRow", "fit", "lightning_callback",
-           "AdditiveGaussianNoise", "insert_noise", "remove_noise", "noisy_layers", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
+           "AdditiveGaussianNoise", "ConvAutoencoder", "insert_noise", "remove_noise", "noisy_layers", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
            "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
            "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",
            "PrequentialCode", "InformationTransfer", "BlockRow", "tables_to_csv"]
