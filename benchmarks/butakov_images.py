@@ -12,8 +12,9 @@ Estimators, on the same samples:
 
 * ``butakov-ae``: the faithful protocol, whitened Kozachenko-Leonenko MI of the codes (1-NN in each 4-D space,
   Berrett-weighted k = 5 in the 8-D joint space), with its standard error (Butakov et al.'s convention);
-* ``ae+<name>``: any MI estimator of the bench registry on the same codes (default KSG and the Gaussian MI);
-  neural estimators registered there later are named the same way;
+* ``ae+<name>``: any MI estimator of the bench registry on the same codes (default: plain KSG, infoscope's
+  recommended ``ksg-gaussref`` -- KSG on normal scores minus its bias on a Gaussian reference -- and the Gaussian
+  MI); neural estimators registered there later are named the same way;
 * ``latents``: the whitened estimator on the true 4-D latents, without images or autoencoder: what the
   estimator does when the compression is perfect.
 
@@ -43,8 +44,9 @@ def main(argv=None) -> dict:
                         default=["rectangles", "gaussians"])
     parser.add_argument("--epochs", type=int, help="autoencoder epochs (default 40)")
     parser.add_argument("--train-size", type=int, help="autoencoder training images (default 5000)")
-    parser.add_argument("--latent-estimators", nargs="*", default=["ksg", "gaussian"], metavar="NAME",
-                        help="bench estimators to run on the codes as ae+NAME (default: ksg gaussian)")
+    parser.add_argument("--latent-estimators", nargs="*", default=["ksg", "ksg-gaussref", "gaussian"],
+                        metavar="NAME", help="bench estimators to run on the codes as ae+NAME (default: ksg "
+                                             "ksg-gaussref gaussian)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)

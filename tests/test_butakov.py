@@ -199,7 +199,8 @@ def test_image_tasks_are_opt_in():
                         sizes=[50], seeds=1, progress=False)
     assert [r.status for r in images.runs] == ["unsupported"] and "image" in images.runs[0].note
     assert {r.estimator: r.status for r in vectors.runs} == {"ksg": "ok", "butakov-ae": "unsupported",
-                                                            "ae+ksg": "unsupported", "ae+gaussian": "unsupported"}
+                                                            "ae+ksg": "unsupported", "ae+ksg-gaussref": "unsupported",
+                                                            "ae+gaussian": "unsupported"}
 
 
 def test_latents_have_the_stated_information():

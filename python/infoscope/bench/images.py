@@ -23,7 +23,7 @@ suite; select them by name, e.g. ``select_tasks("image-*")``. The estimators her
 :class:`infoscope.torch.ConvAutoencoder` (trained once per family on images of independent latents, cached for
 the process) and estimate on the codes: "butakov-ae" is the whitened Kozachenko-Leonenko estimator of Butakov et
 al. (:mod:`infoscope.estimators.whitened`); :func:`latent_estimator` runs any registered MI estimator on the
-codes ("ae+ksg", "ae+gaussian", and by name any added later).
+codes ("ae+ksg", "ae+ksg-gaussref", "ae+gaussian", and by name any added later).
 """
 
 from __future__ import annotations
@@ -163,17 +163,17 @@ def image_mismatch(task, estimator) -> Optional[str]:
 _AUTOENCODERS: dict = {}
 
 
-def autoencoder_for(task: ImageTask, *, train_size: int = 5000, epochs: int = 40, seed: int = 0,
+def autoencoder_for(task: ImageTask, *, train_size: int = 5000, epochs: int = 40, width: int = 8, seed: int = 0,
                     progress: bool = False):
     """The :class:`infoscope.torch.ConvAutoencoder` (4-D code) of an image family, trained on ``train_size``
     images of independent latents (seed ``seed + 7919``, apart from any task sample), once per process and
     settings, and reused at every MI level: the marginals do not depend on it."""
-    key = (task.image_family, task.image_shape, train_size, epochs, seed)
+    key = (task.image_family, task.image_shape, train_size, epochs, width, seed)
     if key not in _AUTOENCODERS:
         from ..torch.autoencoder import ConvAutoencoder
 
         images = task.marginal_images(train_size, seed + 7919).reshape(-1, *task.image_shape)
-        _AUTOENCODERS[key] = ConvAutoencoder(task.image_shape, LATENT_DIMS, seed=seed).fit(
+        _AUTOENCODERS[key] = ConvAutoencoder(task.image_shape, LATENT_DIMS, width=width, seed=seed).fit(
             images, epochs=epochs, progress=progress)
     return _AUTOENCODERS[key]
 
@@ -216,5 +216,5 @@ def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 40) -> 
                           requires=("torch", *estimator.requires))
 
 
-for _e in (butakov_estimator(), latent_estimator("ksg"), latent_estimator("gaussian")):
+for _e in (butakov_estimator(), latent_estimator("ksg"), latent_estimator("ksg-gaussref"), latent_estimator("gaussian")):
     register_estimator(_e)

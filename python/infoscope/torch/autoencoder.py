@@ -17,7 +17,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._arrays import check_count, check_flag, check_real
+from .._arrays import check_choice, check_count, check_flag, check_real
 
 __all__ = ["ConvAutoencoder"]
 
@@ -69,8 +69,13 @@ class ConvAutoencoder(nn.Module):
             with torch.no_grad():
                 self._grid = tuple(self.convolutions(torch.zeros(1, *shape)).shape[1:])
             flat = math.prod(self._grid)
+            # The code is batch-normalised (unit variance per coordinate) and blurred by code_noise in training:
+            # every factor the decoder needs must then be spread out well beyond the noise, so that no factor is
+            # squeezed into a thin direction of the code, where a k-NN estimator would not resolve it (Butakov et
+            # al. bound their code by tanh and blur it by 0.02 for the same reason).
             self.encoder_head = nn.Sequential(nn.Flatten(), nn.Linear(flat, 64), nn.LeakyReLU(0.2),
-                                              nn.Linear(64, self.latent_dims))
+                                              nn.Linear(64, self.latent_dims),
+                                              nn.BatchNorm1d(self.latent_dims, affine=False))
             self.decoder_head = nn.Sequential(nn.Linear(self.latent_dims, 64), nn.LeakyReLU(0.2),
                                               nn.Linear(64, flat), nn.LeakyReLU(0.2))
             self.deconvolutions = nn.Sequential(
@@ -111,16 +116,20 @@ class ConvAutoencoder(nn.Module):
         return self._decode(self._encode(x))
 
     def fit(self, images, *, epochs: int = 40, batch_size: int = 64, lr: float = 3e-3, input_noise: float = 0.05,
-            progress: bool = True) -> "ConvAutoencoder":
-        """Trains on ``images`` (the training set) with Adam and a mean squared reconstruction error of the
-        standardised pixels, ``input_noise`` (standard deviations of the standardised pixels) added to the
-        encoder's input, as the denoising autoencoders of Butakov et al.; the learning rate decays by cosine to
-        zero. Returns self; ``losses`` holds the mean loss of each epoch."""
+            code_noise: float = 0.05, loss: str = "mse", progress: bool = True) -> "ConvAutoencoder":
+        """Trains on ``images`` (the training set) with Adam on the mean squared (``loss="mse"``) or absolute
+        (``"l1"``, as Butakov et al.) reconstruction error of the standardised pixels, ``input_noise`` (standard
+        deviations of the standardised pixels) added to the encoder's input, as their denoising autoencoders, and
+        ``code_noise`` to the (unit-variance) code before the decoder; the learning rate decays by cosine to zero. Returns self; ``losses`` holds the mean loss of each epoch."""
         epochs, batch_size = check_count(epochs, "epochs", 1), check_count(batch_size, "batch_size", 1)
         lr = check_real(lr, "lr", positive=True)
         input_noise = check_real(input_noise, "input_noise", minimum=0)
+        code_noise = check_real(code_noise, "code_noise", minimum=0)
         progress = check_flag(progress, "progress")
+        criterion = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss}[check_choice(loss, "loss", ("mse", "l1"))]
         x = self._images(images)
+        if x.shape[0] < 2:
+            raise ValueError(f"images: training needs at least 2 images, got {x.shape[0]}")
         with torch.no_grad():
             self.pixel_mean.fill_(float(x.mean()))
             self.pixel_std.fill_(max(float(x.std()), 1e-12))
@@ -134,15 +143,19 @@ class ConvAutoencoder(nn.Module):
             order = torch.randperm(x.shape[0], generator=generator)
             total = 0.0
             for batch in order.split(batch_size):
+                if len(batch) < 2:  # batch normalisation needs two samples; one left over waits for the next epoch
+                    continue
                 clean = target[batch]
                 noisy = clean + input_noise * torch.randn(clean.shape, generator=generator)
                 optimizer.zero_grad()
-                loss = nn.functional.mse_loss(self._decode(self.encoder_head(self.convolutions(noisy))), clean)
-                loss.backward()
+                code = self.encoder_head(self.convolutions(noisy))
+                code = code + code_noise * torch.randn(code.shape, generator=generator)
+                error = criterion(self._decode(code), clean)
+                error.backward()
                 optimizer.step()
-                total += float(loss.detach()) * len(batch)
+                total += float(error.detach()) * len(batch)
             schedule.step()
-            self.losses.append(total / x.shape[0])
+            self.losses.append(total / max(1, x.shape[0] - (x.shape[0] % batch_size == 1)))
             bar.set_postfix(loss=f"{self.losses[-1]:.4f}")
         self.eval()
         return self
