@@ -112,7 +112,7 @@ def write(result: dict, stem: Path) -> None:
         writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-    lines = [f"# Butakov et al. 2024 image tasks: estimate vs truth (nats)", "",
+    lines = ["# Butakov et al. 2024 image tasks: estimate vs truth (nats)", "",
              f"N = {result['settings']['n']} per MI level, seed {result['settings']['seed']}; autoencoders "
              f"(4-D code) trained on {result['settings']['train_size']} images for {result['settings']['epochs']} "
              f"epochs; {result['seconds']:.0f} s in all. Pass (✓) = within max(10%, 0.1 nat).", ""]
@@ -127,11 +127,9 @@ def write(result: dict, stem: Path) -> None:
                 se = f" ± {row[name + '_se']:.2f}" if name + "_se" in row else ""
                 cells.append(f"{row[name]:.3f}{se} {'✓' if row[name + '_pass'] else '✗'}")
             lines.append(f"| {row['truth']:g} | " + " | ".join(cells) + " |")
-        passed = {name: [r["truth"] for r in rows if r["family"] == family and r[name + "_pass"]] for name in names}
         upto5 = [r for r in rows if r["family"] == family and r["truth"] <= 5]
         lines += ["", "Within tolerance up to 5 nats: " + ", ".join(
             f"{name} {sum(r[name + '_pass'] for r in upto5)}/{len(upto5)}" for name in names) + ".", ""]
-        del passed
     stem.with_suffix(".md").write_text("\n".join(lines))
     try:
         figure(result).savefig(stem.with_suffix(".png"), dpi=120)

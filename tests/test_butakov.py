@@ -4,7 +4,6 @@ the bench and their autoencoder, and the benchmark script at its quick size."""
 
 import importlib.util
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
