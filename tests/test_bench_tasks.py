@@ -20,7 +20,7 @@ from infoscope.bench.tasks import TASKS
 BASE = {t.name: t for t in TASKS.values()}
 GAUSSIAN = [t for t in TASKS.values() if t.family == "normal" and t.name.startswith("normal-")]
 STUDENT = [t for t in TASKS.values() if t.family == "student-t" and t.name.startswith("student-")]
-TRANSFORMED = [t for t in TASKS.values() if t.quantity == "mi" and t.family != "mixed"
+TRANSFORMED = [t for t in TASKS.values() if t.quantity == "mi" and t.family != "mixed" and not t.opt_in
                and not t.name.startswith(("normal-", "student-", "additive"))]
 
 

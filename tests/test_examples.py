@@ -44,6 +44,16 @@ def test_digits_cnn(tmp_path):
     assert transfer.rows[0].pairs == 32 * 10
 
 
+def test_butakov_plane(tmp_path):
+    plane = load("butakov_plane").main(["--epochs", "3", "--autoencoder-epochs", "3", "--out", str(tmp_path)])
+    table = rows(tmp_path / "plane.csv")
+    assert len(table) == 4 * 4 and (tmp_path / "plane.png").stat().st_size > 1000
+    assert all("whitened" in r["estimator"] and float(r["i_xt_se"]) > 0 for r in table)
+    # The output layer holds more information about the labels after training than before.
+    out = {int(r["epoch"]): float(r["i_ty"]) for r in table if r["layer"] == "9"}
+    assert out[3] > out[0] + 0.3
+
+
 def test_digits_prequential(tmp_path):
     results = load("digits_prequential").main(["--epochs", "10", "--out", str(tmp_path)])
     table = rows(tmp_path / "prequential.csv")

@@ -186,7 +186,7 @@ def test_table_csv_pandas_and_plot(tmp_path):
     assert [(r["epoch"], r["layer"]) for r in table] == [(0, "1"), (0, "3"), (5, "1"), (5, "3")]
     plane.to_csv(tmp_path / "plane.csv")
     lines = (tmp_path / "plane.csv").read_text().splitlines()
-    assert lines[0] == "epoch,layer,i_xt,i_ty,width,samples,unit,estimator" and len(lines) == 5
+    assert lines[0] == "epoch,layer,i_xt,i_ty,width,samples,unit,estimator,i_xt_se,i_ty_se" and len(lines) == 5
     frame = plane.to_pandas()
     assert list(frame.columns) == lines[0].split(",") and len(frame) == 4
     fig = plane.plot()

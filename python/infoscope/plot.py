@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Optional, Sequence
 
-__all__ = ["information_plane", "transfer_entropy_plane", "fisher_trace", "online_code"]
+__all__ = ["information_plane", "smooth_series", "transfer_entropy_plane", "fisher_trace", "online_code"]
 
 _MARKERS = "osD^vP*Xhp<>"
 
@@ -26,8 +26,45 @@ def _axes(ax, size=(6.0, 4.5)):
     return fig, fig.add_subplot()
 
 
-def _epoch_curves(ax, fig, curves: dict, xlabel: str, ylabel: str, title: Optional[str]):
-    """One line per curve name through its (epoch, x, y) points, the points coloured by epoch."""
+def smooth_series(values, smooth):
+    """A series (e.g. one layer's I(X;T) over the epochs) smoothed.
+
+    ``smooth`` is None (unchanged), an int w (a centred moving average over w points, the window shortened at the
+    ends; numpy only), or "butakov": the filter of Butakov et al. 2024's information-plane notebooks, a
+    Savitzky-Golay filter (window min(30, n), polynomial order min(4, window - 1)) followed by a forward-backward
+    8th-order Butterworth low-pass with cutoff 0.125 of the Nyquist frequency (``scipy.signal``; needs scipy).
+    """
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    n = values.size
+    if smooth is None or n < 3:
+        return values
+    if isinstance(smooth, str):
+        if smooth != "butakov":
+            raise ValueError(f"smooth must be None, a window length (int) or 'butakov'; got {smooth!r}")
+        try:
+            from scipy.signal import butter, filtfilt, savgol_filter
+        except ImportError as err:
+            raise ImportError("smooth='butakov' needs scipy: pip install scipy (or pass an int window)") from err
+        window = min(30, n)
+        out = savgol_filter(values, window, min(4, window - 1))
+        b, a = butter(8, 0.125)
+        return filtfilt(b, a, out, padlen=min(5, n - 1))
+    if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
+        raise ValueError(f"smooth must be None, a window length (int >= 1) or 'butakov'; got {smooth!r}")
+    half = smooth // 2
+    cumulative = np.concatenate([[0.0], np.cumsum(values)])
+    lo = np.clip(np.arange(n) - half, 0, n)
+    hi = np.clip(np.arange(n) + smooth - half, 0, n)
+    return (cumulative[hi] - cumulative[lo]) / (hi - lo)
+
+
+def _epoch_curves(ax, fig, curves: dict, xlabel: str, ylabel: str, title: Optional[str], errors: Optional[dict] = None,
+                  smooth=None):
+    """One line per curve name through its (epoch, x, y) points, the points coloured by epoch; ``errors`` maps a
+    curve name to its (x error, y error) lists in the same order; ``smooth`` draws the line through smoothed
+    points (:func:`smooth_series`)."""
     from matplotlib import colormaps
     from matplotlib.colors import Normalize
     from matplotlib.cm import ScalarMappable
@@ -38,11 +75,19 @@ def _epoch_curves(ax, fig, curves: dict, xlabel: str, ylabel: str, title: Option
     cmap = colormaps["viridis"]
     handles = []
     for i, (name, points) in enumerate(curves.items()):
-        points, marker = sorted(points), _MARKERS[i % len(_MARKERS)]
+        order = sorted(range(len(points)), key=lambda j: points[j])
+        points, marker = [points[j] for j in order], _MARKERS[i % len(_MARKERS)]
         xs, ys = [p[1] for p in points], [p[2] for p in points]
+        if errors is not None and name in errors:
+            xerr, yerr = ([errors[name][axis][j] for j in order] for axis in (0, 1))
+            if any(e == e for e in xerr + yerr):  # any not NaN
+                ax.errorbar(xs, ys, xerr=xerr, yerr=yerr, fmt="none", ecolor="0.55", elinewidth=0.7, capsize=1.5,
+                            zorder=0)
+        if smooth is not None:
+            ax.plot(smooth_series(xs, smooth), smooth_series(ys, smooth), color="0.25", linewidth=1.4, zorder=3)
         ax.plot(xs, ys, color="0.6", linewidth=0.8, zorder=1)
         ax.scatter(xs, ys, c=[cmap(norm(p[0])) for p in points], marker=marker, s=22, edgecolors="k",
-                   linewidths=0.3, zorder=2)
+                   linewidths=0.3, zorder=2, alpha=0.5 if smooth is not None else 1.0)
         # Legend entries in a neutral colour: the colour of a point is its epoch, not its layer.
         handles.append(Line2D([], [], color="0.6", marker=marker, markerfacecolor="white", markeredgecolor="k",
                               label=name))
@@ -54,22 +99,29 @@ def _epoch_curves(ax, fig, curves: dict, xlabel: str, ylabel: str, title: Option
     ax.legend(handles=handles, fontsize="small", title="layer", title_fontsize="small")
 
 
-def information_plane(rows: Sequence, *, h_y: Optional[float] = None, ax=None, title: Optional[str] = None):
+def information_plane(rows: Sequence, *, h_y: Optional[float] = None, ax=None, title: Optional[str] = None,
+                      errors: bool = True, smooth=None):
     """I(X;T) against I(T;Y) for every layer of :class:`infoscope.torch.InformationPlane` rows (objects or
-    dicts with epoch, layer, i_xt, i_ty, unit). Returns the Figure."""
+    dicts with epoch, layer, i_xt, i_ty, unit, and optionally i_xt_se, i_ty_se). ``errors`` draws the standard
+    errors as bars (where the rows have them); ``smooth`` adds each layer's curve smoothed over the epochs
+    (:func:`smooth_series`: None, a window length, or "butakov"). Returns the Figure."""
     rows = [r if isinstance(r, dict) else r.__dict__ for r in rows]
     if not rows:
         raise ValueError("rows is empty: call update() at least once before plotting")
+    smooth_series([0.0, 0.0, 0.0], smooth)  # a bad smooth= is an error before anything is drawn
     fig, ax = _axes(ax)
-    curves = defaultdict(list)
+    curves, bars = defaultdict(list), defaultdict(lambda: ([], []))
+    nan = float("nan")
     for r in rows:
         curves[r["layer"]].append((r["epoch"], r["i_xt"], r["i_ty"]))
+        bars[r["layer"]][0].append(r.get("i_xt_se", nan))
+        bars[r["layer"]][1].append(r.get("i_ty_se", nan))
     unit = rows[0]["unit"]
     if h_y is not None:
         ax.axhline(h_y, color="0.3", linestyle="--", linewidth=0.8)
         ax.annotate("H(Y)", (0, h_y), xycoords=("axes fraction", "data"), xytext=(3, 3),
                     textcoords="offset points", fontsize="small")
-    _epoch_curves(ax, fig, curves, f"I(X;T) [{unit}]", f"I(T;Y) [{unit}]", title)
+    _epoch_curves(ax, fig, curves, f"I(X;T) [{unit}]", f"I(T;Y) [{unit}]", title, bars if errors else None, smooth)
     return fig
 
 

@@ -40,6 +40,8 @@ class Task:
     ``(source, target)`` series of length n for quantity "te", whose truth is the transfer entropy with
     ``te_options`` (``lag``, ``k_hist``, ``l_hist``) as :func:`infoscope.transfer_entropy` takes them.
     ``discrete`` says which of x and y are discrete or mixed, as ``mutual_info(discrete=...)`` takes it.
+    ``opt_in`` tasks (the images of :mod:`infoscope.bench.images`) are not part of the default suite:
+    :func:`select_tasks` returns them only for a pattern that names them.
     """
 
     name: str
@@ -51,6 +53,7 @@ class Task:
     quantity: str = "mi"
     te_options: dict = field(default_factory=dict)
     discrete: tuple = (False, False)  # which of x, y are discrete (True) or mix atoms and densities ("mixed")
+    opt_in: bool = False  # left out of the default selection; a pattern must name it (the image tasks)
 
     def __post_init__(self):
         if self.quantity not in ("mi", "te"):
@@ -76,8 +79,12 @@ def get_task(name: str) -> Task:
 
 
 def select_tasks(patterns=None, quantity=None) -> list:
-    """Registered tasks whose names match any of the glob ``patterns`` (all if None), of one quantity if given."""
-    return [t for t in TASKS.select(patterns) if quantity is None or t.quantity == quantity]
+    """Registered tasks whose names match any of the glob ``patterns``, of one quantity if given. Without
+    patterns, the default suite: every task but the opt-in ones (``Task.opt_in``, e.g. "image-*")."""
+    chosen = TASKS.select(patterns)
+    if patterns is None:
+        chosen = [t for t in chosen if not t.opt_in]
+    return [t for t in chosen if quantity is None or t.quantity == quantity]
 
 
 # ------------------------------------------------------------------------------------------------ closed forms

@@ -12,6 +12,8 @@ Needs PyTorch (``pip install "infoscope[torch]"``); the rest of infoscope does n
   code lengths of labels and the information transfer L_IT (Zhang et al. 2020), also of held tasks during training.
 * :class:`TEGuidedOptimizer` -- the learning rule of Moldovan, Cataron & Andonie: each measured weight's gradient
   scaled by (1 - TE) of its neuron pair.
+* :class:`ConvAutoencoder` -- compresses images to a few dimensions (the input compression of Butakov et al.).
+* :func:`insert_noise` -- the relative-noise layers of Butakov et al. 2024 before every chosen layer.
 * :func:`fit` (a plain training loop) and :func:`lightning_callback` run them while a model trains.
 """
 
@@ -29,13 +31,16 @@ from ._results import tables_to_csv
 from .prequential import (BlockRow, InformationTransfer, InformationTransferMonitor, PrequentialCode, Training,
                           TransferRow, information_transfer, prequential_codelength)
 from .te_guided import TEGuidedOptimizer
-from .training import AdditiveGaussianNoise, fit, lightning_callback
+from .autoencoder import ConvAutoencoder
+from .noise import AdditiveGaussianNoise, insert_noise, noisy_layers, remove_noise
+from .training import fit, lightning_callback
 from .weights import (EffectiveInformation, EffectiveRow, FisherInformation, FisherMonitor, FisherRow,
                       WeightInformation, WeightRow, effective_information, fisher_information, information_in_weights)
 
 __all__ = ["ActivationRecorder", "select_modules", "InformationPlane", "PlaneRow", "Binned", "KernelDensity",
            "Compressed", "LayerTransferEntropy", "LayerPairRow", "TEGuidedOptimizer", "fit", "lightning_callback",
-           "AdditiveGaussianNoise", "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
+           "AdditiveGaussianNoise", "ConvAutoencoder", "insert_noise", "remove_noise", "noisy_layers",
+           "fisher_information", "FisherInformation", "FisherRow", "FisherMonitor",
            "information_in_weights", "WeightInformation", "WeightRow", "effective_information",
            "EffectiveInformation", "EffectiveRow", "prequential_codelength", "information_transfer", "Training",
            "PrequentialCode", "InformationTransfer", "BlockRow", "InformationTransferMonitor", "TransferRow",

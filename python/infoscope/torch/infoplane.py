@@ -9,13 +9,20 @@ rests on a stated choice of what makes them finite, recorded in each row of the 
   a per-layer adaptive range keeps ReLU layers, whose values exceed any fixed range, meaningful.
 * :class:`KernelDensity` -- T is blurred by Gaussian noise of a stated variance and the pairwise-distance bound
   of Kolchinsky & Tracey 2017 is used (Saxe et al. 2018).
-* :class:`Compressed` -- X and T are compressed to a few dimensions (PCA, or a small autoencoder for X),
-  optionally with relative noise, and k-NN estimators are applied (Butakov et al. 2024, "Information bottleneck
-  analysis of deep neural networks via lossy compression").
+* :class:`Compressed` -- X and T are compressed to a few dimensions (PCA, or an autoencoder for X) and k-NN
+  estimators are applied (Butakov et al. 2024, "Information bottleneck analysis of deep neural networks via
+  lossy compression"); :meth:`Compressed.butakov` is their protocol. The finiteness there comes from noise
+  inside the network (:func:`infoscope.torch.insert_noise`).
 
 Class labels are discrete: ``I(T;Y) = H(T) - sum_y p(y) H(T | Y=y)``, each conditional entropy estimated on the
 samples of its class. Which samples to probe -- the training set or a held-out set -- is the caller's choice
 (``x``, ``y``); the two give different planes (a known source of confusion in this literature).
+
+Every point has a standard error (``i_xt_se``, ``i_ty_se``): the sampling noise of the average of the
+estimator's local (per-sample) values, ``std / sqrt(N)`` (for :meth:`Compressed.butakov`, the sum of its
+entropies' standard errors, as Butakov et al.). It does not cover the estimator's bias, nor the randomness of a
+compression (PCA is deterministic, an autoencoder is not), nor the noise of the network's noise layers beyond
+what one probe pass draws.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import numpy as np
 import torch
@@ -34,11 +41,12 @@ from .._arrays import as_binnable, check_choice, check_count, check_real, check_
 from ..estimators.binning import CORRECTIONS, BinningOptions
 from ..estimators._transforms import point_masses
 from ..estimators.kde import kernel_log_mean
+from ..estimators.whitened import whitened_label_information, whitened_mutual_info
 from ._data import evaluation, model_inputs
 from ._results import EpochMonitor
 from .hooks import ActivationRecorder, select_modules, to_numpy
 
-__all__ = ["InformationPlane", "PlaneRow", "Binned", "KernelDensity", "Compressed", "class_labels"]
+__all__ = ["InformationPlane", "PlaneRow", "PlanePoint", "Binned", "KernelDensity", "Compressed", "class_labels"]
 
 
 def class_labels(y, n: int) -> np.ndarray:
@@ -75,9 +83,28 @@ def _input_symbols(x: np.ndarray) -> np.ndarray:
     return np.unique(x.reshape(x.shape[0], -1), axis=0, return_inverse=True)[1].reshape(-1).astype(np.int64)
 
 
-def _label_conditional(entropy_of: Callable[[np.ndarray], float], t: np.ndarray, labels: np.ndarray) -> float:
-    """H(T) - sum_y p(y) H(T | Y=y) with one entropy estimator throughout."""
-    return entropy_of(t) - sum(p * entropy_of(t[idx]) for p, idx in _classes(labels))
+def _label_conditional(local_entropy: Callable[[np.ndarray], np.ndarray], t: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Local values of H(T) - sum_y p(y) H(T | Y=y) with one entropy estimator throughout: h_i(T) minus sample
+    i's local entropy within its own class."""
+    local = local_entropy(t)
+    for _, idx in _classes(labels):
+        local[idx] -= local_entropy(t[idx])
+    return local
+
+
+class PlanePoint(NamedTuple):
+    """What an estimator of the plane returns for one layer: both MIs in nats, how, and their standard errors."""
+    i_xt: float
+    i_ty: float
+    how: str
+    i_xt_se: float = math.nan
+    i_ty_se: float = math.nan
+
+
+def _mean_se(local: np.ndarray) -> tuple[float, float]:
+    """The mean of local values and its standard error std / sqrt(N)."""
+    local = np.asarray(local, dtype=np.float64)
+    return float(local.mean()), float(local.std() / math.sqrt(local.size))
 
 
 class Binned:
@@ -126,7 +153,7 @@ class Binned:
         # can carry an estimate past them (or below 0); such estimates are clipped, with a note.
         self._ceilings = (estimators.entropy(x_symbols, method="binned"), estimators.entropy(labels, method="binned"))
 
-    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> PlanePoint:
         if isinstance(self.range, tuple):
             rng, where, clip = self.range, f"[{self.range[0]:g}, {self.range[1]:g}] (fixed)", "clip"
         elif self.options["bin_width"] is not None:
@@ -137,15 +164,16 @@ class Binned:
         # Bin the layer once; both MIs are then of integer symbols, which are not binned again.
         binning = BinningOptions(self.options["bins"], rng, self.options["bin_width"], None, clip)
         t_symbols = binning.symbols(as_binnable(t, "layer"), "layer", self.options["workers"]).ids.astype(np.int64)
-        counts = dict(method="binned", correction=self.options["correction"], workers=self.options["workers"])
-        i_xt = estimators.mutual_info(self._x_symbols, t_symbols, **counts)
-        i_ty = estimators.mutual_info(t_symbols, labels, **counts)
+        counts = dict(method="binned", correction=self.options["correction"], workers=self.options["workers"],
+                      local=True)
+        i_xt, xt_se = _mean_se(estimators.mutual_info(self._x_symbols, t_symbols, **counts))
+        i_ty, ty_se = _mean_se(estimators.mutual_info(t_symbols, labels, **counts))
         how = f"binned ({self.options['correction']}), {self._size} over {where}"
         clipped = [min(max(value, 0.0), ceiling) for value, ceiling in zip((i_xt, i_ty), self._ceilings)]
         if clipped != [i_xt, i_ty]:
             how += (f"; the corrected I(X;T) = {i_xt:.4g}, I(T;Y) = {i_ty:.4g} nats crossed [0, H(X)] or [0, H(Y)] "
                     "and were clipped")
-        return clipped[0], clipped[1], how
+        return PlanePoint(clipped[0], clipped[1], how, xt_se, ty_se)
 
 
 class KernelDensity:
@@ -166,87 +194,134 @@ class KernelDensity:
     def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
         pass
 
-    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> PlanePoint:
         # Every entropy is d/2 log(2 pi e s^2) minus the mean kernel term; the constants cancel in both MIs.
         t = t.astype(np.float64)
-        i_xt = -float(np.mean(kernel_log_mean(t, **self.options)))
-        i_ty = i_xt + sum(p * float(np.mean(kernel_log_mean(t[idx], **self.options))) for p, idx in _classes(labels))
-        return i_xt, i_ty, self.label
+        local_xt = -kernel_log_mean(t, **self.options)
+        local_ty = local_xt.copy()
+        for _, idx in _classes(labels):
+            local_ty[idx] += kernel_log_mean(t[idx], **self.options)
+        (i_xt, xt_se), (i_ty, ty_se) = _mean_se(local_xt), _mean_se(local_ty)
+        return PlanePoint(i_xt, i_ty, self.label, xt_se, ty_se)
 
 
 class Compressed:
-    """k-NN estimates after lossy compression (Butakov et al. 2024, ICLR).
+    """k-NN estimates after lossy compression (Butakov et al. 2024, ICLR, "Information bottleneck analysis of deep
+    neural networks via lossy compression").
 
     Parameters
     ----------
     dims : int
         Dimensions each layer (and the input) is compressed to (default 4, as Butakov et al.).
     compression : {"pca", "autoencoder"}
-        How layers are compressed: PCA refitted at every update (default), or a small autoencoder trained on the
-        probe set at every update (slow).
-    input_compression : {"pca", "autoencoder"}
-        How the input is compressed, once (Butakov et al. use an autoencoder for images).
+        How layers are compressed: PCA refitted at every update (default, as Butakov et al.), or a small
+        autoencoder trained on the probe set at every update (slow).
+    input_compression : "pca", "autoencoder" or a callable
+        How the input is compressed, once: PCA or a small fully connected autoencoder fitted on the probe inputs,
+        or ``f(x) -> codes`` (N, dims), e.g. a :class:`infoscope.torch.ConvAutoencoder` trained on the training
+        set, as Butakov et al. compress images.
     noise : float
-        Relative Gaussian noise added to each activation before compression, ``t + noise * t * eps`` (the
-        additive noise layer of Butakov et al., 1e-3 in their experiments); 0 turns it off.
+        Relative Gaussian noise added to each recorded activation before compression, ``t + noise * |t| * eps``
+        (default 1e-3; 0 turns it off). This is a blur of the recorded output only, not the noise layers of
+        Butakov et al., which sit before every layer of the network in training and at inference and shape what
+        it learns: put those in with :func:`infoscope.torch.insert_noise` (and use ``noise=0`` here).
     k : int
         Neighbours of the k-NN estimators (default 5, as Butakov et al.).
-    method : {"ksg", "kl"}
-        Estimator of I(X;T): KSG (default), or Kozachenko-Leonenko entropies H(X) + H(T) - H(X,T) as Butakov et
-        al. I(T;Y) always uses Kozachenko-Leonenko entropies (Euclidean), each class on its own samples.
+    method : {"ksg", "kl", "whitened"}
+        Estimator of I(X;T): KSG (default); Kozachenko-Leonenko entropies H(X) + H(T) - H(X,T) with Euclidean
+        distances, unweighted; or "whitened", the estimator of Butakov et al.: every entropy on whitened samples
+        plus 1/2 log det of their covariance, the 1-NN estimator in the compressed spaces of up to 4 dimensions and
+        the Berrett-weighted one with k neighbours in the joint space
+        (:mod:`infoscope.estimators.whitened`). I(T;Y): Ross's mixed estimator with KSG, else the entropies of the
+        same kind, each class on its own samples (whitened with its own covariance for "whitened").
     autoencoder_epochs : int
-        Training epochs of each autoencoder.
+        Training epochs of each fully connected autoencoder.
     seed : int
         Seeds the noise and the autoencoders.
+
+    A layer with point masses (the zeros of a ReLU, which relative noise keeps at zero) has no density: its
+    I(X;T) is then estimated by the mixed estimator of Gao et al. 2017 and I(T;Y) by Ross 2014, whatever the
+    method, and the row says so. Standard errors: ``std / sqrt(N)`` of the local values, or, for "whitened",
+    the sum of the entropies' standard errors as Butakov et al.; neither covers the compression's variance.
     """
 
     def __init__(self, dims=4, compression="pca", input_compression="pca", noise=1e-3, k=5, method="ksg",
                  autoencoder_epochs=300, seed=0, workers=-1):
         self.dims = check_count(dims, "dims", 1)
         self.compression = check_choice(compression, "compression", ("pca", "autoencoder"))
-        self.input_compression = check_choice(input_compression, "input_compression", ("pca", "autoencoder"))
+        if callable(input_compression):
+            self.input_compression = input_compression
+        else:
+            self.input_compression = check_choice(input_compression, "input_compression",
+                                                  ("pca", "autoencoder", "a callable"))
         self.noise = check_real(noise, "noise", minimum=0)
         self.k = check_count(k, "k", 1)
-        self.method = check_choice(method, "method", ("ksg", "kl"))
+        self.method = check_choice(method, "method", ("ksg", "kl", "whitened"))
         self.autoencoder_epochs = check_count(autoencoder_epochs, "autoencoder_epochs", 1)
         self.seed = check_count(seed, "seed", 0)
         self.workers = check_workers(workers)
         self._x = None
-        self.label = f"{method.upper()} k={k} after {compression} to {dims} dims, relative noise {noise:g}"
+        self._input_name = (self.input_compression if isinstance(self.input_compression, str)
+                            else getattr(self.input_compression, "label", type(self.input_compression).__name__))
+        name = "whitened KL (Butakov et al.)" if method == "whitened" else method.upper()
+        self.label = f"{name} k={k} after {compression} to {dims} dims, relative noise {noise:g}"
+
+    @classmethod
+    def butakov(cls, input_compression="pca", *, dims=4, k=5, seed=0, workers=-1) -> "Compressed":
+        """The estimator of Butakov et al. 2024: every layer compressed by PCA to ``dims`` = 4 dimensions at each
+        update, the input by ``input_compression`` (theirs: a convolutional autoencoder trained on the training
+        set, :class:`infoscope.torch.ConvAutoencoder`; PCA by default), whitened Kozachenko-Leonenko entropies
+        (1-NN in each 4-D space, Berrett-weighted with k = 5 in the 8-D joint space), no noise added here: put
+        their noise layers into the network with :func:`infoscope.torch.insert_noise` (sigma = 1e-3, before
+        every layer, in training and at inference) and use LeakyReLU, whose layers have no point masses."""
+        return cls(dims=dims, compression="pca", input_compression=input_compression, noise=0.0, k=k,
+                   method="whitened", seed=seed, workers=workers)
 
     def fit_inputs(self, x: np.ndarray, x_symbols: np.ndarray, labels: np.ndarray) -> None:
         smallest = min(len(idx) for _, idx in _classes(labels))
         if smallest <= self.k:
             raise ValueError(f"y: every class needs more than k={self.k} probe samples for its conditional entropy; "
                              f"the smallest has {smallest}")
-        self._x = self._compress(x.reshape(x.shape[0], -1).astype(np.float64), self.input_compression)
+        if callable(self.input_compression):
+            codes = self.input_compression(x)
+            codes = to_numpy(codes) if isinstance(codes, torch.Tensor) else np.asarray(codes)
+            if codes.ndim != 2 or codes.shape[0] != x.shape[0] or not np.isfinite(codes).all():
+                raise ValueError(f"input_compression must return finite codes of shape (N, dims) for the {x.shape[0]} "
+                                 f"probe inputs; got shape {codes.shape}")
+            self._x = codes.astype(np.float64)
+        else:
+            self._x = self._compress(x.reshape(x.shape[0], -1).astype(np.float64), self.input_compression)
 
-    def estimate(self, t: np.ndarray, labels: np.ndarray) -> tuple[float, float, str]:
+    def estimate(self, t: np.ndarray, labels: np.ndarray) -> PlanePoint:
         t = t.astype(np.float64)
         if self.noise > 0:
+            # t * eps has the law of |t| * eps: standard deviation noise * |t|.
             t = t + self.noise * t * np.random.default_rng(self.seed).standard_normal(t.shape)
         tc = self._compress(t, self.compression)
         knn = dict(k=self.k, workers=self.workers)
         how = (f"{self.method} k={self.k} on {self.compression} to {tc.shape[1]} dims "
-               f"(input: {self.input_compression}), relative noise {self.noise:g}")
-        atoms = bool(point_masses(tc))
-        if atoms:
+               f"(input: {self._input_name}), relative noise {self.noise:g}")
+        if point_masses(tc):
             # An atom (e.g. the rows a ReLU layer zeroes) has no density: the mixed estimator of Gao et al. 2017
-            # for I(X;T), whatever the method, and Ross 2014 for I(T;Y) below.
-            i_xt = estimators.mutual_info(self._x, tc, discrete=(False, "mixed"), **knn)
-            how += "; the layer has point masses: I(X;T) by the mixed estimator (Gao et al. 2017)"
-        elif self.method == "ksg":
-            i_xt = estimators.mutual_info(self._x, tc, **knn)
-        else:
-            i_xt = estimators.mutual_info(self._x, tc, method="kl", metric="euclidean", **knn)
-        if self.method == "ksg" or atoms:
+            # for I(X;T), whatever the method, and Ross 2014 for I(T;Y).
+            how += "; the layer has point masses: I(X;T) by the mixed estimator (Gao et al. 2017), I(T;Y) by Ross 2014"
+            i_xt, xt_se = _mean_se(estimators.mutual_info(self._x, tc, discrete=(False, "mixed"), local=True, **knn))
+            i_ty, ty_se = _mean_se(estimators.mutual_info(tc, labels, discrete=("mixed", True), local=True, **knn))
+            return PlanePoint(i_xt, i_ty, how, xt_se, ty_se)
+        if self.method == "whitened":
+            xt = whitened_mutual_info(self._x, tc, **knn)
+            ty = whitened_label_information(tc, labels, **knn)
+            return PlanePoint(xt.value, ty.value, how + "; standard errors summed over the entropies", xt.se, ty.se)
+        if self.method == "ksg":
+            i_xt, xt_se = _mean_se(estimators.mutual_info(self._x, tc, local=True, **knn))
             # The labels are discrete: Ross 2014, whose estimate stays within [0, H(Y)] up to its noise.
-            i_ty = estimators.mutual_info(tc, labels, discrete=("mixed" if atoms else False, True), **knn)
-        else:
-            i_ty = _label_conditional(
-                lambda a: estimators.entropy(a, k=self.k, metric="euclidean", noise=1e-10, seed=self.seed,
-                                             workers=self.workers), tc, labels)
-        return i_xt, i_ty, how
+            i_ty, ty_se = _mean_se(estimators.mutual_info(tc, labels, discrete=(False, True), local=True, **knn))
+            return PlanePoint(i_xt, i_ty, how, xt_se, ty_se)
+        i_xt, xt_se = _mean_se(estimators.mutual_info(self._x, tc, method="kl", metric="euclidean", local=True, **knn))
+        i_ty, ty_se = _mean_se(_label_conditional(
+            lambda a: estimators.entropy(a, k=self.k, metric="euclidean", noise=1e-10, seed=self.seed, local=True,
+                                         workers=self.workers), tc, labels))
+        return PlanePoint(i_xt, i_ty, how, xt_se, ty_se)
 
     def _compress(self, a: np.ndarray, how: str) -> np.ndarray:
         if a.shape[1] <= self.dims:
@@ -293,6 +368,8 @@ class PlaneRow:
     samples: int     # probe samples
     unit: str        # "bits" or "nats"
     estimator: str   # what was estimated how
+    i_xt_se: float = math.nan   # standard error of i_xt: the sampling noise of its average (see the module)
+    i_ty_se: float = math.nan   # standard error of i_ty
 
 
 class InformationPlane(EpochMonitor):
@@ -366,9 +443,10 @@ class InformationPlane(EpochMonitor):
             if name not in activations:
                 raise RuntimeError(f"layer {name!r} was not called during the probe forward pass")
             t = to_numpy(activations.pop(name))
-            i_xt, i_ty, how = self.estimator.estimate(t, self.labels)
-            rows.append(PlaneRow(epoch, name, i_xt / self._divisor, i_ty / self._divisor, t.shape[1], t.shape[0],
-                                 self.unit, how))
+            point = self.estimator.estimate(t, self.labels)
+            rows.append(PlaneRow(epoch, name, point.i_xt / self._divisor, point.i_ty / self._divisor, t.shape[1],
+                                 t.shape[0], self.unit, point.how, point.i_xt_se / self._divisor,
+                                 point.i_ty_se / self._divisor))
         self.rows.extend(rows)
         return rows
 
@@ -380,8 +458,11 @@ class InformationPlane(EpochMonitor):
                 self.forward(self.model, batch)
         return recorder.activations
 
-    def plot(self, ax=None, title: Optional[str] = None):
+    def plot(self, ax=None, title: Optional[str] = None, *, errors: bool = True, smooth=None):
         """The plane as a matplotlib Figure: one curve per layer through the epochs, points coloured by epoch,
-        with H(Y) (the most I(T;Y) can be) dashed. Draws into ``ax`` when given."""
+        with H(Y) (the most I(T;Y) can be) dashed. Draws into ``ax`` when given. ``errors`` draws each point's
+        standard errors as bars; ``smooth`` (see :func:`infoscope.plot.information_plane`) draws each layer's
+        curve smoothed over the epochs, with the raw points faint behind it."""
         from ..plot import information_plane
-        return information_plane(self.rows, h_y=self.h_y, ax=ax, title=title or self.estimator.label)
+        return information_plane(self.rows, h_y=self.h_y, ax=ax, title=title or self.estimator.label,
+                                 errors=errors, smooth=smooth)

@@ -13,7 +13,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .._arrays import check_count, check_flag, check_real
+from .._arrays import check_count, check_flag
+from .noise import AdditiveGaussianNoise  # noqa: F401  (its former home; kept importable from here)
 
 __all__ = ["fit", "lightning_callback", "AdditiveGaussianNoise"]
 
@@ -103,20 +104,3 @@ def lightning_callback(*monitors):
                 self._running = False
 
     return InformationMonitors()
-
-
-class AdditiveGaussianNoise(nn.Module):
-    """Adds Gaussian noise of standard deviation ``sigma * |x|`` (``relative=True``, default) or ``sigma``, in
-    training and in evaluation, so that the information between layers stays finite (Butakov et al. 2024 use
-    relative noise with sigma = 1e-3 before each layer)."""
-
-    def __init__(self, sigma: float = 1e-3, relative: bool = True):
-        super().__init__()
-        self.sigma, self.relative = check_real(sigma, "sigma", minimum=0), check_flag(relative, "relative")
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        noise = torch.randn_like(x) * self.sigma
-        return x + (noise * x.abs() if self.relative else noise)
-
-    def extra_repr(self) -> str:
-        return f"sigma={self.sigma}, relative={self.relative}"
