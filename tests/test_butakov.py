@@ -35,7 +35,7 @@ def test_noise_is_relative_and_active_in_evaluation_mode():
     model = nn.Sequential(nn.Identity(), nn.Linear(3, 3, bias=False))
     with torch.no_grad():
         model[1].weight.copy_(torch.eye(3))
-    x = torch.randn(20000, 3)
+    x = torch.randn(20000, 3, generator=torch.Generator().manual_seed(0))
     x[:100] = 0.0
     insert_noise(model, before=nn.Linear, sigma=0.1, seed=3)
     for mode in (model.eval, model.train):
