@@ -111,6 +111,12 @@ for _e in [
     Estimator("ksg-mixed", "mi", _infoscope(mutual_info, discrete=lambda task: task.discrete),
               "mixed estimators with the task's discrete=: Ross 2014 (a label), Gao et al. 2017 (atoms, discrete)",
               mixed=True),
+    *(Estimator(bound, "mi", _infoscope(mutual_info, method=bound), f"{text} (neural lower bound, separable "
+                "critic 2x64, 1000 steps of 128, normal scores; infoscope's defaults)", requires=("torch",))
+      for bound, text in [("mine", "MINE: Donsker-Varadhan, moving-average gradient (Belghazi et al. 2018)"),
+                          ("nwj", "NWJ (Nguyen, Wainwright & Jordan 2010)"),
+                          ("infonce", "InfoNCE (van den Oord et al. 2018)"),
+                          ("smile", "SMILE: clipped DV, tau=5 (Song & Ermon 2020)")]),
     Estimator("ksg-te", "te", _infoscope(transfer_entropy), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
     Estimator("binned-te", "te", _infoscope(transfer_entropy, method="binned", bins="quantile", quantiles=4),
               "plug-in transfer entropy on 4 quantile bins"),
