@@ -29,7 +29,7 @@ class Estimator:
 
     ``requires`` names the modules it imports (it is unavailable when one is missing); ``max_dim`` is the
     largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks, ``mixed`` to tasks with discrete or
-    mixed variables (``Task.discrete``).
+    mixed variables (``Task.discrete``); ``slow`` ones (seconds per estimate) run in ``--quick`` only when named.
     """
 
     name: str
@@ -41,6 +41,7 @@ class Estimator:
     max_dim: Optional[int] = None
     one_dimensional: bool = False
     mixed: bool = False  # takes the tasks with discrete or mixed variables only
+    slow: bool = False  # seconds per estimate (trains a network): left out of --quick unless named
 
     def unavailable(self) -> Optional[str]:
         """Why the estimator cannot run here (a missing package), or None."""
@@ -112,7 +113,8 @@ for _e in [
               "mixed estimators with the task's discrete=: Ross 2014 (a label), Gao et al. 2017 (atoms, discrete)",
               mixed=True),
     *(Estimator(bound, "mi", _infoscope(mutual_info, method=bound), f"{text} (neural lower bound, separable "
-                "critic 2x64, 1000 steps of 128, normal scores; infoscope's defaults)", requires=("torch",))
+                "critic 2x64, 1000 steps of 128, normal scores; infoscope's defaults)", requires=("torch",),
+                slow=True)
       for bound, text in [("mine", "MINE: Donsker-Varadhan, moving-average gradient (Belghazi et al. 2018)"),
                           ("nwj", "NWJ (Nguyen, Wainwright & Jordan 2010)"),
                           ("infonce", "InfoNCE (van den Oord et al. 2018)"),

@@ -7,6 +7,7 @@ read it; nothing else decides which options a method takes, and every option is 
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -172,9 +173,9 @@ def _ksg_mi_problem(backend, x, y, *, discrete, k, algorithm, correction, alpha,
     return knn.mutual_info_problem(backend, x, y, k=k, theiler=theiler, prep=prep, workers=workers)
 
 
-def _neural(bound: str) -> Callable:
-    """The registry function of a neural bound; torch is imported on the first call only, so that infoscope
-    imports without it."""
+def _neural(bound: str, defaults: dict) -> Callable:
+    """The registry function of a neural bound, taking the options in ``defaults`` (its signature says so); torch
+    is imported on the first call only, so that infoscope imports without it."""
 
     def estimate(backend, x, y, **options):
         try:
@@ -185,7 +186,15 @@ def _neural(bound: str) -> Callable:
         return neural_mi.neural_mutual_info(x, y, bound=bound, **options)
 
     estimate.__name__ = f"{bound}_mutual_info"
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    estimate.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("backend", "x", "y")]
+        + [inspect.Parameter(name, keyword) for name in defaults])
     return estimate
+
+
+def _neural_defaults(bound: str) -> dict:
+    return {**_NEURAL, **({"tau": 5.0} if bound == "smile" else {})}
 
 
 _NEURAL_SUMMARY = {
@@ -227,7 +236,7 @@ METHODS = {
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
-        *(Method("mutual_info", bound, {**_NEURAL, **({"tau": 5.0} if bound == "smile" else {})}, _neural(bound),
+        *(Method("mutual_info", bound, _neural_defaults(bound), _neural(bound, _neural_defaults(bound)),
                  random=True, local_values=False, torch_device=True,
                  summary=f"{text}, a lower bound from a trained critic; needs torch "
                          "(:mod:`infoscope.torch.neural_mi`)")
