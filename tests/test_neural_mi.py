@@ -198,3 +198,12 @@ def test_import_infoscope_does_not_import_torch():
     code = "import sys, infoscope; infoscope.mutual_info([0.0, 1.0, 2.0, 3.0, 5.0], [1.0, 0.0, 2.0, 4.0, 3.0], k=2); " \
            "assert 'torch' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_many_estimates_take_the_neural_bounds():
+    x, y, _ = _correlated(400, 6)
+    table = np.hstack([x[:, :1], y[:, :1], np.random.default_rng(0).standard_normal((400, 1))])
+    matrix = isc.mutual_info_matrix(table, method="infonce", steps=40)
+    assert matrix.values[0, 1] == isc.mutual_info(table[:, 0], table[:, 1], method="infonce", steps=40)
+    with pytest.raises(ValueError, match="local"):
+        isc.mutual_info_matrix(table, method="infonce", steps=40, local=True)
