@@ -45,7 +45,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infoscope.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
-                        help="the quick cross-section of tasks, N=2000, 2 seeds, no JIDT (JVM start-up)")
+                        help="the quick cross-section of tasks, N=2000, 2 seeds, no JIDT (JVM start-up) and no "
+                             "neural bounds (seconds each) unless named")
     parser.add_argument("--tasks", nargs="+", metavar="PATTERN", help="task names or glob patterns (default: all)")
     parser.add_argument("--estimators", nargs="+", metavar="PATTERN", help="estimator names or globs (default: all)")
     parser.add_argument("-n", "--sizes", nargs="+", type=_at_least(10), metavar="N", help="sample sizes (default 5000)")
@@ -65,7 +66,7 @@ def main(argv=None) -> int:
     except ValueError as err:
         parser.error(str(err))
     if args.quick and not args.estimators:
-        estimators = [e for e in estimators if not e.name.startswith("jidt")]
+        estimators = [e for e in estimators if not e.name.startswith("jidt") and not e.slow]
     sizes = args.sizes or ([2000] if args.quick else [5000])
     seeds = args.seeds or (2 if args.quick else 3)
 

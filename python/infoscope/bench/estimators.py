@@ -29,7 +29,7 @@ class Estimator:
 
     ``requires`` names the modules it imports (it is unavailable when one is missing); ``max_dim`` is the
     largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks, ``mixed`` to tasks with discrete or
-    mixed variables (``Task.discrete``).
+    mixed variables (``Task.discrete``); ``slow`` ones (seconds per estimate) run in ``--quick`` only when named.
     """
 
     name: str
@@ -41,6 +41,7 @@ class Estimator:
     max_dim: Optional[int] = None
     one_dimensional: bool = False
     mixed: bool = False  # takes the tasks with discrete or mixed variables only
+    slow: bool = False  # seconds per estimate (trains a network): left out of --quick unless named
 
     def unavailable(self) -> Optional[str]:
         """Why the estimator cannot run here (a missing package), or None."""
@@ -111,6 +112,13 @@ for _e in [
     Estimator("ksg-mixed", "mi", _infoscope(mutual_info, discrete=lambda task: task.discrete),
               "mixed estimators with the task's discrete=: Ross 2014 (a label), Gao et al. 2017 (atoms, discrete)",
               mixed=True),
+    *(Estimator(bound, "mi", _infoscope(mutual_info, method=bound), f"{text} (neural lower bound, separable "
+                "critic 2x64, 1000 steps of 128, normal scores; infoscope's defaults)", requires=("torch",),
+                slow=True)
+      for bound, text in [("mine", "MINE: Donsker-Varadhan, moving-average gradient (Belghazi et al. 2018)"),
+                          ("nwj", "NWJ (Nguyen, Wainwright & Jordan 2010)"),
+                          ("infonce", "InfoNCE (van den Oord et al. 2018)"),
+                          ("smile", "SMILE: clipped DV, tau=5 (Song & Ermon 2020)")]),
     Estimator("ksg-te", "te", _infoscope(transfer_entropy), "KSG (Frenzel-Pompe) transfer entropy, k=4"),
     Estimator("binned-te", "te", _infoscope(transfer_entropy, method="binned", bins="quantile", quantiles=4),
               "plug-in transfer entropy on 4 quantile bins"),

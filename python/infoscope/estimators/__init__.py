@@ -42,8 +42,12 @@ def _run(quantity: str, name, arrays: dict, options: dict, base, local):
     """One estimate through the registry: options bound once, the backend chosen once, the family called once."""
     m = find_method(quantity, name)
     divisor = check_output(base, local)
+    if local and not m.local_values:
+        raise ValueError(f"local=True: method={name!r} is a bound on the mean over the distribution and has no "
+                         "per-sample (local) values; use method='ksg' for local MI")
     device, kwargs = m.bind(options)
-    values = m.estimate(backend_for(device, **arrays), *arrays.values(), **kwargs)
+    backend = None if m.torch_device else backend_for(device, **arrays)
+    values = m.estimate(backend, *arrays.values(), **kwargs)
     if base != math.e:
         values = values / divisor
     return values if local else float(np.mean(values))
@@ -112,7 +116,7 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
     ----------
     x, y : array_like, shape (N,) or (N, d)
         Paired samples; x and y may have different numbers of columns.
-    method : {"ksg", "kl", "binned", "gaussian"}
+    method : {"ksg", "kl", "binned", "gaussian", "mine", "nwj", "infonce", "smile"}
         "ksg": Kraskov-Stoegbauer-Grassberger 2004 (:func:`infoscope.estimators.knn.ksg_mutual_info`):
         max-norm, k-th neighbour in the joint space, strict marginal counts (algorithm 1).
         "kl": three Kozachenko-Leonenko entropies (:func:`infoscope.estimators.knn.kl_mutual_info`).
@@ -124,10 +128,15 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
         ``discrete=(True, False)`` for discrete x; Gao et al. 2017 for two discrete or mixed ones ("mixed": atoms
         such as a ReLU's zeros); "auto" marks integer and boolean arrays discrete. Discrete values get no noise.
         With ``device="cuda"`` they run on the host.
+        "mine", "nwj", "infonce", "smile": variational lower bounds from a critic network trained on part of the
+        samples and evaluated on the rest (:mod:`infoscope.torch.neural_mi`, needs PyTorch; on a GPU with CUDA
+        tensors or ``device="cuda"``): MINE (Belghazi et al. 2018), NWJ (Nguyen, Wainwright & Jordan 2010),
+        InfoNCE (van den Oord et al. 2018, at most log ``batch_size``), SMILE (Song & Ermon 2020). In high
+        dimension they stay closer to the truth than k-NN estimators; they have no local values.
     base : float
         e (nats, default) or 2 (bits).
     local : bool
-        Return the N local values instead of their mean.
+        Return the N local values instead of their mean (not for the neural bounds: a ValueError).
     **options
 {options}
 

@@ -7,6 +7,7 @@ read it; nothing else decides which options a method takes, and every option is 
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -47,9 +48,11 @@ OPTIONS = {
     "normalize": "standardise each column (k-NN entropy: and correct the result back to the scale of x)",
     "transform": "None, 'rank' (copula: uniform ranks) or 'normal' (normal scores), applied to each column first",
     "noise": "standard deviation of the tie-breaking Gaussian noise, relative to each column's standard deviation",
-    "seed": "seed of anything random (noise, references); an int, a numpy Generator, or None for fresh entropy",
+    "seed": "seed of anything random (noise, references; neural bounds: the split, the critic's initialisation and the "
+            "batches); an int, a numpy Generator, or None for fresh entropy",
     "workers": "CPU threads, -1 for all cores",
-    "device": "'auto' (where the arrays live), 'cpu', 'cuda' or 'cuda:N'",
+    "device": "'auto' (where the arrays live), 'cpu', 'cuda' or 'cuda:N' (neural bounds: torch's device; CUDA "
+              "tensors train there under 'auto')",
     "bins": "equal-width bins per column (an int), or 'quantile' (equiprobable bins); None: 10, or bin_width",
     "range": "(lo, hi): common range of the equal-width bins of every column; None: each column's own range",
     "bin_width": "bins of this width instead of a count (edges at multiples of it without range)",
@@ -59,6 +62,21 @@ OPTIONS = {
     "noise_var": "variance s^2 of the Gaussian noise whose entropy H(X + N(0, s^2 I)) is bounded (required)",
     "bound": "'upper' (Kullback-Leibler distances) or 'lower' (Bhattacharyya)",
     "theiler": "Theiler window: neighbours at most this many time steps away in the same trial are left out",
+    "critic": "neural bounds: 'separable' (g(x) . h(y), two MLPs and an inner product: all B^2 scores of a batch in "
+              "one matrix product) or 'joint' (one MLP on the concatenated pair, as bmi's; costs B^2 MLP passes a "
+              "batch, about 15 times slower on a CPU)",
+    "hidden": "neural bounds: width of the critic's hidden layers (and of the separable critic's embeddings)",
+    "layers": "neural bounds: number of hidden ReLU layers of the critic",
+    "steps": "neural bounds: most Adam steps (batches) of training",
+    "batch_size": "neural bounds: samples per training batch B; the held-out bound is evaluated in blocks of B "
+                  "samples (joint critic) or of max(B, 1024) (separable), and InfoNCE is at most the log of the block",
+    "lr": "neural bounds: Adam learning rate",
+    "test_fraction": "neural bounds: share of the samples held out; the critic never trains on them and the "
+                     "estimate is its bound on them",
+    "patience": "neural bounds: stop after this many held-out evaluations (20 per run of steps) without a better "
+                "bound; 0 never stops early",
+    "tau": "SMILE's clipping threshold: scores enter the log term clipped to [-tau, tau]",
+    "progress": "show a tqdm bar of the training steps; None shows it on a terminal only",
     "discrete": "which arguments are discrete: False (all continuous), True, 'mixed' (atoms and densities), 'auto' "
                 "(integer and boolean arrays) or one entry per argument (entropy: per column); discrete parts take "
                 "the mixed estimators of :mod:`infoscope.estimators.mixed` (Ross 2014, Gao et al. 2017, Mesner & "
@@ -70,6 +88,8 @@ _BINNED = {"bins": None, "range": None, "bin_width": None, "quantiles": None, "o
            "correction": "plugin", "workers": -1, "device": "auto"}
 _GAUSSIAN = {"transform": None, "bias_correction": True, "device": "auto"}
 _RUN = {"workers": -1, "device": "auto"}
+_NEURAL = {"critic": "separable", "hidden": 64, "layers": 2, "steps": 1000, "batch_size": 128, "lr": 1e-3,
+           "test_fraction": 0.3, "patience": 5, "transform": "normal", "seed": 0, "device": "auto", "progress": False}
 
 
 @dataclass(frozen=True)
@@ -83,7 +103,9 @@ class Method:
     (which leaves out options that path does not implement, e.g. a bias correction). ``random``: the method
     draws random numbers (``seed`` reaches it). ``defaults`` are the options a user may give, with their
     defaults; the option bundles (:class:`Preprocessing`, :class:`BinningOptions`) are built from them once per
-    call and passed to the family functions as ``prep`` and ``binning``.
+    call and passed to the family functions as ``prep`` and ``binning``. ``local_values``: the method has
+    per-sample values (``local=True``). ``torch_device``: the method runs on torch, which places its work itself:
+    ``device`` is passed to it (a torch device) instead of choosing one of infoscope's backends.
     """
 
     quantity: str
@@ -96,6 +118,8 @@ class Method:
     many_when: Optional[Callable] = None
     random: bool = False
     summary: str = ""
+    local_values: bool = True
+    torch_device: bool = False
     _prep: tuple = field(default=(), repr=False)
     _binning: tuple = field(default=(), repr=False)
 
@@ -116,7 +140,7 @@ class Method:
         for name, value in merged.items():
             if value is REQUIRED:
                 raise TypeError(f"method={self.name!r} needs {name}= ({OPTIONS[name]})")
-        device = merged.pop("device", "auto")
+        device = merged.get("device", "auto") if self.torch_device else merged.pop("device", "auto")
         if "workers" in merged:
             merged["workers"] = check_workers(merged["workers"])
         if "theiler" in merged:
@@ -147,6 +171,38 @@ def _uncorrected(options: dict) -> bool:
 
 def _ksg_mi_problem(backend, x, y, *, discrete, k, algorithm, correction, alpha, references, theiler, prep, workers):
     return knn.mutual_info_problem(backend, x, y, k=k, theiler=theiler, prep=prep, workers=workers)
+
+
+def _neural(bound: str, defaults: dict) -> Callable:
+    """The registry function of a neural bound, taking the options in ``defaults`` (its signature says so); torch
+    is imported on the first call only, so that infoscope imports without it."""
+
+    def estimate(backend, x, y, **options):
+        try:
+            from ..torch import neural_mi
+        except ImportError:
+            raise ImportError(f"method={bound!r} needs PyTorch (pip install torch, or infoscope[torch]); the other "
+                              "methods do not") from None
+        return neural_mi.neural_mutual_info(x, y, bound=bound, **options)
+
+    estimate.__name__ = f"{bound}_mutual_info"
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    estimate.__signature__ = inspect.Signature(
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("backend", "x", "y")]
+        + [inspect.Parameter(name, keyword) for name in defaults])
+    return estimate
+
+
+def _neural_defaults(bound: str) -> dict:
+    return {**_NEURAL, **({"tau": 5.0} if bound == "smile" else {})}
+
+
+_NEURAL_SUMMARY = {
+    "mine": "Donsker-Varadhan bound with the moving-average gradient of MINE, Belghazi et al. 2018",
+    "nwj": "Nguyen, Wainwright & Jordan 2010 bound",
+    "infonce": "InfoNCE, van den Oord et al. 2018; at most log(batch_size)",
+    "smile": "clipped Donsker-Varadhan bound trained by Jensen-Shannon, Song & Ermon 2020",
+}
 
 
 def _ksg_cmi_batches(options: dict) -> bool:
@@ -180,6 +236,11 @@ METHODS = {
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
+        *(Method("mutual_info", bound, _neural_defaults(bound), _neural(bound, _neural_defaults(bound)),
+                 random=True, local_values=False, torch_device=True,
+                 summary=f"{text}, a lower bound from a trained critic; needs torch "
+                         "(:mod:`infoscope.torch.neural_mi`)")
+          for bound, text in _NEURAL_SUMMARY.items()),
         Method("conditional_mutual_info", "ksg", {"k": 3, "algorithm": 1, "theiler": 0, "correction": None,
                                                   "references": 1, **_KNN_PREP, "discrete": False, **_RUN},
                mixed.ksg_conditional_mutual_info, mixed.conditional_mutual_info_problem, _ksg_cmi_batches, "ksg",

@@ -163,11 +163,15 @@ class _Table:
                                local=local)
         from tqdm.auto import tqdm
 
+        if local and not self.method.local_values:
+            raise ValueError(f"local=True: method={self.method.name!r} has no per-sample (local) values")
         values = []
         for spec in tqdm(specs, desc=self.method.quantity, unit="estimate", leave=False,
                          disable=None if progress is None else not progress):
             values.append(self.method.estimate(self.backend, *self._arrays(spec), **self.kwargs))
         values = np.array(values)
+        if not self.method.local_values:  # one number per estimate (a neural bound)
+            return values, None
         return values.mean(axis=1), values if local else None
 
     def _theiler(self) -> int:
