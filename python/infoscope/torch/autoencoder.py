@@ -26,7 +26,7 @@ class ConvAutoencoder(nn.Module):
     """Convolutional autoencoder for images (N, C, H, W) or (N, H, W), code of ``latent_dims`` numbers.
 
     Encoder: three stride-2 3x3 convolutions (``width``, 2 ``width``, 2 ``width`` channels) with LeakyReLU, a
-    hidden dense layer of 64 units, a linear code. Decoder: the mirror image with transposed convolutions,
+    hidden dense layer of ``hidden`` units, a linear code. Decoder: the mirror image with transposed convolutions,
     resized to the input's height and width. Pixels are standardised with the training images' mean and
     standard deviation (one number each). Small on purpose: at the defaults it trains on 5000 32 x 32 images in
     about a minute on one CPU thread.
@@ -39,7 +39,10 @@ class ConvAutoencoder(nn.Module):
     width : int
         Channels of the first convolution.
     hidden : int
-        Units of the dense layer between the convolutions and the code, in the encoder and in the decoder.
+        Units of the dense layer between the convolutions and the code, in the encoder and in the decoder. On
+        the 32 x 32 image tasks of :mod:`infoscope.bench.images`, 16 channels and 256 units keep much more of
+        the information of 2-D Gaussian plots than 8 and 64 (their bump widths); training takes about twice
+        as long per epoch.
     seed : int
         Seeds the initial weights, the batches and the training noise.
 
