@@ -163,17 +163,19 @@ def image_mismatch(task, estimator) -> Optional[str]:
 _AUTOENCODERS: dict = {}
 
 
-def autoencoder_for(task: ImageTask, *, train_size: int = 5000, epochs: int = 40, width: int = 8, seed: int = 0,
-                    progress: bool = False):
+def autoencoder_for(task: ImageTask, *, train_size: int = 5000, epochs: int = 30, width: int = 16, hidden: int = 256,
+                    seed: int = 0, progress: bool = False):
     """The :class:`infoscope.torch.ConvAutoencoder` (4-D code) of an image family, trained on ``train_size``
     images of independent latents (seed ``seed + 7919``, apart from any task sample), once per process and
-    settings, and reused at every MI level: the marginals do not depend on it."""
-    key = (task.image_family, task.image_shape, train_size, epochs, width, seed)
+    settings, and reused at every MI level: the marginals do not depend on it. Wider than the class's defaults
+    (16 channels, 256 hidden units): at 8 and 64 the codes of the Gaussian plots keep their centres but lose
+    most of their widths, and half the MI from 2 nats on (``benchmarks/results/butakov_images.md``)."""
+    key = (task.image_family, task.image_shape, train_size, epochs, width, hidden, seed)
     if key not in _AUTOENCODERS:
         from ..torch.autoencoder import ConvAutoencoder
 
         images = task.marginal_images(train_size, seed + 7919).reshape(-1, *task.image_shape)
-        _AUTOENCODERS[key] = ConvAutoencoder(task.image_shape, LATENT_DIMS, width=width, seed=seed).fit(
+        _AUTOENCODERS[key] = ConvAutoencoder(task.image_shape, LATENT_DIMS, width=width, hidden=hidden, seed=seed).fit(
             images, epochs=epochs, progress=progress)
     return _AUTOENCODERS[key]
 
@@ -183,20 +185,31 @@ def _codes(arrays, task, train_size, epochs):
     return tuple(encoder.encode(a.reshape(-1, *task.image_shape)) for a in arrays)
 
 
-def butakov_estimator(name: str = "butakov-ae", *, train_size: int = 5000, epochs: int = 40, k: int = 5) -> ImageEstimator:
+def butakov_estimator(name: str = "butakov-ae", *, train_size: int = 5000, epochs: int = 30, k: int = 5,
+                      transform=None, neighbours: str = "butakov") -> ImageEstimator:
     """The protocol of Butakov et al. 2024 on image tasks: each side compressed to a 4-D code by the family's
     convolutional autoencoder, then the whitened Kozachenko-Leonenko MI of the codes (1-NN in each 4-D space,
-    Berrett-weighted with k = 5 in the 8-D joint space)."""
-    from ..estimators.whitened import whitened_mutual_info
+    Berrett-weighted with k = 5 in the 8-D joint space). ``transform="normal"`` (registered as
+    "butakov-ae-normal") takes normal scores of every code column first, and ``neighbours="same"`` the
+    Berrett-weighted k-NN in the marginal spaces too (see
+    :func:`infoscope.estimators.whitened.whitened_mutual_info`): both leave the true MI unchanged."""
+    from ..estimators.whitened import NEIGHBOUR_RULES, TRANSFORMS, whitened_mutual_info
+    from .._arrays import check_choice
+
+    transform = check_choice(transform, "transform", TRANSFORMS)
+    neighbours = check_choice(neighbours, "neighbours", NEIGHBOUR_RULES)
 
     def fn(arrays, task, seed):
-        return whitened_mutual_info(*_codes(arrays, task, train_size, epochs), k=k).value
+        return whitened_mutual_info(*_codes(arrays, task, train_size, epochs), k=k, transform=transform,
+                                    neighbours=neighbours).value
 
-    return ImageEstimator(name, "mi", fn, f"convolutional autoencoder to 4+4 dims, whitened KL (k=1 marginals, "
-                                          f"Berrett k={k} joint), Butakov et al. 2024", requires=("torch",))
+    marginals = "k=1 marginals" if neighbours == "butakov" else f"Berrett k={k} marginals"
+    scores = ", normal scores of the codes" if transform == "normal" else ""
+    return ImageEstimator(name, "mi", fn, f"convolutional autoencoder to 4+4 dims{scores}, whitened KL ({marginals}, "
+                                          f"Berrett k={k} joint), after Butakov et al. 2024", requires=("torch",))
 
 
-def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 40) -> ImageEstimator:
+def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 30) -> ImageEstimator:
     """The registered MI estimator named ``base`` (any in ``ESTIMATORS``: "ksg", "gaussian", or a neural
     estimator registered later) run on the autoencoder codes of an image task, as "ae+<base>"."""
     estimator = ESTIMATORS.named(base)
@@ -216,5 +229,5 @@ def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 40) -> 
                           requires=("torch", *estimator.requires))
 
 
-for _e in (butakov_estimator(), latent_estimator("ksg"), latent_estimator("ksg-gaussref"), latent_estimator("gaussian")):
+for _e in (butakov_estimator(), butakov_estimator("butakov-ae-normal", transform="normal"), latent_estimator("ksg"), latent_estimator("ksg-gaussref"), latent_estimator("gaussian")):
     register_estimator(_e)
