@@ -45,7 +45,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--step", type=int, help="MI levels 0..10 in this step, nats (default 1)")
     parser.add_argument("--families", nargs="+", choices=["rectangles", "gaussians"],
                         default=["rectangles", "gaussians"])
-    parser.add_argument("--epochs", type=int, help="autoencoder epochs (default 40)")
+    parser.add_argument("--epochs", type=int, help="autoencoder epochs (default 30)")
     parser.add_argument("--train-size", type=int, help="autoencoder training images (default 5000)")
     parser.add_argument("--latent-estimators", nargs="*", default=["ksg", "ksg-gaussref", "gaussian"],
                         metavar="NAME", help="bench estimators to run on the codes as ae+NAME (default: ksg "

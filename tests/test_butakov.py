@@ -4,6 +4,7 @@ the bench and their autoencoder, and the benchmark script at its quick size."""
 
 import importlib.util
 import math
+from copy import deepcopy
 from pathlib import Path
 
 import numpy as np
@@ -207,6 +208,10 @@ def test_smoothing():
     assert np.std(np.diff(smoothed)) < 0.3 * np.std(np.diff(noisy))
     with pytest.raises(ValueError, match="smooth"):
         smooth_series(noisy, "wiggly")
+    # Both filters keep a straight line (Savitzky-Golay exactly, the Butterworth up to its edge transient).
+    for n in (12, 41, 80):
+        ramp = np.linspace(0.0, 4.0, n)
+        assert np.abs(smooth_series(ramp, "butakov") - ramp).max() < 0.1
 
 
 # ------------------------------------------------------------------------------------ image tasks and their AE
@@ -293,3 +298,27 @@ def test_benchmark_script_quick(tmp_path):
     # Even a barely trained autoencoder keeps much of the dependence: the estimates rise with the truth.
     assert rows[0]["butakov-ae"] < rows[1]["butakov-ae"] < rows[2]["butakov-ae"]
     assert abs(rows[1]["latents"] - 5.0) < 0.5
+
+
+def test_a_copied_noisy_model_has_its_own_removable_noise():
+    model = insert_noise(nn.Sequential(nn.Linear(3, 3), nn.LeakyReLU(), nn.Linear(3, 2)), sigma=0.1, seed=0)
+    copy = deepcopy(model)
+    assert set(noisy_layers(copy)) == {"0", "2"} and noisy_layers(copy)["0"] is not noisy_layers(model)["0"]
+    x = torch.ones(4, 3)
+    remove_noise(copy)
+    assert noisy_layers(copy) == {} and torch.equal(copy(x), copy(x))     # the copy is quiet again
+    assert set(noisy_layers(model)) == {"0", "2"} and not torch.equal(model(x), model(x))   # the original is not
+
+
+def test_input_compression_takes_an_encoder_or_a_named_choice():
+    class Encoder:
+        label = "test encoder"
+
+        def encode(self, x):
+            return x.reshape(len(x), -1)[:, :2].numpy()
+
+    plane = Compressed.butakov(input_compression=Encoder())
+    assert plane._input_name == "test encoder"
+    assert Compressed.butakov(input_compression=Encoder().encode)._input_name == "test encoder"
+    with pytest.raises(ValueError, match="input_compression"):
+        Compressed(input_compression="a callable")

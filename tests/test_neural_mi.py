@@ -171,6 +171,8 @@ def test_bad_inputs():
         isc.mutual_info(x, y, method="infonce", k=3)
     with pytest.raises(TypeError, match="tau"):  # SMILE's option only
         isc.mutual_info(x, y, method="infonce", tau=2.0)
+    with pytest.raises(TypeError, match="progress"):
+        isc.mutual_info(x, y, method="infonce", progress="yes")
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error without a CUDA device")

@@ -31,8 +31,9 @@ def smooth_series(values, smooth):
 
     ``smooth`` is None (unchanged), an int w (a centred moving average over w points, the window shortened at the
     ends; numpy only), or "butakov": the filter of Butakov et al. 2024's information-plane notebooks, a
-    Savitzky-Golay filter (window min(30, n), polynomial order min(4, window - 1)) followed by a forward-backward
-    8th-order Butterworth low-pass with cutoff 0.125 of the Nyquist frequency (``scipy.signal``; needs scipy).
+    Savitzky-Golay filter (window min(29, n) made odd -- theirs is 30 --, polynomial order min(4, window - 1))
+    followed, for series longer than 27 points, by a forward-backward 8th-order Butterworth low-pass with cutoff
+    0.125 of the Nyquist frequency (``scipy.signal``; needs scipy). Both keep a straight line straight.
     """
     import numpy as np
 
@@ -47,10 +48,13 @@ def smooth_series(values, smooth):
             from scipy.signal import butter, filtfilt, savgol_filter
         except ImportError as err:
             raise ImportError("smooth='butakov' needs scipy: pip install scipy (or pass an int window)") from err
-        window = min(30, n)
+        window = min(29, n if n % 2 else n - 1)  # odd: an even window shifts the series by half a sample
         out = savgol_filter(values, window, min(4, window - 1))
         b, a = butter(8, 0.125)
-        return filtfilt(b, a, out, padlen=min(5, n - 1))
+        # The Butterworth stage needs scipy's default padding (27 samples of odd extension) to keep its start-up
+        # transient off the ends; a shorter series keeps the Savitzky-Golay curve alone.
+        padding = 3 * max(len(a), len(b))
+        return filtfilt(b, a, out, padlen=padding) if n > padding else out
     if isinstance(smooth, bool) or not isinstance(smooth, int) or smooth < 1:
         raise ValueError(f"smooth must be None, a window length (int >= 1) or 'butakov'; got {smooth!r}")
     half = smooth // 2

@@ -131,7 +131,7 @@ def mutual_info(x, y, method="ksg", *, base=math.e, local=False, **options):
         "mine", "nwj", "infonce", "smile": variational lower bounds from a critic network trained on part of the
         samples and evaluated on the rest (:mod:`infoscope.torch.neural_mi`, needs PyTorch; on a GPU with CUDA
         tensors or ``device="cuda"``): MINE (Belghazi et al. 2018), NWJ (Nguyen, Wainwright & Jordan 2010),
-        InfoNCE (van den Oord et al. 2018, at most log ``batch_size``), SMILE (Song & Ermon 2020). In high
+        InfoNCE (van den Oord et al. 2018, at most the log of its held-out block), SMILE (Song & Ermon 2020). In high
         dimension they stay closer to the truth than k-NN estimators; they have no local values.
     base : float
         e (nats, default) or 2 (bits).

@@ -200,7 +200,7 @@ def _neural_defaults(bound: str) -> dict:
 _NEURAL_SUMMARY = {
     "mine": "Donsker-Varadhan bound with the moving-average gradient of MINE, Belghazi et al. 2018",
     "nwj": "Nguyen, Wainwright & Jordan 2010 bound",
-    "infonce": "InfoNCE, van den Oord et al. 2018; at most log(batch_size)",
+    "infonce": "InfoNCE, van den Oord et al. 2018; at most the log of the held-out block (see batch_size)",
     "smile": "clipped Donsker-Varadhan bound trained by Jensen-Shannon, Song & Ermon 2020",
 }
 

@@ -134,7 +134,9 @@ class _Table:
         self.trial_starts = trial_starts
         self.fast = self.method.has_many(options)
         device, self.kwargs = self.method.bind(options)
-        self.backend = backend if backend is not None else backend_for(device, table=table)
+        # A torch method places its own work (device= reaches it); the others run on one of infoscope's backends.
+        self.backend = (backend if backend is not None or self.method.torch_device
+                        else backend_for(device, table=table))
         if embedded is not None:
             self.table = embedded
         elif not self.fast:

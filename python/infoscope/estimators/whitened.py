@@ -54,7 +54,8 @@ TRANSFORMS = (None, "normal")
 def neighbour_rule(d: int, k: int = 5, rule: str = "butakov") -> tuple[int, object]:
     """(neighbours, weights) of the entropy in d dimensions. ``rule="butakov"``: (1, None) up to 4 dimensions,
     (k, "berrett") above, as Butakov et al. 2024's ``mutinfo`` chooses them; ``rule="same"``: (k, "berrett") in
-    every dimension (the Berrett weights are uniform, 1/k each, below 4 dimensions)."""
+    every dimension (up to 3 dimensions the Berrett weights put all weight on the k-th neighbour: the plain k-NN
+    estimator)."""
     rule = check_choice(rule, "neighbours", NEIGHBOUR_RULES)
     return (1, None) if rule == "butakov" and d <= _PLAIN_UP_TO else (k, "berrett")
 

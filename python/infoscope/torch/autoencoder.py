@@ -18,6 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .._arrays import check_choice, check_count, check_flag, check_real
+from ._data import model_inputs
 
 __all__ = ["ConvAutoencoder"]
 
@@ -96,7 +97,7 @@ class ConvAutoencoder(nn.Module):
         x = images if isinstance(images, torch.Tensor) else torch.as_tensor(np.asarray(images))
         if not (x.is_floating_point() or x.dtype in (torch.uint8, torch.int16, torch.int32, torch.int64)):
             raise TypeError(f"{name} must hold real pixel values, got dtype {x.dtype}")
-        x = x.detach().to(torch.float32)
+        x = model_inputs(self, x.detach().to(torch.float32))  # on the autoencoder's device
         if x.dim() == 2 and x.shape[1] == math.prod(self.image_shape):  # flattened rows, as the bench tasks give
             x = x.reshape(-1, *self.image_shape)
         if x.dim() == 3 and self.image_shape[0] == 1:
@@ -126,8 +127,11 @@ class ConvAutoencoder(nn.Module):
         """Trains on ``images`` (the training set) with Adam on the mean squared (``loss="mse"``) or absolute
         (``"l1"``, as Butakov et al.) reconstruction error of the standardised pixels, ``input_noise`` (standard
         deviations of the standardised pixels) added to the encoder's input, as their denoising autoencoders, and
-        ``code_noise`` to the (unit-variance) code before the decoder; the learning rate decays by cosine to zero. Returns self; ``losses`` holds the mean loss of each epoch."""
-        epochs, batch_size = check_count(epochs, "epochs", 1), check_count(batch_size, "batch_size", 1)
+        ``code_noise`` to the (unit-variance) code before the decoder; the learning rate decays by cosine to zero.
+        Trains on the autoencoder's device (move it with ``.to(device)`` first). Returns self; ``losses`` holds the
+        mean loss of each epoch."""
+        # Batch normalisation of the code needs two images a batch.
+        epochs, batch_size = check_count(epochs, "epochs", 1), check_count(batch_size, "batch_size", 2)
         lr = check_real(lr, "lr", positive=True)
         input_noise = check_real(input_noise, "input_noise", minimum=0)
         code_noise = check_real(code_noise, "code_noise", minimum=0)
@@ -152,10 +156,10 @@ class ConvAutoencoder(nn.Module):
                 if len(batch) < 2:  # batch normalisation needs two samples; one left over waits for the next epoch
                     continue
                 clean = target[batch]
-                noisy = clean + input_noise * torch.randn(clean.shape, generator=generator)
+                noisy = clean + input_noise * torch.randn(clean.shape, generator=generator).to(clean.device)
                 optimizer.zero_grad()
                 code = self.encoder_head(self.convolutions(noisy))
-                code = code + code_noise * torch.randn(code.shape, generator=generator)
+                code = code + code_noise * torch.randn(code.shape, generator=generator).to(code.device)
                 error = criterion(self._decode(code), clean)
                 error.backward()
                 optimizer.step()
@@ -173,7 +177,8 @@ class ConvAutoencoder(nn.Module):
         was_training = self.training
         self.eval()
         try:
-            return torch.cat([self._encode(b) for b in x.split(check_count(batch_size, "batch_size", 1))]).double().numpy()
+            codes = torch.cat([self._encode(b) for b in x.split(check_count(batch_size, "batch_size", 1))])
+            return codes.cpu().double().numpy()
         finally:
             self.train(was_training)
 

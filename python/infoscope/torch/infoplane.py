@@ -216,10 +216,11 @@ class Compressed:
     compression : {"pca", "autoencoder"}
         How layers are compressed: PCA refitted at every update (default, as Butakov et al.), or a small
         autoencoder trained on the probe set at every update (slow).
-    input_compression : "pca", "autoencoder" or a callable
+    input_compression : "pca", "autoencoder", a callable or an object with an ``encode`` method
         How the input is compressed, once: PCA or a small fully connected autoencoder fitted on the probe inputs,
         or ``f(x) -> codes`` (N, dims), e.g. a :class:`infoscope.torch.ConvAutoencoder` trained on the training
-        set, as Butakov et al. compress images.
+        set, as Butakov et al. compress images (an object with ``encode``, such as the autoencoder itself, is
+        used through its ``encode``).
     noise : float
         Relative Gaussian noise added to each recorded activation before compression, ``t + noise * |t| * eps``
         (default 1e-3; 0 turns it off). This is a blur of the recorded output only, not the noise layers of
@@ -249,11 +250,12 @@ class Compressed:
                  autoencoder_epochs=300, seed=0, workers=-1):
         self.dims = check_count(dims, "dims", 1)
         self.compression = check_choice(compression, "compression", ("pca", "autoencoder"))
-        if callable(input_compression):
-            self.input_compression = input_compression
-        else:
-            self.input_compression = check_choice(input_compression, "input_compression",
-                                                  ("pca", "autoencoder", "a callable"))
+        if not isinstance(input_compression, str) and callable(getattr(input_compression, "encode", None)):
+            input_compression = input_compression.encode  # an autoencoder: its codes, not its reconstructions
+        if not (callable(input_compression) or input_compression in ("pca", "autoencoder")):
+            raise ValueError("input_compression must be 'pca', 'autoencoder' or a callable f(x) -> codes (e.g. a "
+                             f"trained ConvAutoencoder or its encode); got {input_compression!r}")
+        self.input_compression = input_compression
         self.noise = check_real(noise, "noise", minimum=0)
         self.k = check_count(k, "k", 1)
         self.method = check_choice(method, "method", ("ksg", "kl", "whitened"))
@@ -261,8 +263,9 @@ class Compressed:
         self.seed = check_count(seed, "seed", 0)
         self.workers = check_workers(workers)
         self._x = None
-        self._input_name = (self.input_compression if isinstance(self.input_compression, str)
-                            else getattr(self.input_compression, "label", type(self.input_compression).__name__))
+        owner = getattr(input_compression, "__self__", input_compression)  # a bound method's object
+        self._input_name = (input_compression if isinstance(input_compression, str)
+                            else getattr(owner, "label", type(owner).__name__))
         name = "whitened KL (Butakov et al.)" if method == "whitened" else method.upper()
         self.label = f"{name} k={k} after {compression} to {dims} dims, relative noise {noise:g}"
 

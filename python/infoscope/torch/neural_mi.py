@@ -41,7 +41,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from .._arrays import as_samples, check_choice, check_count, check_real, check_same_length, check_seed
+from .._arrays import (as_samples, check_choice, check_count, check_flag, check_real, check_same_length,
+                       check_seed)
 from ..estimators._transforms import Preprocessing
 
 __all__ = ["BOUNDS", "CRITICS", "bound_value", "training_loss", "JointCritic", "SeparableCritic",
@@ -181,8 +182,10 @@ def neural_mutual_info(x, y, *, bound: str, critic: str = "joint", hidden: int =
     critic; the protocol and the papers of the bounds are in the module's docstring. Reached through
     :func:`infoscope.mutual_info` (``method="mine"`` etc.), which documents the options.
 
-    The same call gives the same number on the CPU (``seed`` seeds the split, the initialisation and the batches,
-    or an int seed, a numpy Generator, or None for fresh entropy; torch's global generator is left alone); on a GPU, cuBLAS may reorder sums.
+    The same call gives the same number on the CPU (``seed`` -- an int, a numpy Generator, or None for fresh
+    entropy -- seeds the split, the initialisation and the batches; torch's global generator is left alone); on a
+    GPU, cuBLAS may reorder sums. The held-out bound is the mean over whole blocks of held-out samples: the
+    ``n_test % block`` samples after the last whole block are left out of it.
     """
     check_choice(bound, "method", BOUNDS)
     check_choice(critic, "critic", CRITICS)
@@ -196,6 +199,8 @@ def neural_mutual_info(x, y, *, bound: str, critic: str = "joint", hidden: int =
         raise ValueError(f"test_fraction must lie in (0, 1), got {test_fraction!r}")
     patience = check_count(patience, "patience (evaluations without improvement; 0: never stop early)", 0)
     tau = check_real(tau, "tau", positive=True)
+    if progress is not None:
+        check_flag(progress, "progress")
     rng = np.random.default_rng(check_seed(seed))
     torch_device = _torch_device(device, x, y)
     xh, yh = _host(x, "x"), _host(y, "y")
@@ -258,12 +263,3 @@ def neural_mutual_info(x, y, *, bound: str, critic: str = "joint", hidden: int =
         raise FloatingPointError(f"the {bound} bound diverged (held-out value {best}); lower lr or use 'smile'")
     return best
 
-
-def estimate(bound: str):
-    """The method-registry function of ``bound``: validated inputs, one float."""
-
-    def fn(backend, x, y, **options):
-        return neural_mutual_info(x, y, bound=bound, **options)
-
-    fn.__name__ = f"{bound}_mutual_info"
-    return fn

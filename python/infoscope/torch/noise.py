@@ -10,7 +10,6 @@ input. :func:`insert_noise` does this to a model you already have, without chang
 
 from __future__ import annotations
 
-import weakref
 from typing import Optional
 
 import torch
@@ -64,10 +63,6 @@ class AdditiveGaussianNoise(nn.Module):
         return f"sigma={self.sigma}, relative={self.relative}" + ("" if self.seed is None else f", seed={self.seed}")
 
 
-# model -> {layer name: (hook handle, noise layer)}; weak, so that a model's noise goes when the model does.
-_INSERTED: "weakref.WeakKeyDictionary[nn.Module, dict]" = weakref.WeakKeyDictionary()
-
-
 def insert_noise(model: nn.Module, before=WEIGHTED_LAYERS, *, sigma: float = 1e-3, relative: bool = True,
                  seed: Optional[int] = 0) -> nn.Module:
     """Adds :class:`AdditiveGaussianNoise` to the input of every chosen layer of ``model``, in training and in
@@ -97,38 +92,48 @@ def insert_noise(model: nn.Module, before=WEIGHTED_LAYERS, *, sigma: float = 1e-
     relative = check_flag(relative, "relative")
     if seed is not None:
         seed = check_count(seed, "seed", 0)
-    inserted = _INSERTED.setdefault(model, {})
-    twice = [name for name in chosen if name in inserted]
+    twice = [name for name in chosen if name in noisy_layers(model)]
     if twice:
         raise ValueError(f"before: layers {', '.join(twice)} already have noise from insert_noise; call "
                          "remove_noise(model) first to change it")
     for i, (name, module) in enumerate(chosen.items()):
-        noise = AdditiveGaussianNoise(sigma, relative, None if seed is None else seed + i)
-        inserted[name] = (module.register_forward_pre_hook(_pre_hook(noise, name)), noise)
+        module.register_forward_pre_hook(_NoiseHook(AdditiveGaussianNoise(sigma, relative, None if seed is None
+                                                                          else seed + i), name))
     return model
 
 
-def _pre_hook(noise: AdditiveGaussianNoise, name: str):
-    def hook(module, args):
+class _NoiseHook:
+    """The forward pre-hook of insert_noise: noise added to a layer's first positional input. An object rather
+    than a closure, so that ``copy.deepcopy(model)`` gives the copy its own noise layer, which
+    :func:`noisy_layers` and :func:`remove_noise` then find on the copy as on the original."""
+
+    def __init__(self, noise: AdditiveGaussianNoise, name: str):
+        self.noise, self.name = noise, name
+
+    def __call__(self, module, args):
         if not args:
-            raise TypeError(f"layer {name!r} was called without a positional input: insert_noise adds noise to the "
-                            "first positional argument")
-        return (noise(args[0]), *args[1:])
-    return hook
+            raise TypeError(f"layer {self.name!r} was called without a positional input: insert_noise adds noise to "
+                            "the first positional argument")
+        return (self.noise(args[0]), *args[1:])
+
+
+def _noise_hooks(model: nn.Module) -> list:
+    """(layer name, layer, hook id, hook) of every insert_noise hook on the layers of ``model``."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return [(name, module, key, hook) for name, module in model.named_modules()
+            for key, hook in list(module._forward_pre_hooks.items()) if isinstance(hook, _NoiseHook)]
 
 
 def remove_noise(model: nn.Module) -> nn.Module:
-    """Takes off all the noise :func:`insert_noise` added to ``model``; returns the model. Without any, it does
-    nothing."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    for handle, _ in _INSERTED.pop(model, {}).values():
-        handle.remove()
+    """Takes off all the noise :func:`insert_noise` added to ``model`` (or to the model it was copied from);
+    returns the model. Without any, it does nothing."""
+    for _, module, key, _ in _noise_hooks(model):
+        # What torch's RemovableHandle.remove does for a pre-hook registered without kwargs.
+        module._forward_pre_hooks.pop(key)
     return model
 
 
 def noisy_layers(model: nn.Module) -> dict[str, AdditiveGaussianNoise]:
     """The layers of ``model`` that :func:`insert_noise` put noise before, by name, with their noise layers."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    return {name: noise for name, (_, noise) in _INSERTED.get(model, {}).items()}
+    return {name: hook.noise for name, _, _, hook in _noise_hooks(model)}

@@ -497,7 +497,7 @@ class InformationTransferMonitor(EpochMonitor):
                                          f"labels of {self.classes} classes, in {self.unit}")
                     codes[name] = code.total
                 else:
-                    codes[name] = check_real(code, f"prequential[{name!r}]")
+                    codes[name] = check_real(code, f"prequential[{name!r}]", minimum=0)
             return codes
         if not callable(prequential) or isinstance(prequential, nn.Module):
             raise TypeError("prequential must be a dict of codes per task or a function returning a fresh model")

@@ -64,7 +64,8 @@ class TEGuidedOptimizer:
     Parameters
     ----------
     optimizer : torch.optim.Optimizer
-        The optimizer to wrap (plain SGD reproduces the papers' rule; see the module docstring on Adam).
+        The optimizer to wrap (plain SGD reproduces the papers' rule; see the module docstring on Adam). This
+        wrapper is not a ``torch.optim.Optimizer``: give a learning-rate scheduler the wrapped ``.optimizer``.
     transfer : LayerTransferEntropy
         The TE monitor. Each of its layer pairs (source, target) must be joined by one ``nn.Linear`` whose
         ``weight[i, j]`` connects source unit j to target unit i. Run it as a monitor (``fit(...,
@@ -107,7 +108,7 @@ class TEGuidedOptimizer:
                 raise ValueError(f"the weight of linear layer {name!r} is not among the optimizer's parameters")
         self.factors: dict[str, torch.Tensor] = {}
         self.te_bits: dict[tuple[str, str], np.ndarray] = {}
-        self._seen_epoch = None
+        self._seen_rows = 0
 
     def _linears(self, weights: dict) -> dict[tuple[str, str], tuple[str, nn.Linear]]:
         if not isinstance(weights, dict):
@@ -173,14 +174,15 @@ class TEGuidedOptimizer:
 
     def refresh(self) -> None:
         """Rebuilds the factors from the monitor's latest update, if there is a new one (called by :meth:`step`)."""
-        if not self.transfer.rows or self.transfer.rows[-1].epoch == self._seen_epoch:
+        # Keyed on the number of rows, not the epoch: an update that repeats an epoch number still counts.
+        if not self.transfer.rows or len(self.transfer.rows) == self._seen_rows:
             return
         epoch = self.transfer.rows[-1].epoch
         to_bits = self.transfer._divisor / math.log(2)       # the monitor reports TE / log(base)
         for pair in self.transfer.layer_pairs:
             te = self.transfer.pair_te[(epoch, *pair)].mean(axis=1) * to_bits
             self._set_te(pair, te)
-        self._seen_epoch = epoch
+        self._seen_rows = len(self.transfer.rows)
 
     def set_te(self, pair: tuple[str, str], te_bits) -> None:
         """Sets the TE (bits) of the measured neuron pairs of layer pair ``pair``, in the order of
