@@ -12,8 +12,8 @@ from .estimators import ESTIMATORS, RECOMMENDED, Estimator, register_estimator, 
 from .processes import LinearGaussianVAR
 from .runner import Results, Run, run, tolerance
 from .tasks import QUICK_TASKS, TASKS, Task, get_task, register, select_tasks
-from .images import ImageEstimator, ImageTask, image_task, latent_estimator  # registers the opt-in image tasks
+from .images import ImageTask, image_task, latent_estimator  # registers the opt-in image tasks
 
 __all__ = ["LinearGaussianVAR", "Task", "TASKS", "QUICK_TASKS", "register", "get_task", "select_tasks", "Estimator",
            "ESTIMATORS", "RECOMMENDED", "register_estimator", "select_estimators", "run", "Run", "Results",
-           "tolerance", "ImageTask", "ImageEstimator", "image_task", "latent_estimator"]
+           "tolerance", "ImageTask", "image_task", "latent_estimator"]

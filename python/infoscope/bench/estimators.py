@@ -29,7 +29,8 @@ class Estimator:
 
     ``requires`` names the modules it imports (it is unavailable when one is missing); ``max_dim`` is the
     largest dx + dy it takes, ``one_dimensional`` restricts it to 1 x 1 tasks, ``mixed`` to tasks with discrete or
-    mixed variables (``Task.discrete``); ``slow`` ones (seconds per estimate) run in ``--quick`` only when named.
+    mixed variables (``Task.discrete``), ``images`` to the image tasks (family "image"), and only those take
+    them; ``slow`` ones (seconds per estimate) run in ``--quick`` only when named.
     """
 
     name: str
@@ -41,6 +42,7 @@ class Estimator:
     max_dim: Optional[int] = None
     one_dimensional: bool = False
     mixed: bool = False  # takes the tasks with discrete or mixed variables only
+    images: bool = False  # takes the image tasks only (family "image"), which it compresses first
     slow: bool = False  # seconds per estimate (trains a network): left out of --quick unless named
 
     def unavailable(self) -> Optional[str]:
@@ -50,6 +52,9 @@ class Estimator:
 
     def unsupported(self, task) -> Optional[str]:
         """Why the estimator cannot take ``task``, or None."""
+        if self.images != (task.family == "image"):
+            return ("takes image tasks only (image-*)" if self.images else "image task (1024 + 1024 dimensions): "
+                    "needs an estimator that compresses the images first, e.g. butakov-ae or ae+<name>")
         if self.mixed and not any(task.discrete):
             return "continuous task: the mixed estimators take tasks with discrete or mixed variables"
         if self.one_dimensional and tuple(task.dims) != (1, 1):

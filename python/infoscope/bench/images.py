@@ -38,8 +38,8 @@ from .._arrays import check_count, check_real
 from .estimators import ESTIMATORS, Estimator, register_estimator
 from .tasks import Task, _normal_cdf, register
 
-__all__ = ["ImageTask", "ImageEstimator", "image_task", "rectangle_images", "gaussian_plot_images", "latent_pair",
-           "latent_estimator", "image_mismatch", "IMAGE_FAMILIES", "IMAGE_MI_LEVELS", "autoencoder_for"]
+__all__ = ["ImageTask", "image_task", "rectangle_images", "gaussian_plot_images", "latent_pair", "latent_estimator",
+           "butakov_estimator", "IMAGE_FAMILIES", "IMAGE_MI_LEVELS", "autoencoder_for"]
 
 SIZE = 32
 LATENT_DIMS = 4
@@ -142,24 +142,6 @@ for _family in IMAGE_FAMILIES:
 
 # ------------------------------------------------------------------------------------------------- estimators
 
-@dataclass(frozen=True)
-class ImageEstimator(Estimator):
-    """An estimator for :class:`ImageTask` only: compresses x and y to codes first."""
-
-    def unsupported(self, task) -> Optional[str]:
-        if not isinstance(task, ImageTask):
-            return "takes image tasks only (image-*)"
-        return None
-
-
-def image_mismatch(task, estimator) -> Optional[str]:
-    """Why ``estimator`` cannot take ``task`` for being an image task or not, or None (used by the runner)."""
-    if isinstance(task, ImageTask) and not isinstance(estimator, ImageEstimator):
-        return ("image task (1024 + 1024 dimensions): needs an estimator that compresses the images first, e.g. "
-                "butakov-ae or ae+<name>")
-    return None
-
-
 _AUTOENCODERS: dict = {}
 
 
@@ -186,7 +168,7 @@ def _codes(arrays, task, train_size, epochs):
 
 
 def butakov_estimator(name: str = "butakov-ae", *, train_size: int = 5000, epochs: int = 30, k: int = 5,
-                      transform=None, neighbours: str = "butakov") -> ImageEstimator:
+                      transform=None, neighbours: str = "butakov") -> Estimator:
     """The protocol of Butakov et al. 2024 on image tasks: each side compressed to a 4-D code by the family's
     convolutional autoencoder, then the whitened Kozachenko-Leonenko MI of the codes (1-NN in each 4-D space,
     Berrett-weighted with k = 5 in the 8-D joint space). ``transform="normal"`` (registered as
@@ -205,11 +187,11 @@ def butakov_estimator(name: str = "butakov-ae", *, train_size: int = 5000, epoch
 
     marginals = "k=1 marginals" if neighbours == "butakov" else f"Berrett k={k} marginals"
     scores = ", normal scores of the codes" if transform == "normal" else ""
-    return ImageEstimator(name, "mi", fn, f"convolutional autoencoder to 4+4 dims{scores}, whitened KL ({marginals}, "
-                                          f"Berrett k={k} joint), after Butakov et al. 2024", requires=("torch",))
+    return Estimator(name, "mi", fn, f"convolutional autoencoder to 4+4 dims{scores}, whitened KL ({marginals}, "
+                                     f"Berrett k={k} joint), after Butakov et al. 2024", requires=("torch",), images=True)
 
 
-def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 30) -> ImageEstimator:
+def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 30) -> Estimator:
     """The registered MI estimator named ``base`` (any in ``ESTIMATORS``: "ksg", "gaussian", or a neural
     estimator registered later) run on the autoencoder codes of an image task, as "ae+<base>"."""
     estimator = ESTIMATORS.named(base)
@@ -218,16 +200,18 @@ def latent_estimator(base: str, *, train_size: int = 5000, epochs: int = 30) -> 
 
     def fn(arrays, task, seed):
         codes = _codes(arrays, task, train_size, epochs)
-        latent_task = Task(task.name, task.truth, task.sampler, (LATENT_DIMS, LATENT_DIMS), task.family,
+        # The codes as the base estimator sees them: a 4+4-dimensional task, no longer an image one.
+        latent_task = Task(task.name, task.truth, task.sampler, (LATENT_DIMS, LATENT_DIMS), "image codes",
                            task.description)
         why = estimator.unsupported(latent_task)
         if why:
             raise ValueError(f"{base} cannot take the 4+4-dimensional codes: {why}")
         return estimator(codes, latent_task, seed)
 
-    return ImageEstimator(f"ae+{base}", "mi", fn, f"convolutional autoencoder to 4+4 dims, then {estimator.description}",
-                          requires=("torch", *estimator.requires))
+    return Estimator(f"ae+{base}", "mi", fn, f"convolutional autoencoder to 4+4 dims, then {estimator.description}",
+                     requires=("torch", *estimator.requires), images=True)
 
 
-for _e in (butakov_estimator(), butakov_estimator("butakov-ae-normal", transform="normal"), latent_estimator("ksg"), latent_estimator("ksg-gaussref"), latent_estimator("gaussian")):
+for _e in (butakov_estimator(), butakov_estimator("butakov-ae-normal", transform="normal"), latent_estimator("ksg"),
+           latent_estimator("ksg-gaussref"), latent_estimator("gaussian")):
     register_estimator(_e)

@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._arrays import check_choice, check_count, check_workers
+from .._arrays import as_samples, check_choice, check_count, check_same_length, check_workers
 
 __all__ = ["WhitenedEstimate", "whitened_entropy", "whitened_mutual_info", "whitened_label_information",
            "neighbour_rule"]
@@ -58,16 +58,6 @@ def neighbour_rule(d: int, k: int = 5, rule: str = "butakov") -> tuple[int, obje
     estimator)."""
     rule = check_choice(rule, "neighbours", NEIGHBOUR_RULES)
     return (1, None) if rule == "butakov" and d <= _PLAIN_UP_TO else (k, "berrett")
-
-
-def _samples(a, name: str) -> np.ndarray:
-    a = np.asarray(a, dtype=np.float64)
-    a = a.reshape(-1, 1) if a.ndim == 1 else a
-    if a.ndim != 2:
-        raise ValueError(f"{name} must be a 1-D or 2-D array of samples (rows), got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise ValueError(f"{name} must be finite; check for nan or inf values")
-    return a
 
 
 def _whitened_locals(a: np.ndarray, name: str, k: int, workers: int, rule: str = "butakov") -> np.ndarray:
@@ -100,7 +90,7 @@ def whitened_entropy(x, *, k: int = 5, workers: int = -1) -> WhitenedEstimate:
     dimensions, the Berrett-weighted estimator with ``k`` neighbours above. Returns the estimate and
     ``std(local values) / sqrt(N)``."""
     k = check_count(k, "k", 1)
-    return _summary(_whitened_locals(_samples(x, "x"), "x", k, check_workers(workers)))
+    return _summary(_whitened_locals(as_samples(x, "x"), "x", k, check_workers(workers)))
 
 
 def whitened_mutual_info(x, y, *, k: int = 5, transform=None, neighbours: str = "butakov",
@@ -117,9 +107,8 @@ def whitened_mutual_info(x, y, *, k: int = 5, transform=None, neighbours: str = 
     k, workers = check_count(k, "k", 1), check_workers(workers)
     transform = check_choice(transform, "transform", TRANSFORMS)
     rule = check_choice(neighbours, "neighbours", NEIGHBOUR_RULES)
-    x, y = _samples(x, "x"), _samples(y, "y")
-    if x.shape[0] != y.shape[0]:
-        raise ValueError(f"x and y must have the same number of samples: x has {x.shape[0]}, y has {y.shape[0]}")
+    x, y = as_samples(x, "x"), as_samples(y, "y")
+    check_same_length(x=x, y=y)
     if transform == "normal":
         from ._transforms import normal_scores
 
@@ -134,11 +123,9 @@ def whitened_label_information(t, labels, *, k: int = 5, workers: int = -1) -> W
     :func:`whitened_entropy` on its own samples (each class whitened with its own covariance), and the standard
     error ``se(H(T)) + sum_y p(y) se(H(T | Y=y))``, as Butakov et al. 2024."""
     k, workers = check_count(k, "k", 1), check_workers(workers)
-    t = _samples(t, "t")
+    t = as_samples(t, "t")
     labels = np.asarray(labels).reshape(-1)
-    if labels.shape[0] != t.shape[0]:
-        raise ValueError(f"t and labels must have the same number of samples: t has {t.shape[0]}, labels has "
-                         f"{labels.shape[0]}")
+    check_same_length(t=t, labels=labels)
     total = _summary(_whitened_locals(t, "t", k, workers))
     value, se = total.value, total.se
     for label in np.unique(labels):

@@ -43,6 +43,7 @@ from torch import nn
 
 from .._arrays import (as_samples, check_choice, check_count, check_flag, check_real, check_same_length,
                        check_seed)
+from .._device import parse, to_host
 from ..estimators._transforms import Preprocessing
 
 __all__ = ["BOUNDS", "CRITICS", "bound_value", "training_loss", "JointCritic", "SeparableCritic",
@@ -152,29 +153,15 @@ class SeparableCritic(nn.Module):
 
 def _torch_device(device, x, y) -> torch.device:
     """The torch device of the run: where CUDA tensors x or y live for "auto", else the one named."""
-    if device == "auto":
-        for a in (x, y):
-            if isinstance(a, torch.Tensor) and a.is_cuda:
-                return a.device
-        return torch.device("cpu")
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}")
-    try:
-        chosen = torch.device(device)
-    except RuntimeError:
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda' or 'cuda:N', got {device!r}") from None
-    if chosen.type == "cuda" and not torch.cuda.is_available():
+    kind, index = parse(device)
+    if kind == "auto":
+        return next((a.device for a in (x, y) if isinstance(a, torch.Tensor) and a.is_cuda), torch.device("cpu"))
+    if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}, but torch sees no CUDA device")
-    return chosen
+    return torch.device(kind, index)
 
 
-def _host(a, name: str) -> np.ndarray:
-    if isinstance(a, torch.Tensor):
-        a = a.detach().cpu()
-    return as_samples(a, name)
-
-
-def neural_mutual_info(x, y, *, bound: str, critic: str = "joint", hidden: int = 64, layers: int = 2,
+def neural_mutual_info(x, y, *, bound: str, critic: str = "separable", hidden: int = 64, layers: int = 2,
                        steps: int = 1000, batch_size: int = 128, lr: float = 1e-3, test_fraction: float = 0.3,
                        patience: int = 5, tau: float = 5.0, transform="normal", seed=0, device="auto",
                        progress=False) -> float:
@@ -203,7 +190,7 @@ def neural_mutual_info(x, y, *, bound: str, critic: str = "joint", hidden: int =
         check_flag(progress, "progress")
     rng = np.random.default_rng(check_seed(seed))
     torch_device = _torch_device(device, x, y)
-    xh, yh = _host(x, "x"), _host(y, "y")
+    xh, yh = as_samples(to_host(x), "x"), as_samples(to_host(y), "y")
     n = check_same_length(x=xh, y=yh)
     n_test = int(round(test_fraction * n))
     if n_test < 2 or n - n_test < 2:

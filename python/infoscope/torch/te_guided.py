@@ -168,7 +168,7 @@ class TEGuidedOptimizer:
             for name, linear in self.linears.values():
                 factor = self.factors.get(name)
                 if factor is not None and linear.weight.grad is not None:
-                    linear.weight.grad.mul_(factor.to(linear.weight.grad.device, linear.weight.grad.dtype))
+                    linear.weight.grad.mul_(factor)
         self.optimizer.step()
         return loss
 
@@ -208,7 +208,7 @@ class TEGuidedOptimizer:
         self._check_shape(pair, name, linear, source_units, target_units)
         factor = torch.ones(linear.weight.shape, dtype=torch.float64)
         factor[torch.as_tensor(target_units), torch.as_tensor(source_units)] = torch.as_tensor(1.0 + self.sign * te)
-        self.factors[name] = factor.to(linear.weight.dtype)
+        self.factors[name] = factor.to(linear.weight.device, linear.weight.dtype)  # built once, used every step
         self.te_bits[pair] = te
 
     def _check_shape(self, pair, name, linear, source_units, target_units) -> None:
