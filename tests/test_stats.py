@@ -226,3 +226,123 @@ def test_permutation_test_of_an_option_the_core_cannot_batch_uses_the_loop():
                                         progress=False)
     assert result.estimate == pytest.approx(isc.mutual_info(x, y, correction="gaussian"))
     assert result.p_value == pytest.approx(1 / 21)
+
+
+# --- surrogate kinds for time series, the local permutation test, false discovery rate -------------------------
+
+STARTS = np.array([0, 40, 100])  # two trials of 40 and 60 rows
+
+
+@pytest.mark.parametrize("kind", ["within", "circular", "block"])
+def test_every_surrogate_kind_permutes_rows_within_their_trial(kind):
+    perms = permutations(STARTS, 50, np.random.default_rng(1), kind)
+    for a, b in zip(STARTS[:-1], STARTS[1:]):
+        block = perms[:, a:b]
+        assert (np.sort(block, axis=1) == np.arange(a, b)).all()  # a permutation of the trial's own rows
+
+
+def test_circular_surrogates_rotate_each_trial_by_at_least_a_tenth():
+    perms = permutations(STARTS, 200, np.random.default_rng(2), "circular").astype(np.int64)
+    for a, b in zip(STARTS[:-1], STARTS[1:]):
+        length = b - a
+        shift = (perms[:, a:b] - np.arange(a, b)) % length
+        assert (shift == shift[:, :1]).all()  # one rotation per trial and surrogate
+        assert (shift[:, 0] >= length // 10).all() and (shift[:, 0] <= length - length // 10).all()
+        assert len(set(shift[:, 0])) > 10
+
+
+def test_block_surrogates_keep_runs_of_sqrt_length_rows():
+    perms = permutations(np.array([0, 100]), 20, np.random.default_rng(3), "block").astype(np.int64)
+    for p in perms:
+        runs = p.reshape(10, 10)  # blocks of ceil(sqrt(100)) = 10 consecutive rows, in a random order
+        assert (np.diff(runs, axis=1) == 1).all() and (runs[:, 0] % 10 == 0).all()
+    assert len({tuple(p[::10]) for p in perms}) > 1
+
+
+def test_core_nearest_neighbours_match_brute_force_with_ties():
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 4, size=(300, 2)).astype(np.float64)  # many tied distances
+    got = isc._core.nearest_neighbours(x, 6, -1)
+    d = np.abs(x[:, None] - x[None]).max(axis=2)
+    np.fill_diagonal(d, np.inf)
+    expected = np.lexsort((np.broadcast_to(np.arange(300), d.shape), d), axis=1)[:, :6]  # by distance, then row
+    assert (got == expected).all()
+
+
+def test_local_permutations_move_rows_only_among_their_neighbours():
+    from infoscope.estimators._problem import local_permutations
+
+    rng = np.random.default_rng(5)
+    neighbours = isc._core.nearest_neighbours(rng.standard_normal((500, 1)), 5, -1)
+    perms = local_permutations(neighbours, 30, rng)
+    assert all(perms[s, i] in neighbours[i] for s in range(30) for i in range(500))
+    distinct = np.array([len(np.unique(p)) for p in perms])
+    assert (distinct > 0.85 * 500).all()  # drawn without replacement where possible: few repeats (~10% at k = 5)
+
+
+def test_conditional_independence_test_is_calibrated():
+    # X and Y both driven by Z (nonlinearly), independent given it: about 5% of tests reject.
+    rejected = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        z = rng.standard_normal(400)
+        x, y = np.sin(2 * z) + 0.3 * rng.standard_normal(400), z ** 2 + 0.3 * rng.standard_normal(400)
+        rejected += isc.stats.conditional_independence_test(x, y, z, n_permutations=40, seed=seed).p_value < 0.05
+    assert rejected <= 3
+
+
+def test_local_permutations_keep_the_dependence_on_the_conditioning_variable():
+    from infoscope.estimators._problem import local_permutations
+
+    rng = np.random.default_rng(8)
+    z = rng.standard_normal(1000)
+    y = z + 0.2 * rng.standard_normal(1000)
+    local = local_permutations(isc._core.nearest_neighbours(z[:, None], 5, -1), 10, rng)
+    plain = permutations(np.array([0, 1000]), 10, rng, "within")
+    assert min(np.corrcoef(z, y[p])[0, 1] for p in local) > 0.9
+    assert max(abs(np.corrcoef(z, y[p])[0, 1]) for p in plain) < 0.15
+
+
+def test_conditional_independence_test_detects_conditional_dependence():
+    rng = np.random.default_rng(6)
+    z = rng.standard_normal(500)
+    x = z + rng.standard_normal(500)
+    y = z + 0.5 * x + rng.standard_normal(500)
+    assert isc.stats.conditional_independence_test(x, y, z, n_permutations=50).p_value < 0.05
+
+
+def test_conditional_independence_test_rejects_bad_arguments():
+    x = np.random.default_rng(7).standard_normal(50)
+    with pytest.raises(ValueError, match="k_perm"):
+        isc.stats.conditional_independence_test(x, x, x, k_perm=50)
+    with pytest.raises(TypeError, match="method"):
+        isc.stats.conditional_independence_test(x, x, x, method="binned")
+
+
+def _fdr_reference(p, alpha, dependence_factor=1.0):
+    """Benjamini-Hochberg written from its definition: reject H_(1..i*) for the largest i* with
+    p_(i*) <= i* alpha / (m c)."""
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    largest = max([r + 1 for r, i in enumerate(order) if p[i] <= (r + 1) * alpha / (m * dependence_factor)],
+                  default=0)
+    return np.isin(np.arange(m), order[:largest])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fdr_correction_matches_the_step_up_definition(seed):
+    rng = np.random.default_rng(seed)
+    p = np.concatenate([rng.uniform(0, 0.02, 5), rng.uniform(0, 1, 25)])
+    assert (isc.stats.fdr_correction(p, 0.05, "bh") == _fdr_reference(p, 0.05)).all()
+    by_factor = sum(1 / j for j in range(1, 31))
+    assert (isc.stats.fdr_correction(p, 0.05, "by") == _fdr_reference(p, 0.05, by_factor)).all()
+
+
+def test_fdr_correction_skips_untested_and_checks_arguments():
+    assert isc.stats.fdr_correction([np.nan, 0.001, 0.9]).tolist() == [False, True, False]
+    with pytest.raises(ValueError, match="p_values"):
+        isc.stats.fdr_correction([0.5, 1.5])
+    with pytest.raises(ValueError, match="alpha"):
+        isc.stats.fdr_correction([0.5], alpha=1.0)
+    with pytest.raises(ValueError, match="method"):
+        isc.stats.fdr_correction([0.5], method="holm")

@@ -148,6 +148,19 @@ PYBIND11_MODULE(_core, m) {
       "(Berrett et al. 2019), or none for the k-th alone.");
 
   m.def(
+      "nearest_neighbours",
+      [](const Matrix& x, std::size_t k, int workers) {
+        const Samples s = samples(x);
+        if (s.n >= (std::size_t{1} << 32)) throw std::invalid_argument("more rows than 32-bit indices hold");
+        py::array_t<std::uint32_t> out({static_cast<py::ssize_t>(s.n), static_cast<py::ssize_t>(k)});
+        std::uint32_t* dst = out.mutable_data();
+        release_gil([&] { infoscope::nearest_neighbours(s.data, s.n, s.cols, k, workers, dst); });
+        return out;
+      },
+      py::arg("x").noconvert(), py::arg("k"), py::arg("workers"),
+      "(n, k) uint32 row indices of the k nearest other rows of every row of x (max-norm, ties by lower index).");
+
+  m.def(
       "standardize",
       [](const std::vector<Matrix>& blocks, bool normalize, std::optional<Matrix> noise, double noise_scale) {
         if (blocks.empty()) throw std::invalid_argument("standardize: no blocks");

@@ -548,4 +548,13 @@ void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::si
   });
 }
 
+void nearest_neighbours(const double* data, std::size_t n, std::size_t d, std::size_t k, int workers,
+                        std::uint32_t* out) {
+  if (k == 0 || k >= n) throw std::invalid_argument("k must lie in [1, n)");
+  const KDTree tree(data, n, d, 0, d, 0, workers);
+  for_each_knn(tree, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
+    for (std::size_t j = 0; j < k; ++j) out[i * k + j] = static_cast<std::uint32_t>(nb[j].index);
+  });
+}
+
 }  // namespace infoscope

@@ -29,6 +29,11 @@ namespace infoscope {
 void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k, Metric metric, int workers,
                 double* local, const std::vector<double>& weights = {});
 
+// The k nearest other rows of every row of data (n x d), max-norm, ties broken by the lower row index (so the sets
+// are reproducible): out[i * k + j] is row i's (j+1)-th neighbour. For restricted permutations (Runge 2018).
+void nearest_neighbours(const double* data, std::size_t n, std::size_t d, std::size_t k, int workers,
+                        std::uint32_t* out);
+
 // The local non-uniformity correction of Gao, Ver Steeg & Galstyan 2015 (LNC), added to KSG local values.
 // For each sample i with offsets o_j = p_j - p_i to its k nearest joint neighbours (max-norm, lowest indices
 // among ties), V_i is the volume of the axis-aligned box centred at p_i that holds them, and W_i that of the

@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._arrays import check_count, check_seed, to_numpy
+from ._arrays import check_count, check_real, check_seed, to_numpy
 from ._limits import check_memory
 from .estimators import check_output, conditional_mutual_info, mutual_info, prepare, transfer_entropy, unit_name
-from .estimators._problem import null_distribution, p_value
+from .estimators._problem import local_permutations, null_distribution, p_value
 from .estimators._registry import method
 
-__all__ = ["permutation_test", "PermutationTest", "subsample", "SubsampleEstimate"]
+__all__ = ["permutation_test", "PermutationTest", "conditional_independence_test", "fdr_correction", "subsample",
+           "SubsampleEstimate"]
 
 # The package's estimators: (quantity in the method registry, arrays it takes, the argument a surrogate permutes).
 _ESTIMATORS = {
@@ -67,14 +68,17 @@ def permutation_test(estimator, *args, n_permutations=1000, seed=0, shuffle="wit
     seed : int
         Seeds the permutations, and also the estimator's tie-breaking noise where it has any, so the estimate
         equals a direct call with the same ``seed``.
-    shuffle : {"within", "trials"}
+    shuffle : {"within", "trials", "circular", "block"}
         What is permuted. Mutual information I(X;Y): the rows of y. Conditional MI I(X;Y|Z): the rows of y
         (the null is then "Y independent of X and Z", stronger than conditional independence; a p-value can be
-        small when Y depends on Z only). Transfer entropy: the source's past embedding vectors, relative to the
-        target's present and past (the null of no transfer; the source's own dynamics are kept within each
+        small when Y depends on Z only: for a test of conditional independence use
+        :func:`conditional_independence_test`). Transfer entropy: the source's past embedding vectors, relative
+        to the target's present and past (the null of no transfer; the source's own dynamics are kept within each
         vector). "within" permutes samples within each trial; "trials" gives each trial the source of another,
         whole and in time order (all trials equally long), which keeps the source's full dynamics, as the
-        surrogates of TRENTOOL and IDTxl across replications.
+        surrogates of TRENTOOL and IDTxl across replications; "circular" rotates each trial's rows by a random
+        shift (at least a tenth of the trial) and "block" puts blocks of sqrt(length) rows in random order: both
+        keep the permuted variable's own dynamics in one long trial.
     progress : bool or None
         Show a progress bar (tqdm); None shows it on a terminal only.
 
@@ -125,7 +129,7 @@ def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress, p
     from tqdm.auto import tqdm
 
     if shuffle != "within":
-        raise ValueError("shuffle='trials' is available for the package's transfer_entropy only")
+        raise ValueError(f"shuffle={shuffle!r} is available for the package's own estimators only")
     if not args:
         raise TypeError("permutation_test needs the estimator's arrays as positional arguments")
     args = list(args)
@@ -140,6 +144,115 @@ def _generic(estimator, args, kwargs, n_permutations, seed, shuffle, progress, p
         args[permuted] = shuffled[rng.permutation(shuffled.shape[0])]
         null[s] = float(estimator(*args, **kwargs))
     return estimate, null
+
+
+def conditional_independence_test(x, y, z, *, k_perm=5, n_permutations=1000, seed=0, progress=None, **kwargs):
+    """Test of conditional independence X ⟂ Y | Z by the local permutation test of Runge 2018 (AISTATS,
+    "Conditional independence testing based on a nearest-neighbor estimator of conditional mutual information").
+
+    The statistic is the KSG estimate of I(X;Y|Z) (Frenzel & Pompe 2007). Its surrogates move each sample's y only
+    to a sample whose z is among its ``k_perm`` nearest (max-norm on standardised z), without replacement where
+    possible, so they keep the dependence of Y on Z and break only that of X on Y given Z. A plain shuffle of y
+    (:func:`permutation_test`) tests the stronger null "Y independent of (X, Z)" and rejects whenever Y depends on
+    Z alone.
+
+    Parameters
+    ----------
+    x, y, z : array_like, shape (N,) or (N, d)
+        Samples (rows), as :func:`infoscope.conditional_mutual_info` takes them.
+    k_perm : int
+        Neighbours in Z among which y is permuted (Runge's k_perm; 5 to 10 is his recommendation).
+    n_permutations, seed, progress
+        As :func:`permutation_test`.
+    **kwargs
+        Options of the KSG estimator (``k``, ``base``, ``noise``, ...).
+
+    Returns
+    -------
+    PermutationTest
+
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(0)
+    >>> z = rng.standard_normal(1000); x = z + rng.standard_normal(1000); y = z + rng.standard_normal(1000)
+    >>> isc.stats.conditional_independence_test(x, y, z, n_permutations=100).p_value > 0.05   # X ⟂ Y | Z
+    True
+    >>> isc.stats.conditional_independence_test(x, y + 0.3 * x, z, n_permutations=100).p_value < 0.05
+    True
+    """
+    from . import _core
+
+    n_permutations = check_count(n_permutations, "n_permutations", 1)
+    seed = check_seed(seed, generator=False)
+    if "local" in kwargs or "method" in kwargs:
+        raise TypeError("conditional_independence_test takes no local= or method=: it tests the KSG estimate")
+    base = kwargs.pop("base", math.e)
+    divisor = check_output(base)
+    kwargs.setdefault("seed", seed)
+    problem = prepare("conditional_mutual_info", "ksg", x, y, z, **kwargs)
+    zs = to_numpy(z, "z").astype(np.float64)
+    zs = zs.reshape(len(zs), -1)
+    k_perm = check_count(k_perm, "k_perm", 1)
+    if k_perm >= len(zs):
+        raise ValueError(f"k_perm must be below the number of samples ({len(zs)}), got {k_perm}")
+    spread = zs.std(axis=0)
+    zs = (zs - zs.mean(axis=0)) / np.where(spread > 0, spread, 1.0)
+    neighbours = _core.nearest_neighbours(np.ascontiguousarray(zs), k_perm, -1)
+    estimate = float(np.mean(problem.locals()))
+    null = null_distribution(problem, n_permutations, seed,
+                             lambda count, rng: local_permutations(neighbours, count, rng), progress,
+                             "conditional_independence_test")
+    return PermutationTest(estimate / divisor, p_value(estimate, null), null / divisor, unit_name(base))
+
+
+def fdr_correction(p_values, alpha=0.05, method="bh"):
+    """Which of many tests are significant at false discovery rate ``alpha``.
+
+    "bh": the step-up procedure of Benjamini & Hochberg 1995 (J. R. Stat. Soc. B 57:289), for independent or
+    positively dependent tests: the largest i with p_(i) <= alpha i / m, and all smaller p-values, are
+    significant. "by": Benjamini & Yekutieli 2001 (Ann. Stat. 29:1165), valid under any dependence: alpha divided
+    by sum_{j<=m} 1/j (IDTxl's network FDR default, ``fdr_constant=2``).
+
+    Parameters
+    ----------
+    p_values : array_like of floats in [0, 1]; NaN entries (tests not run) are never significant.
+    alpha : float in (0, 1)
+    method : {"bh", "by"}
+
+    Returns
+    -------
+    ndarray of bool, the shape of ``p_values``.
+
+    Examples
+    --------
+    >>> import infoscope as isc
+    >>> isc.stats.fdr_correction([0.001, 0.02, 0.03, 0.5], alpha=0.05)
+    array([ True,  True,  True, False])
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    alpha = check_real(alpha, "alpha", positive=True)
+    if alpha >= 1:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}")
+    if method not in ("bh", "by"):
+        raise ValueError(f"method must be 'bh' or 'by', got {method!r}")
+    tested = ~np.isnan(p)
+    if ((p[tested] < 0) | (p[tested] > 1)).any():
+        raise ValueError("p_values must lie in [0, 1] (or be NaN for tests not run)")
+    flat = p[tested]
+    m = flat.size
+    significant = np.zeros(p.shape, dtype=bool)
+    if m == 0:
+        return significant
+    if method == "by":
+        alpha = alpha / np.sum(1.0 / np.arange(1, m + 1))
+    order = np.argsort(flat, kind="stable")
+    below = flat[order] <= alpha * np.arange(1, m + 1) / m
+    passed = np.zeros(m, dtype=bool)
+    if below.any():
+        passed[order[:np.flatnonzero(below).max() + 1]] = True
+    significant[tested] = passed
+    return significant
 
 
 @dataclass(frozen=True)

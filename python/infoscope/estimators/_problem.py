@@ -7,6 +7,7 @@ of surrogates costs less than as many estimates.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,38 +66,88 @@ class Trials:
         return values
 
 
-SHUFFLES = ("within", "trials")
+SHUFFLES = ("within", "trials", "circular", "block")
 _PERMUTATION_BYTES = 1 << 28
 
 
 def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str) -> np.ndarray:
-    """(count, n) uint32 row permutations that keep every row inside its trial ("within"), or that give each
-    trial the rows of a randomly chosen trial, in order ("trials": trials must be equally long)."""
+    """(count, n) uint32 row maps for surrogates, each keeping every row inside its trial:
+
+    - "within": a random permutation of each trial's rows (destroys all temporal structure of the permuted
+      variable);
+    - "trials": each trial gets the rows of a randomly chosen trial, in order (trials must be equally long);
+    - "circular": each trial's rows rotated by a random shift, at least a tenth of the trial from zero (keeps the
+      variable's own dynamics, breaks its alignment with the others; Quian Quiroga et al. 2002);
+    - "block": each trial cut into blocks of ceil(sqrt(length)) rows, the blocks put in random order (keeps the
+      dynamics within blocks longer than a short autocorrelation).
+    """
     n = int(starts[-1])
     perms = np.empty((count, n), dtype=np.uint32)
-    if shuffle == "within":
-        for a, b in zip(starts[:-1], starts[1:]):
-            perms[:, a:b] = rng.permuted(np.tile(np.arange(a, b, dtype=np.uint32), (count, 1)), axis=1)
+    if shuffle == "trials":
+        length = int(starts[1] - starts[0])
+        trials = len(starts) - 1
+        order = np.argsort(rng.random((count, trials)), axis=1)  # a random permutation of the trials per surrogate
+        perms[:] = (order[:, :, None] * length + np.arange(length)[None, None, :]).reshape(count, n)
         return perms
-    length = int(starts[1] - starts[0])
-    trials = len(starts) - 1
-    order = np.argsort(rng.random((count, trials)), axis=1)  # a random permutation of the trials per surrogate
-    rows = (order[:, :, None] * length + np.arange(length)[None, None, :]).reshape(count, n)
-    perms[:] = rows
+    for a, b in zip(starts[:-1], starts[1:]):
+        rows = np.arange(a, b, dtype=np.uint32)
+        length = int(b - a)
+        if shuffle == "within" or length < 2:
+            perms[:, a:b] = rng.permuted(np.tile(rows, (count, 1)), axis=1)
+        elif shuffle == "circular":
+            margin = min(max(1, length // 10), length // 2)
+            shifts = rng.integers(margin, length - margin + 1, size=count)
+            perms[:, a:b] = rows[(np.arange(length)[None, :] + shifts[:, None]) % length]
+        else:  # block
+            size = math.ceil(math.sqrt(length))
+            blocks = [rows[i:i + size] for i in range(0, length, size)]
+            for s in range(count):
+                perms[s, a:b] = np.concatenate([blocks[i] for i in rng.permutation(len(blocks))])
     return perms
 
 
-def null_distribution(problem: Prepared, n_permutations: int, seed, shuffle: str, progress, desc: str):
-    """Surrogate estimates of ``problem`` under ``n_permutations`` random permutations of Y, in batches that keep
-    every thread busy; a tqdm bar shows progress (``progress=None``: only on a terminal)."""
-    from tqdm.auto import tqdm
+def local_permutations(neighbours: np.ndarray, count: int, rng: np.random.Generator) -> np.ndarray:
+    """(count, n) uint32 row maps that move each row only to one of its ``neighbours`` (an (n, k) array of row
+    indices, e.g. the nearest in the conditioning variables), drawn without replacement where possible: the
+    restricted permutation of Runge 2018 (AISTATS, "Conditional independence testing based on a nearest-neighbor
+    estimator of conditional mutual information", algorithm 1). Rows are visited in random order; each takes the
+    first of its neighbours, in random order, not yet taken, or the last one tried when all are."""
+    n, k = neighbours.shape
+    perms = np.empty((count, n), dtype=np.uint32)
+    taken = np.zeros((count, n), dtype=bool)
+    order = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)
+    surrogate = np.arange(count)
+    for step in range(n):
+        rows = order[:, step]
+        tried = np.take_along_axis(neighbours[rows], np.argsort(rng.random((count, k)), axis=1), axis=1)
+        free = ~taken[surrogate[:, None], tried]
+        first = np.where(free.any(axis=1), free.argmax(axis=1), k - 1)
+        chosen = tried[surrogate, first]
+        perms[surrogate, rows] = chosen
+        taken[surrogate, chosen] = True
+    return perms
 
+
+def check_shuffle(shuffle: str, trial_starts: np.ndarray) -> str:
+    """A surrogate kind of :data:`SHUFFLES` that the trial layout allows."""
     if shuffle not in SHUFFLES:
         raise ValueError(f"shuffle must be one of {', '.join(map(repr, SHUFFLES))}; got {shuffle!r}")
-    lengths = np.diff(problem.trial_starts)
+    lengths = np.diff(trial_starts)
     if shuffle == "trials" and (lengths.size < 2 or (lengths != lengths[0]).any()):
         raise ValueError("shuffle='trials' needs at least two trials with the same number of samples; got "
                          f"{lengths.size} trial(s) of {sorted(set(lengths.tolist()))} samples")
+    return shuffle
+
+
+def null_distribution(problem: Prepared, n_permutations: int, seed, shuffle, progress, desc: str):
+    """Surrogate estimates of ``problem`` under ``n_permutations`` random row maps of Y, in batches that keep
+    every thread busy; a tqdm bar shows progress (``progress=None``: only on a terminal). ``shuffle``: a kind of
+    :func:`permutations`, or a function (count, rng) -> (count, n) row maps."""
+    from tqdm.auto import tqdm
+
+    draw = shuffle if callable(shuffle) else (
+        lambda count, rng, kind=check_shuffle(shuffle, problem.trial_starts):
+        permutations(problem.trial_starts, count, rng, kind))
     rng = np.random.default_rng(seed)
     # The backend's batch, cut so that its permutations (4 bytes per row each) stay within 256 MiB at large n.
     batch = max(1, min(problem.batch, _PERMUTATION_BYTES // (4 * problem.n)))
@@ -107,7 +158,7 @@ def null_distribution(problem: Prepared, n_permutations: int, seed, shuffle: str
               leave=False) as bar:
         for begin in range(0, n_permutations, batch):
             end = min(n_permutations, begin + batch)
-            null[begin:end] = problem.surrogates(permutations(problem.trial_starts, end - begin, rng, shuffle))
+            null[begin:end] = problem.surrogates(draw(end - begin, rng))
             bar.update(end - begin)
     return null
 

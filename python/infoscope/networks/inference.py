@@ -1,0 +1,475 @@
+"""Directed networks of transfer entropy: for each target, the (source, lag) variables that carry information
+about its next value, chosen by a greedy cascade of conditional mutual informations with surrogate tests.
+
+The cascade is that of Lizier & Rubinov 2012 (Max Planck Institute MIS preprint 25/2012, "Multivariate
+construction of effective computational networks from observational data"), Faes, Nollo & Porta 2011 (Phys.
+Rev. E 83:051112, non-uniform embedding) and Novelli, Wollstadt, Mediano, Wibral & Lizier 2019 (Network
+Neuroscience 3:827, "Large-scale directed network inference with multivariate transfer entropy and
+hierarchical statistical testing"), with IDTxl's defaults (Wollstadt et al. 2019, JOSS 4:1081):
+
+1. the target's past: candidates X_{t-1}, X_{t-1-tau}, ... up to ``max_lag_target``; the candidate with the
+   largest I(candidate ; X_t | selected) joins the selected set while it passes a maximum-statistic test (its
+   value against the maximum over all candidates of surrogate values); if none does, X_{t-1} is kept;
+2. the sources' past: every (source, lag), lag in ``min_lag_sources..max_lag_sources``, the same way, conditioned
+   on everything selected so far (multivariate) or on the target's past and that source's own selection
+   (bivariate);
+3. pruning: the selected source variable with the smallest I(var ; X_t | all other selected) leaves while it
+   fails a minimum-statistic test;
+4. an omnibus test of I(all selected source variables ; X_t | target's past) against surrogates that permute
+   them jointly; a target that fails it has no incoming links;
+5. sequential maximum statistics: the selected variables' conditional MIs, in decreasing order, each against
+   the distribution of the same rank among the surrogates' sorted values; the first to fail and all below it
+   are dropped.
+
+Across targets, the omnibus p-values are corrected for the false discovery rate (:func:`infoscope.stats.fdr_correction`).
+Every CMI of a step is one batched core call (``ksg_many``); every surrogate distribution is one core call
+that builds the conditioning spaces once for all its permutations. Targets are independent: they run in turn
+in-process (each using every core), or as tasks of a Dask cluster (``client=``), each with a seed derived from
+the call's seed and the target's index, so the result does not depend on where or in which order they run.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._arrays import check_count, check_real, check_seed, to_numpy
+from ..estimators._problem import check_shuffle, null_distribution, p_value
+from ..estimators.many import _Table
+from .result import Network, TargetResult
+
+__all__ = ["multivariate_te_network", "bivariate_te_network", "nonuniform_embedding"]
+
+Variable = tuple  # (process, lag): the process's value at time t - lag; lag 0 is the target's present
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of one network analysis (checked by :func:`_settings`); picklable, so Dask tasks take it."""
+
+    analysis: str
+    max_lag_sources: int
+    min_lag_sources: int
+    max_lag_target: int
+    tau_sources: int
+    tau_target: int
+    n_perm_max_stat: int
+    n_perm_min_stat: int
+    n_perm_omnibus: int
+    n_perm_max_seq: int
+    alpha_max_stat: float
+    alpha_min_stat: float
+    alpha_omnibus: float
+    alpha_max_seq: float
+    shuffle: str
+    options: dict = field(default_factory=dict)
+
+    @property
+    def max_lag(self) -> int:
+        return max(self.max_lag_sources, self.max_lag_target)
+
+
+class LaggedTable:
+    """Every process at every lag 0..max_lag as the columns of one table whose rows are the time points t that
+    have all of them (each trial loses its first max_lag points): column ``column((p, lag))`` holds x_p(t - lag)."""
+
+    def __init__(self, trials: list, max_lag: int):
+        self.max_lag = max_lag
+        self.processes = trials[0].shape[1]
+        lagged = [np.stack([trial[max_lag - lag:trial.shape[0] - lag] for lag in range(max_lag + 1)], axis=2)
+                  for trial in trials]  # (rows, processes, lags)
+        self.values = np.ascontiguousarray(np.concatenate(lagged).reshape(-1, self.processes * (max_lag + 1)))
+        self.trial_starts = np.concatenate([[0], np.cumsum([len(x) for x in lagged])]).astype(np.int64)
+
+    def column(self, variable: Variable) -> int:
+        process, lag = variable
+        return process * (self.max_lag + 1) + lag
+
+    def columns(self, variables) -> np.ndarray:
+        return np.array([self.column(v) for v in variables], dtype=np.intp)
+
+
+class Cascade:
+    """The greedy selection and the tests for one target, on one table."""
+
+    def __init__(self, trials: list, target: int, settings: Settings, seed: int):
+        self.settings = settings
+        self.lagged = LaggedTable(trials, settings.max_lag)
+        self.engine = _Table("conditional_mutual_info", "ksg", self.lagged.values, dict(settings.options),
+                             trial_starts=self.lagged.trial_starts.tolist())
+        self.present = self.lagged.columns([(target, 0)])
+        self.target = target
+        self.seed = seed
+        self.tests = 0
+
+    def spec(self, variables, conditioning) -> tuple:
+        """I(variables ; present | conditioning) in the table engine's (x, z, y) form; y is what surrogates permute."""
+        return self.present, self.lagged.columns(conditioning), self.lagged.columns(variables)
+
+    def cmi(self, specs: list) -> np.ndarray:
+        return self.engine.estimates(specs, False, False)[0]
+
+    def null(self, specs: list, count: int) -> np.ndarray:
+        """(len(specs), count) surrogate values, each spec's y permuted independently; the seed of every test is
+        derived from (seed, target, test number), never from where or when the target runs."""
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.target, self.tests]))
+        self.tests += 1
+        return np.array([null_distribution(self.engine.prepared(s), count, rng, self.settings.shuffle, False, "")
+                         for s in specs])
+
+    def include(self, candidates: list, base: list) -> list:
+        """The candidates that join ``base`` one at a time by the maximum-statistic test (step 1 and 2)."""
+        s = self.settings
+        candidates, chosen = list(candidates), []
+        while candidates:
+            specs = [self.spec([c], base + chosen) for c in candidates]
+            values = self.cmi(specs)
+            best = int(np.argmax(values))
+            if p_value(values[best], self.null(specs, s.n_perm_max_stat).max(axis=0)) >= s.alpha_max_stat:
+                break
+            chosen.append(candidates.pop(best))
+        return chosen
+
+    def prune(self, group: list, base: list) -> list:
+        """``group`` without the variables that fail the minimum-statistic test given ``base`` and the rest of
+        the group (step 3); a group of one is kept as it is, as IDTxl does."""
+        group = list(group)
+        if len(group) <= 1:
+            return group
+        while group:
+            specs = [self.spec([v], base + [u for u in group if u != v]) for v in group]
+            values = self.cmi(specs)
+            worst = int(np.argmin(values))
+            if p_value(values[worst], self.null(specs, self.settings.n_perm_min_stat).min(axis=0)) < \
+                    self.settings.alpha_min_stat:
+                break
+            group.pop(worst)
+        return group
+
+    def omnibus(self, sources: list, past: list) -> tuple[float, float]:
+        spec = self.spec(sources, past)
+        value = float(self.cmi([spec])[0])
+        return value, p_value(value, self.null([spec], self.settings.n_perm_omnibus)[0])
+
+    def sequential(self, group: list, base: list) -> tuple[np.ndarray, np.ndarray]:
+        """Conditional MI and sequential maximum-statistic p-value of each variable of ``group`` given ``base``
+        and the rest of the group (step 5); variables below the first failure get p = 1."""
+        specs = [self.spec([v], base + [u for u in group if u != v]) for v in group]
+        values = self.cmi(specs)
+        ranked = -np.sort(-self.null(specs, self.settings.n_perm_max_seq), axis=0)  # each surrogate's values, descending
+        p = np.ones(len(group))
+        for rank, i in enumerate(np.argsort(-values, kind="stable")):
+            p[i] = p_value(values[i], ranked[rank])
+            if p[i] >= self.settings.alpha_max_seq:
+                break
+        return values, p
+
+
+def analyse_target(trials: list, target: int, sources: tuple, settings: Settings, seed: int) -> TargetResult:
+    """The whole cascade for one target (steps 1-5): a plain function of picklable arguments, run in-process or
+    as a Dask task."""
+    began = time.perf_counter()
+    settings = _on_dask_worker(settings)
+    c = Cascade(trials, target, settings, seed)
+    past = c.include([(target, lag) for lag in range(1, settings.max_lag_target + 1, settings.tau_target)], [])
+    if not past:
+        past = [(target, 1)]
+    lags = range(settings.min_lag_sources, settings.max_lag_sources + 1, settings.tau_sources)
+    if settings.analysis == "multivariate":
+        groups = [c.prune(c.include([(s, lag) for s in sources for lag in lags], past), past)]
+    else:  # bivariate: each source on its own, given the target's past only
+        groups = [c.prune(c.include([(s, lag) for lag in lags], past), past) for s in sources]
+    groups = [g for g in groups if g]
+    selected = [v for g in groups for v in g]
+    omnibus_te, omnibus_p, variables = float("nan"), float("nan"), {}
+    if selected:
+        omnibus_te, omnibus_p = c.omnibus(selected, past)
+        if omnibus_p < settings.alpha_omnibus:
+            for group in groups:
+                values, p = c.sequential(group, past)
+                variables.update({v: (float(te), float(pv)) for v, te, pv in zip(group, values, p)
+                                  if pv < settings.alpha_max_seq})
+    kept = sorted(variables)
+    links = {}
+    if kept:
+        by_source = sorted({v[0] for v in kept})
+        specs = []
+        for s in by_source:
+            own = [v for v in kept if v[0] == s]
+            rest = past + ([v for v in kept if v[0] != s] if settings.analysis == "multivariate" else [])
+            specs.append(c.spec(own, rest))
+        links = dict(zip(by_source, map(float, c.cmi(specs))))
+    return TargetResult(target=target, past=tuple(sorted(lag for _, lag in past)),
+                        variables={v: variables[v] for v in kept}, link_te=links, omnibus_te=omnibus_te,
+                        omnibus_p=omnibus_p, seconds=time.perf_counter() - began)
+
+
+def _on_dask_worker(settings: Settings) -> Settings:
+    """On a Dask worker, the core's threads default to the worker's own thread count (not every core of the
+    machine, which its other workers share)."""
+    if "workers" in settings.options:
+        return settings
+    try:
+        from distributed import get_worker
+
+        worker = get_worker()
+    except (ImportError, ValueError):
+        return settings
+    threads = getattr(getattr(worker, "state", worker), "nthreads", None) or 1
+    return Settings(**{**settings.__dict__, "options": {**settings.options, "workers": int(threads)}})
+
+
+def _trials(data, name: str = "data", processes: int = 2) -> list:
+    """The trials of ``data`` as (T, processes) float64 arrays, checked."""
+    a = data if isinstance(data, (list, tuple)) else to_numpy(data, name)
+    trials = [to_numpy(t, f"{name}[{i}]") for i, t in enumerate(a)] if (isinstance(a, (list, tuple)) or a.ndim == 3) \
+        else [a]
+    for t in trials:
+        if t.ndim != 2:
+            raise ValueError(f"{name} must be (T, processes), (trials, T, processes) or a list of (T, processes) "
+                             f"arrays; got an array of shape {t.shape}")
+        if t.dtype.kind not in "fiub":
+            raise TypeError(f"{name} must be real numbers, got dtype {t.dtype}")
+        if not np.isfinite(t).all():
+            raise ValueError(f"{name} holds NaN or infinite values")
+    if not trials or any(t.shape[1] != trials[0].shape[1] for t in trials):
+        raise ValueError(f"{name}: every trial must have the same processes (columns)")
+    if trials[0].shape[1] < processes:
+        raise ValueError(f"{name} must hold at least {processes} processes (columns), got {trials[0].shape[1]}")
+    return [np.asarray(t, dtype=np.float64) for t in trials]
+
+
+def _indices(value, name: str, count: int, default) -> tuple:
+    if value is None:
+        return tuple(default)
+    values = [value] if isinstance(value, numbers.Integral) else list(value)
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < count:
+            raise ValueError(f"{name} must be process indices in [0, {count}), got {value!r}")
+    if not values or len(set(values)) != len(values):
+        raise ValueError(f"{name} must list distinct process indices, got {value!r}")
+    return tuple(int(v) for v in values)
+
+
+def _settings(analysis, trials, *, max_lag_sources, min_lag_sources, max_lag_target, tau_sources, tau_target,
+              n_perm, alpha, shuffle, options) -> Settings:
+    max_lag_sources = check_count(max_lag_sources, "max_lag_sources", 1)
+    min_lag_sources = check_count(min_lag_sources, "min_lag_sources", 1)
+    if min_lag_sources > max_lag_sources:
+        raise ValueError(f"min_lag_sources ({min_lag_sources}) must not exceed max_lag_sources ({max_lag_sources})")
+    max_lag_target = max_lag_sources if max_lag_target is None else check_count(max_lag_target, "max_lag_target", 1)
+    tau_sources, tau_target = check_count(tau_sources, "tau_sources", 1), check_count(tau_target, "tau_target", 1)
+    perms, alphas = {}, {}
+    for test in ("max_stat", "min_stat", "omnibus", "max_seq"):
+        a = alpha.get(test, 0.05) if isinstance(alpha, dict) else alpha
+        alphas[test] = check_real(a, f"alpha ({test})", positive=True)
+        if alphas[test] >= 1:
+            raise ValueError(f"alpha ({test}) must lie in (0, 1), got {a!r}")
+        perms[test] = check_count(n_perm.get(test, 200) if isinstance(n_perm, dict) else n_perm, f"n_perm ({test})", 1)
+        if 1 / (perms[test] + 1) >= alphas[test]:
+            raise ValueError(f"n_perm ({test}) = {perms[test]} surrogates cannot give a p-value below alpha = "
+                             f"{alphas[test]}: use at least {math.ceil(1 / alphas[test])}")
+    if isinstance(alpha, dict) and set(alpha) - set(alphas):
+        raise ValueError(f"alpha: unknown tests {sorted(set(alpha) - set(alphas))}; known: {sorted(alphas)}")
+    if isinstance(n_perm, dict) and set(n_perm) - set(perms):
+        raise ValueError(f"n_perm: unknown tests {sorted(set(n_perm) - set(perms))}; known: {sorted(perms)}")
+    max_lag = max(max_lag_sources, max_lag_target)
+    starts = np.concatenate([[0], np.cumsum([t.shape[0] - max_lag for t in trials])])
+    if min(t.shape[0] for t in trials) <= max_lag:
+        raise ValueError(f"data: trials of {min(t.shape[0] for t in trials)} time points are too short for lags up "
+                         f"to {max_lag}")
+    check_shuffle(shuffle, starts)
+    options = dict(options)
+    options.setdefault("k", 4)  # JIDT's and IDTxl's Kraskov k
+    for name in ("local", "method", "base"):
+        if name in options:
+            raise TypeError(f"network inference takes no {name}= (estimates are KSG, in nats)")
+    return Settings(analysis, max_lag_sources, min_lag_sources, max_lag_target, tau_sources, tau_target,
+                    perms["max_stat"], perms["min_stat"], perms["omnibus"], perms["max_seq"], alphas["max_stat"],
+                    alphas["min_stat"], alphas["omnibus"], alphas["max_seq"], shuffle, options)
+
+
+def _network(analysis, data, *, targets, sources, max_lag_sources, min_lag_sources, max_lag_target, tau_sources,
+             tau_target, n_perm, alpha, fdr, fdr_alpha, shuffle, seed, client, progress, labels, options) -> Network:
+    trials = _trials(data)
+    count = trials[0].shape[1]
+    settings = _settings(analysis, trials, max_lag_sources=max_lag_sources, min_lag_sources=min_lag_sources,
+                         max_lag_target=max_lag_target, tau_sources=tau_sources, tau_target=tau_target,
+                         n_perm=n_perm, alpha=alpha, shuffle=shuffle, options=options)
+    targets = _indices(targets, "targets", count, range(count))
+    sources = _indices(sources, "sources", count, range(count))
+    seed = check_seed(seed, generator=False)
+    if fdr not in (None, "bh", "by"):
+        raise ValueError(f"fdr must be 'bh', 'by' or None, got {fdr!r}")
+    fdr_alpha = check_real(fdr_alpha, "fdr_alpha", positive=True)
+    if labels is not None and len(labels) != count:
+        raise ValueError(f"labels must name each of the {count} processes; got {len(labels)}")
+    if client is not None and not hasattr(client, "submit"):
+        raise TypeError(f"client must be a dask.distributed.Client, got {type(client).__name__}")
+    from tqdm.auto import tqdm
+
+    began = time.perf_counter()
+    jobs = {t: tuple(s for s in sources if s != t) for t in targets}
+    bar = tqdm(total=len(jobs), desc=f"{analysis} TE network", unit="target",
+               disable=None if progress is None else not progress)
+    results = {}
+    with bar:
+        if client is None:
+            for t, own in jobs.items():
+                results[t] = analyse_target(trials, t, own, settings, seed)
+                bar.update()
+        else:
+            from distributed import as_completed
+
+            shared = client.scatter(trials, broadcast=True)
+            futures = {client.submit(analyse_target, shared, t, own, settings, seed, pure=False): t
+                       for t, own in jobs.items()}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                bar.update()
+    return Network.from_targets(count, [results[t] for t in targets], settings, fdr, fdr_alpha, labels,
+                                time.perf_counter() - began)
+
+
+_DOC_PARAMETERS = """
+    Parameters
+    ----------
+    data : array_like, shape (T, processes) or (trials, T, processes), or a list of (T, processes) arrays
+        One or several trials (replications) of the processes; trials are pooled, none is spanned by a lag.
+    max_lag_sources, min_lag_sources : int
+        The source lags tested, ``min_lag_sources, min_lag_sources + tau_sources, ... <= max_lag_sources``.
+    max_lag_target : int or None
+        The target's own past tested, lags ``1, 1 + tau_target, ... <= max_lag_target`` (default: max_lag_sources).
+    tau_sources, tau_target : int
+        Spacing of the lags tested.
+    targets, sources : int or sequence of int, optional
+        The processes analysed as targets and those tested as sources (default: all).
+    n_perm : int or dict
+        Surrogates per test, one number or per test {"max_stat", "min_stat", "omnibus", "max_seq"} (tests left
+        out: 200); IDTxl's defaults are 200, 500, 500 and 500. At least 1/alpha - 1, so that a test can pass;
+        with many targets the omnibus test needs more for its p-values to pass the FDR correction.
+    alpha : float or dict
+        Level of each test (one for all, or per test as ``n_perm``; tests left out: 0.05).
+    fdr : {"bh", "by", None}
+        False discovery rate correction of the targets' omnibus p-values across the network
+        (:func:`infoscope.stats.fdr_correction`): Benjamini-Hochberg (default), or Benjamini-Yekutieli, which is
+        IDTxl's default (``fdr_constant=2``); None keeps every target that passes its omnibus test.
+    fdr_alpha : float
+        Its level.
+    shuffle : {"within", "circular", "block", "trials"}
+        How surrogates permute the tested variables (:func:`infoscope.stats.permutation_test`): "within" permutes
+        time points within each trial (IDTxl's ``permute_in_time`` with ``perm_type="random"``); "trials" swaps
+        whole trials (IDTxl's default when there are enough of them).
+    seed : int
+        Seeds every test: target j's tests use (seed, j, test number), so results are the same serially, on Dask
+        and in any order.
+    client : dask.distributed.Client, optional
+        Run the targets as tasks on this cluster (``pip install "infoscope[dask]"``); without it they run in
+        this process, each using every core.
+    progress : bool or None
+        A tqdm bar over targets (None: on a terminal only).
+    labels : sequence, optional
+        Names of the processes, for tables and plots.
+    **options
+        Options of the KSG estimator (:func:`infoscope.conditional_mutual_info`): ``k`` (default 4, as JIDT and
+        IDTxl), ``normalize``, ``noise``, ``theiler``, ``workers``.
+
+    Returns
+    -------
+    Network
+        Per target the selected past and source variables with their conditional TEs and p-values, the omnibus
+        test; ``adjacency``, ``te``, ``links``, ``to_pandas()``, ``to_networkx()``, ``plot()``.
+"""
+
+
+def multivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_target=None, tau_sources=1,
+                            tau_target=1, targets=None, sources=None, n_perm=200, alpha=0.05, fdr="bh",
+                            fdr_alpha=0.05, shuffle="within", seed=0, client=None, progress=None, labels=None,
+                            **options) -> Network:
+    """Multivariate transfer-entropy network: for each target, the smallest set of (source, lag) variables that
+    together explain what the sources' past says about its next value, each one conditioned on all the others,
+    so that indirect links (a -> b -> c) and common drivers do not show as links (Lizier & Rubinov 2012;
+    Novelli et al. 2019). See the module's notes for the cascade of tests.
+    """ + _DOC_PARAMETERS + """
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((2000, 3))
+    >>> for t in range(2, 2000):
+    ...     x[t, 1] += 0.6 * x[t - 2, 0]; x[t, 2] += 0.6 * x[t - 1, 1]    # 0 -> 1 (lag 2) -> 2 (lag 1)
+    >>> net = isc.networks.multivariate_te_network(x, max_lag_sources=3, n_perm=100, progress=False)
+    >>> net.links
+    [(0, 1, 2), (1, 2, 1)]
+    """
+    return _network("multivariate", data, targets=targets, sources=sources, max_lag_sources=max_lag_sources,
+                    min_lag_sources=min_lag_sources, max_lag_target=max_lag_target, tau_sources=tau_sources,
+                    tau_target=tau_target, n_perm=n_perm, alpha=alpha, fdr=fdr, fdr_alpha=fdr_alpha,
+                    shuffle=shuffle, seed=seed, client=client, progress=progress, labels=labels, options=options)
+
+
+def bivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_target=None, tau_sources=1,
+                         tau_target=1, targets=None, sources=None, n_perm=200, alpha=0.05, fdr="bh",
+                         fdr_alpha=0.05, shuffle="within", seed=0, client=None, progress=None, labels=None,
+                         **options) -> Network:
+    """Bivariate transfer-entropy network: each source tested on its own, conditioned on the target's past only
+    (its lags chosen and pruned as in :func:`multivariate_te_network`). Faster, and it finds the links a
+    multivariate analysis finds, but also indirect and common-driver ones.
+    """ + _DOC_PARAMETERS + """
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.standard_normal((2000, 3))
+    >>> for t in range(2, 2000):
+    ...     x[t, 1] += 0.6 * x[t - 2, 0]; x[t, 2] += 0.6 * x[t - 1, 1]
+    >>> sorted({(s, t) for s, t, _ in isc.networks.bivariate_te_network(x, 3, n_perm=100, progress=False).links})
+    [(0, 1), (0, 2), (1, 2)]
+    """
+    return _network("bivariate", data, targets=targets, sources=sources, max_lag_sources=max_lag_sources,
+                    min_lag_sources=min_lag_sources, max_lag_target=max_lag_target, tau_sources=tau_sources,
+                    tau_target=tau_target, n_perm=n_perm, alpha=alpha, fdr=fdr, fdr_alpha=fdr_alpha,
+                    shuffle=shuffle, seed=seed, client=client, progress=progress, labels=labels, options=options)
+
+
+def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, shuffle="within", seed=0,
+                         **options) -> tuple:
+    """The lags of a series' own past that carry information about its next value, chosen greedily by
+    conditional MI with maximum-statistic tests (Faes, Nollo & Porta 2011, Phys. Rev. E 83:051112; step 1 of the
+    network cascade). Unlike a uniform embedding (every lag up to k), it keeps only the lags that add information.
+
+    Parameters
+    ----------
+    series : array_like, shape (T,) or (trials, T)
+    max_lag, tau : int
+        Candidate lags ``1, 1 + tau, ... <= max_lag``.
+    n_perm, alpha, shuffle, seed, **options
+        As :func:`multivariate_te_network` (one test kind).
+
+    Returns
+    -------
+    tuple of int
+        The selected lags, ascending (empty if none passes).
+
+    Examples
+    --------
+    >>> import numpy as np, infoscope as isc
+    >>> rng = np.random.default_rng(1)
+    >>> x = rng.standard_normal(3000)
+    >>> for t in range(3, 3000):
+    ...     x[t] += 0.7 * x[t - 3]
+    >>> isc.networks.nonuniform_embedding(x, max_lag=5, n_perm=50)
+    (3,)
+    """
+    a = to_numpy(series, "series")
+    if a.ndim not in (1, 2):
+        raise ValueError(f"series must be (T,) or (trials, T), got shape {a.shape}")
+    trials = _trials(a[:, None] if a.ndim == 1 else a[:, :, None], "series", 1)
+    settings = _settings("multivariate", trials, max_lag_sources=max_lag, min_lag_sources=1, max_lag_target=max_lag,
+                         tau_sources=1, tau_target=tau, n_perm=n_perm, alpha=alpha, shuffle=shuffle, options=options)
+    c = Cascade(trials, 0, settings, check_seed(seed, generator=False))
+    return tuple(sorted(lag for _, lag in c.include([(0, lag) for lag in range(1, max_lag + 1, tau)], [])))
