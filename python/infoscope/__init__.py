@@ -12,12 +12,14 @@ from . import stats
 from .estimators import (InfoMatrix, LagScan, conditional_mutual_info, entropy, estimate_many, multi_information,
                          mutual_info, mutual_info_matrix, transfer_entropy, transfer_entropy_lags,
                          transfer_entropy_matrix)
+from . import networks
+from .networks import active_information_storage, predictive_information
 
 __version__ = _core.build_info()["version"]
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "multi_information", "transfer_entropy", "transfer_entropy_lags",
            "LagScan", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix", "stats",
-           "build_info", "__version__"]
+           "networks", "active_information_storage", "predictive_information", "build_info", "__version__"]
 
 
 def build_info() -> dict:
