@@ -88,11 +88,10 @@ class _Process:
     (as transfer entropy preprocesses its series before embedding), one symbol per time point with common bins
     over all trials for "binned". Every embedding of it is one gather of the same table."""
 
-    def __init__(self, series, method, options: dict, backend=None):
-        self.method = check_choice(method, "method", tuple(_METHODS)) if backend is None else "ksg"
-        m = _METHODS[self.method] if backend is None else _RAGWITZ
-        device, self.options = m.bind(options)
-        if self.method == "ksg":
+    def __init__(self, series, spec: Method, options: dict, backend=None):
+        device, self.options = spec.bind(options)
+        self.binned = "binning" in self.options
+        if not self.binned:
             self.backend = backend if backend is not None else backend_for(device, series=series)
             trials, self.single = transfer._trials(series, "series", self.backend.samples)
             raw = self.backend.pool([trials])
@@ -140,7 +139,7 @@ class _Process:
         table = self.lagged(emb, future + past)
         dx = len(future) * self.width
         o = self.options
-        if self.method == "ksg":
+        if not self.binned:
             self._check_knn(table.shape[0])
             warn_ties(self.backend, table, o["k"], o["prep"], "the delay embedding")
             return Prepared(self.backend.cmi(table, dx, 0, o["k"], o["workers"], emb.trial_starts.tolist(),
@@ -162,7 +161,7 @@ class _Process:
         specs = [(cols[0], [], [c for o in p for c in cols[o]]) for p in pasts]
         columns, bounds = _bounds(specs)
         o, starts, samples = self.options, emb.trial_starts.tolist(), table.shape[0]
-        if self.method == "binned":
+        if self.binned:
             binning, workers = o["binning"], o["workers"]
             symbols = [binning.symbols(np.ascontiguousarray(table[:, [c]]), "series", workers)
                        for c in range(table.shape[1])]
@@ -181,6 +180,10 @@ class _Process:
             problem = self.backend.cmi(sub, len(x), 0, o["k"], o["workers"], starts, o["theiler"], 2)
             estimates.append(float(np.mean(problem.locals())))
         return np.array(estimates), samples
+
+
+def _method(name) -> Method:
+    return _METHODS[check_choice(name, "method", tuple(_METHODS))]
 
 
 def _int_at_least(value, name: str, minimum: int) -> int:
@@ -245,7 +248,7 @@ def active_information_storage(series, k_hist=1, tau=1, method="ksg", *, base=ma
     k_hist = _int_at_least(k_hist, "k_hist", 1)
     tau = _int_at_least(tau, "tau", 1)
     check_output(base, local)
-    process = _Process(series, method, options)
+    process = _Process(series, _method(method), options)
     past = [1 + j * tau for j in range(k_hist)]
     return _estimate(process.problem([0], past, f"k_hist={k_hist}, tau={tau}"), base, local)
 
@@ -298,7 +301,7 @@ def predictive_information(series, k_past=1, k_future=1, tau=1, method="ksg", *,
     k_future = _int_at_least(k_future, "k_future", 1)
     tau = _int_at_least(tau, "tau", 1)
     check_output(base, local)
-    process = _Process(series, method, options)
+    process = _Process(series, _method(method), options)
     # Samples are anchored at the last future value: the future lies 0 .. k_future - 1 steps back, the past after it.
     future = list(range(k_future))
     past = [k_future + j * tau for j in range(k_past)]
@@ -459,7 +462,7 @@ def ragwitz_embedding(series, k_values=range(1, 11), tau_values=range(1, 4), n_n
         if name not in _RAGWITZ.defaults:
             raise TypeError(f"ragwitz_embedding takes no option {name!r}; its options are "
                             f"{', '.join(_RAGWITZ.defaults)}")
-    process = _Process(series, "ksg", options, backend=CPU)
+    process = _Process(series, _RAGWITZ, options, backend=CPU)
     emb = process.embedding(max(max(p) for p in pasts), 0, _what(ks, taus))
     offsets = sorted({0, *(o for p in pasts for o in p)})
     table = process.lagged(emb, offsets)
@@ -531,7 +534,7 @@ def max_ais_embedding(series, k_values=range(1, 11), tau_values=range(1, 4), *, 
         if name not in _METHODS["ksg"].defaults:
             raise TypeError(f"max_ais_embedding takes no option {name!r} (it maximises the KSG AIS); its options "
                             f"are {', '.join(_METHODS['ksg'].defaults)}")
-    process = _Process(series, "ksg", options)
+    process = _Process(series, _METHODS["ksg"], options)
     estimates, samples = process.grid(pasts, _what(ks, taus))
     table = np.asarray(estimates)[index] / math.log(base)
     return _search(ks, taus, table, "active_information_storage", unit_name(base), samples, np.argmax)
