@@ -8,17 +8,18 @@
 from __future__ import annotations
 
 from ._native import CUDA_PROBLEM, HAS_CUDA, core as _core, cuda as _cuda
-from . import networks, stats
+from . import stats
 from .estimators import (InfoMatrix, LagScan, conditional_mutual_info, entropy, estimate_many, multi_information,
                          mutual_info, mutual_info_matrix, transfer_entropy, transfer_entropy_lags,
                          transfer_entropy_matrix)
+from . import networks
+from .networks import active_information_storage, predictive_information
 
 __version__ = _core.build_info()["version"]
 
 __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "multi_information", "transfer_entropy", "transfer_entropy_lags",
            "LagScan", "mutual_info_matrix", "transfer_entropy_matrix", "estimate_many", "InfoMatrix", "stats",
-           "networks",
-           "build_info", "__version__"]
+           "networks", "active_information_storage", "predictive_information", "build_info", "__version__"]
 
 
 def build_info() -> dict:

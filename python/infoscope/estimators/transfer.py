@@ -31,7 +31,7 @@ from ._transforms import Preprocessing, warn_point_masses, warn_ties
 from .binning import CORRECTIONS, BinningOptions
 
 __all__ = ["ksg_transfer_entropy_problem", "binned_transfer_entropy_problem", "DelayEmbedding", "Embedding",
-           "conditions"]
+           "conditions", "lagged"]
 
 
 def _int_at_least(value, name: str, minimum: int) -> int:
@@ -198,30 +198,31 @@ def _embedding(spec: DelayEmbedding, tgt, single: bool) -> Embedding:
     return Embedding(needed, lengths, single)
 
 
-def _embed(backend, emb: Embedding, spec: DelayEmbedding, pooled, widths: list[int]):
-    """The delay embedding of pooled series (from ``backend.pool``; series ordered target, source, conditions,
-    of ``widths`` columns): the rows target_next | target past, condition pasts | source past, and the widths of
-    those three groups. Computed by one gather on the backend."""
-    target_off, source_off, condition_offs = spec.offsets()
-    first_col = np.cumsum([0] + widths)
+def lagged(backend, emb: Embedding, pooled, widths: list[int], blocks) -> object:
+    """The delay embedding of pooled series (from ``backend.pool``, series s of ``widths[s]`` columns): one row per
+    sample time t of ``emb``, holding for each (series, offsets) of ``blocks``, in order, the values of that series
+    at t - offset for each offset (all its columns together). Computed by one gather on the backend; offsets are
+    >= 0 and at most ``emb.first``, so no row reaches into the previous trial."""
+    first_col = np.cumsum([0] + list(widths))
     back, col = [], []
-
-    def take(series: int, offsets):
+    for series, offsets in blocks:
         for o in offsets:
             back.extend([o] * widths[series])
             col.extend(range(first_col[series], first_col[series + 1]))
-
-    take(0, [0])
-    take(0, target_off)
-    for c, offs in enumerate(condition_offs):
-        take(2 + c, offs)
-    take(1, source_off)
     trial_first = np.cumsum([0] + list(emb.lengths))
     rows = np.concatenate([trial_first[t] + np.arange(emb.first, n) for t, n in enumerate(emb.lengths)])
-    back, col = np.array(back, dtype=np.int64), np.array(col, dtype=np.int64)
-    xzy = backend.gather(pooled, rows, back, col)
+    return backend.gather(pooled, rows, np.array(back, dtype=np.int64), np.array(col, dtype=np.int64))
+
+
+def _embed(backend, emb: Embedding, spec: DelayEmbedding, pooled, widths: list[int]):
+    """The delay embedding of pooled series (series ordered target, source, conditions, of ``widths`` columns):
+    the rows target_next | target past, condition pasts | source past, and the widths of those three groups."""
+    target_off, source_off, condition_offs = spec.offsets()
+    blocks = [(0, [0]), (0, target_off), *[(2 + c, offs) for c, offs in enumerate(condition_offs)], (1, source_off)]
+    xzy = lagged(backend, emb, pooled, widths, blocks)
+    columns = sum(widths[s] * len(offs) for s, offs in blocks)
     dx, dy = widths[0], widths[1] * len(source_off)
-    return xzy, dx, len(col) - dx - dy, dy
+    return xzy, dx, columns - dx - dy, dy
 
 
 def ksg_transfer_entropy_problem(backend, source, target, *, embedding: DelayEmbedding, condition: dict, k, theiler,
