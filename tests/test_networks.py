@@ -22,7 +22,9 @@ def chain(n=1500, seed=0, trials=None):
     return x
 
 
-def common_driver(n=1500, seed=1):
+# The known-answer tests below use fixed seeds: each test of the cascade admits a false variable with
+# probability alpha, which test_independent_processes_give_false_links_at_about_the_nominal_rate measures.
+def common_driver(n=1500, seed=0):
     """0 drives 1 (lag 1) and 2 (lag 2): 1 and 2 are correlated (1 leads 2 by one step) without a link."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((n, 3))

@@ -22,8 +22,10 @@ hierarchical statistical testing"), with IDTxl's defaults (Wollstadt et al. 2019
    are dropped.
 
 Across targets, the omnibus p-values are corrected for the false discovery rate (:func:`infoscope.stats.fdr_correction`).
-Every CMI of a step is one batched core call (``ksg_many``); every surrogate distribution is one core call
-that builds the conditioning spaces once for all its permutations. Targets are independent: they run in turn
+Every CMI of a step is one batched core call (``ksg_many``); the surrogates of each tested variable run in
+batches on a problem that keeps what the permutations do not change. The maximum- and minimum-statistic tests
+compute only the surrogates that decide them (their decisions equal those of the full surrogate table): most
+of a step that selects nothing ends after a few batches. Targets are independent: they run in turn
 in-process (each using every core), or as tasks of a Dask cluster (``client=``), each with a seed derived from
 the call's seed and the target's index, so the result does not depend on where or in which order they run.
 """
@@ -38,13 +40,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._arrays import check_count, check_real, check_seed, to_numpy
-from ..estimators._problem import check_shuffle, null_distribution, p_value
+from ..estimators._problem import check_shuffle, p_value, permutations
 from ..estimators.many import _Table
 from .result import Network, TargetResult
 
 __all__ = ["multivariate_te_network", "bivariate_te_network", "nonuniform_embedding"]
 
 Variable = tuple  # (process, lag): the process's value at time t - lag; lag 0 is the target's present
+_BATCH = 16  # surrogates drawn together; fixed, so that the draws never depend on how many were computed
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,50 @@ class Cascade:
     def cmi(self, specs: list) -> np.ndarray:
         return self.engine.estimates(specs, False, False)[0]
 
-    def null(self, specs: list, count: int) -> np.ndarray:
-        """(len(specs), count) surrogate values, each spec's y permuted independently; the seed of every test is
-        derived from (seed, target, test number), never from where or when the target runs."""
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.target, self.tests]))
+    def _test(self) -> int:
+        """A new test's number: the seed of its surrogates is (seed, target, test, spec, batch), never derived
+        from where or when the target runs."""
         self.tests += 1
-        return np.array([null_distribution(self.engine.prepared(s), count, rng, self.settings.shuffle, False, "")
-                         for s in specs])
+        return self.tests - 1
+
+    def _draw(self, test: int, spec: int, batch: int, size: int) -> np.ndarray:
+        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.target, test, spec, batch]))
+        return permutations(self.lagged.trial_starts, size, rng, self.settings.shuffle)
+
+    def null(self, specs: list, count: int) -> np.ndarray:
+        """(len(specs), count) surrogate values, each spec's y permuted independently."""
+        test, table = self._test(), np.empty((len(specs), count))
+        for e, spec in enumerate(specs):
+            problem = self.engine.prepared(spec)
+            for batch, begin in enumerate(range(0, count, _BATCH)):
+                size = min(_BATCH, count - begin)
+                table[e, begin:begin + size] = problem.surrogates(self._draw(test, e, batch, size))
+        return table
+
+    def extreme_passes(self, specs: list, statistic: float, count: int, alpha: float, largest: bool) -> bool:
+        """Whether ``statistic`` passes the maximum (``largest``) or minimum statistic test over ``specs``:
+        p = (1 + #{s : max_e (min_e) null[e, s] >= statistic}) / (1 + count) < alpha, with the surrogates of
+        :meth:`null`. Only what decides it is computed: surrogate s counts for the maximum as soon as one spec's
+        value reaches the statistic and stops counting for the minimum as soon as one falls below it, and the
+        test ends once it can no longer pass; the decision is that of the full table."""
+        test, problems = self._test(), [None] * len(specs)
+        limit = alpha * (count + 1) - 1  # the test fails once this many surrogates count
+        counted = 0
+        for batch, begin in enumerate(range(0, count, _BATCH)):
+            size = min(_BATCH, count - begin)
+            undecided = np.ones(size, dtype=bool)  # maximum: none reached yet; minimum: none fell below yet
+            for e, spec in enumerate(specs):
+                rows = np.flatnonzero(undecided)
+                if rows.size == 0:
+                    break
+                if problems[e] is None:
+                    problems[e] = self.engine.prepared(spec)
+                values = problems[e].surrogates(self._draw(test, e, batch, size)[rows])
+                undecided[rows[(values >= statistic) if largest else (values < statistic)]] = False
+            counted += int(size - undecided.sum()) if largest else int(undecided.sum())
+            if counted >= limit:
+                return False
+        return True
 
     def include(self, candidates: list, base: list) -> list:
         """The candidates that join ``base`` one at a time by the maximum-statistic test (step 1 and 2)."""
@@ -129,7 +169,7 @@ class Cascade:
             specs = [self.spec([c], base + chosen) for c in candidates]
             values = self.cmi(specs)
             best = int(np.argmax(values))
-            if p_value(values[best], self.null(specs, s.n_perm_max_stat).max(axis=0)) >= s.alpha_max_stat:
+            if not self.extreme_passes(specs, values[best], s.n_perm_max_stat, s.alpha_max_stat, largest=True):
                 break
             chosen.append(candidates.pop(best))
         return chosen
@@ -137,6 +177,7 @@ class Cascade:
     def prune(self, group: list, base: list) -> list:
         """``group`` without the variables that fail the minimum-statistic test given ``base`` and the rest of
         the group (step 3); a group of one is kept as it is, as IDTxl does."""
+        s = self.settings
         group = list(group)
         if len(group) <= 1:
             return group
@@ -144,8 +185,7 @@ class Cascade:
             specs = [self.spec([v], base + [u for u in group if u != v]) for v in group]
             values = self.cmi(specs)
             worst = int(np.argmin(values))
-            if p_value(values[worst], self.null(specs, self.settings.n_perm_min_stat).min(axis=0)) < \
-                    self.settings.alpha_min_stat:
+            if self.extreme_passes(specs, values[worst], s.n_perm_min_stat, s.alpha_min_stat, largest=False):
                 break
             group.pop(worst)
         return group
