@@ -115,3 +115,24 @@ def test_grid_sized_low_dimensional_samples(kind):
         np.testing.assert_array_equal(np.isneginf(got), np.isneginf(want))
         finite = np.isfinite(want)
         np.testing.assert_allclose(got[finite], want[finite], rtol=1e-12, atol=TOL)
+
+
+@pytest.mark.parametrize("kind", DATA)
+@pytest.mark.parametrize("n,dx,dy,dz", [(1024, 1, 1, 2), (1025, 1, 1, 2), (700, 1, 2, 2), (500, 2, 1, 4)])
+@pytest.mark.parametrize("theiler", [0, 3])
+def test_conditional_mutual_info_scan_and_trees_match_reference(n, dx, dy, dz, kind, theiler):
+    """Joint spaces of 4+ dimensions with few samples take the pair scan (up to 1024 samples in 4-D), more take
+    the trees: both equal the reference, with ties, duplicates and a Theiler window; so do the surrogates."""
+    rng = np.random.default_rng([n, dx, dy, dz, theiler])
+    x, y, z = sample(rng, n, dx, kind), sample(rng, n, dy, kind), sample(rng, n, dz, kind)
+    excluded = ref.theiler_mask(n, theiler) if theiler else None
+    want = ref.ksg_conditional_mutual_info(x, y, z, 4, excluded=excluded)
+    got = isc.conditional_mutual_info(x, y, z, k=4, theiler=theiler, **EXACT)
+    np.testing.assert_allclose(got, want, rtol=0, atol=TOL)
+    from infoscope.estimators import prepare
+
+    problem = prepare("conditional_mutual_info", "ksg", x, y, z, k=4, theiler=theiler, normalize=False, noise=0.0)
+    perm = rng.permutation(n)
+    surrogate = problem.surrogates(perm[None, :].astype(np.uint32))[0]
+    np.testing.assert_allclose(surrogate, ref.ksg_conditional_mutual_info(x, y[perm], z, 4, excluded=excluded).mean(),
+                               rtol=0, atol=TOL)

@@ -97,6 +97,8 @@ class KsgConditionalMI final : public CmiProblem {
             double* local) const;
   // Whether the estimate counts in the marginal spaces (all but algorithm 2 with Z columns, which counts in boxes).
   bool counts_in_spaces() const { return algorithm_ == 1 || dz_ == 0; }
+  // Whether Frenzel-Pompe counts come from a scan of all pairs (small n, 4+ joint dimensions; scan_counts).
+  bool scans() const;
   std::size_t stride() const { return dx_ + dz_ + dy_; }
 
   std::vector<double> data_;
