@@ -1,0 +1,224 @@
+"""Transfer-entropy network inference: accuracy on networks with known links, against IDTxl on the same data,
+on a Dask cluster against in-process, and the time per target of a large network.
+
+    python benchmarks/networks.py accuracy --nodes 5 10 --T 1000 10000     # precision / recall vs truth
+    python benchmarks/networks.py idtxl --nodes 5 --T 1000                  # same data, same settings as IDTxl
+    python benchmarks/networks.py dask --nodes 10 --T 1000                  # LocalCluster(2 workers) vs in-process
+    python benchmarks/networks.py scale --nodes 50 --T 10000 --targets 2    # seconds per target, projection
+    python benchmarks/networks.py report                                    # networks.md and networks.png
+
+Truths: :func:`infoscope.bench.random_var_network` (linear Gaussian, every link's exact TE known) and
+:func:`infoscope.bench.coupled_logistic_network` (nonlinear), as Novelli et al. 2019. Every part writes
+benchmarks/results/networks/<part>_*.json; ``report`` gathers them. Defaults are IDTxl's test settings of the
+issue: max lag 5, 200 surrogates per test, alpha 0.05, k = 4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results" / "networks"
+
+
+def network_for(kind: str, nodes: int, seed: int):
+    from infoscope.bench import coupled_logistic_network, random_var_network
+
+    if kind == "var":
+        return random_var_network(nodes, in_degree=2.0, max_lag=5, seed=seed)
+    return coupled_logistic_network(nodes, in_degree=2.0, max_lag=5, seed=seed)
+
+
+def infer(data, args, **extra) -> tuple:
+    import infoscope as isc
+
+    infer_fn = (isc.networks.multivariate_te_network if args.analysis == "multivariate"
+                else isc.networks.bivariate_te_network)
+    began = time.perf_counter()
+    net = infer_fn(data, max_lag_sources=5, n_perm=args.n_perm, fdr=args.fdr, seed=args.seed, progress=True,
+                   **extra)
+    return net, time.perf_counter() - began
+
+
+def summary(net, seconds: float, truth=None) -> dict:
+    from infoscope.bench import link_scores
+
+    out = dict(links=[list(map(int, link)) for link in net.links], seconds=seconds,
+               target_seconds={int(t): r.seconds for t, r in net.targets.items()},
+               targets={int(t): dict(past=list(r.past), variables={f"{s}@{lag}": list(v) for (s, lag), v in r.variables.items()},
+                                     omnibus_te=r.omnibus_te, omnibus_p=r.omnibus_p, significant=net.significant[t])
+                        for t, r in net.targets.items()})
+    if truth is not None:
+        out["scores"] = link_scores(net.links, truth, n_nodes=len(net.labels))
+    return out
+
+
+def write(name: str, result: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=1))
+    print(f"wrote {path.relative_to(HERE.parent)}")
+    return path
+
+
+def accuracy(args):
+    for kind in args.kinds:
+        for nodes in args.nodes:
+            for T in args.T:
+                net_true = network_for(kind, nodes, args.seed)
+                data = net_true.simulate(T, seed=args.seed)
+                net, seconds = infer(data, args)
+                result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
+                              fdr=args.fdr, truth=[list(map(int, link)) for link in sorted(net_true.links)],
+                              **summary(net, seconds, net_true.links))
+                s = result["scores"]
+                print(f"{kind} {nodes} nodes, T = {T}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
+                      f"(lags {s['lag_precision']:.2f} / {s['lag_recall']:.2f}) in {seconds:.0f} s")
+                write(f"accuracy_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}", result)
+
+
+def idtxl(args):
+    sys.path.insert(0, str(HERE))
+    from idtxl_peer import run_idtxl
+
+    for kind in args.kinds:
+        for nodes in args.nodes:
+            for T in args.T:
+                net_true = network_for(kind, nodes, args.seed)
+                data = net_true.simulate(T, seed=args.seed)
+                net, seconds = infer(data, args)
+                ours = summary(net, seconds, net_true.links)
+                theirs = run_idtxl(data, analysis=args.analysis, n_perm_max_stat=args.n_perm,
+                                   n_perm_min_stat=args.n_perm, n_perm_omnibus=args.n_perm,
+                                   n_perm_max_seq=args.n_perm, fdr=args.fdr is not None, seed=args.seed)
+                from infoscope.bench import link_scores
+
+                peer_links = theirs["fdr_links"] if theirs.get("fdr_links") is not None else theirs["links"]
+                theirs["scores"] = link_scores([tuple(link) for link in peer_links], net_true.links, n_nodes=nodes)
+                result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
+                              truth=[list(map(int, link)) for link in sorted(net_true.links)], infoscope=ours,
+                              idtxl=theirs, speedup=theirs["wall_analysis_s"] / seconds)
+                print(f"{kind} {nodes} nodes, T = {T}: infoscope {seconds:.0f} s {ours['links']}; IDTxl "
+                      f"{theirs['wall_analysis_s']:.0f} s {peer_links}; ratio {result['speedup']:.1f}")
+                write(f"idtxl_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}", result)
+
+
+def dask(args):
+    import distributed
+
+    for nodes in args.nodes:
+        for T in args.T:
+            net_true = network_for("var", nodes, args.seed)
+            data = net_true.simulate(T, seed=args.seed)
+            serial, serial_s = infer(data, args)
+            began = time.perf_counter()
+            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                          dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+                startup = time.perf_counter() - began
+                parallel, parallel_s = infer(data, args, client=client)
+            same = serial.links == parallel.links and all(
+                serial.targets[t].variables == parallel.targets[t].variables for t in serial.targets)
+            result = dict(nodes=nodes, T=T, seed=args.seed, in_process_s=serial_s, dask_s=parallel_s,
+                          cluster_start_s=startup, same_result=same, links=[list(map(int, x)) for x in serial.links],
+                          target_seconds={int(t): r.seconds for t, r in serial.targets.items()})
+            print(f"{nodes} nodes, T = {T}: in-process {serial_s:.1f} s, Dask (2 workers) {parallel_s:.1f} s "
+                  f"(+{startup:.1f} s cluster start); same result: {same}")
+            write(f"dask_{nodes}_T{T}_seed{args.seed}", result)
+
+
+def scale(args):
+    from infoscope.networks.inference import _settings, _trials, analyse_target
+
+    for nodes in args.nodes:
+        for T in args.T:
+            net_true = network_for("var", nodes, args.seed)
+            trials = _trials(net_true.simulate(T, seed=args.seed))
+            settings = _settings(args.analysis, trials, max_lag_sources=5, min_lag_sources=1, max_lag_target=None,
+                                 tau_sources=1, tau_target=1, n_perm=args.n_perm, alpha=0.05, shuffle="within",
+                                 options={})
+            seconds = {}
+            for target in range(args.targets):
+                r = analyse_target(trials, target, tuple(s for s in range(nodes) if s != target), settings, args.seed)
+                seconds[target] = r.seconds
+                print(f"{nodes} nodes, T = {T}: target {target} in {r.seconds:.0f} s", flush=True)
+            per_target = float(np.median(list(seconds.values())))
+            result = dict(nodes=nodes, T=T, seed=args.seed, n_perm=args.n_perm, target_seconds=seconds,
+                          median_target_s=per_target, in_process_projection_s=per_target * nodes,
+                          # one target per 2-core worker; 32 such workers on 64 cores
+                          dask_64_core_projection_s=per_target * int(np.ceil(nodes / 32)))
+            write(f"scale_{nodes}_T{T}_seed{args.seed}", result)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("part", choices=["accuracy", "idtxl", "dask", "scale", "report"])
+    parser.add_argument("--nodes", type=int, nargs="+", default=[5])
+    parser.add_argument("--T", type=int, nargs="+", default=[1000])
+    parser.add_argument("--kinds", nargs="+", choices=["var", "logistic"], default=["var"])
+    parser.add_argument("--analysis", choices=["multivariate", "bivariate"], default="multivariate")
+    parser.add_argument("--n-perm", type=int, default=200)
+    parser.add_argument("--fdr", default="bh", help="'bh', 'by' or 'none'")
+    parser.add_argument("--targets", type=int, default=2, help="scale: targets timed")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    args.fdr = None if args.fdr == "none" else args.fdr
+    if args.part == "report":
+        return report()
+    return globals()[args.part](args)
+
+
+def report():
+    """benchmarks/results/networks.md from every JSON of the parts."""
+    rows = [json.loads(p.read_text()) | {"file": p.stem} for p in sorted(RESULTS.glob("*.json"))]
+    lines = ["# TE network inference: accuracy, IDTxl, Dask, scale", "",
+             "Written by `python benchmarks/networks.py report` from benchmarks/results/networks/*.json.", ""]
+    acc = [r for r in rows if r["file"].startswith("accuracy")]
+    if acc:
+        lines += ["## Accuracy against the true network", "",
+                  "| network | T | analysis | precision | recall | lag precision | lag recall | seconds |", "|---|---|---|---|---|---|---|---|"]
+        for r in acc:
+            s = r["scores"]
+            lines.append(f"| {r['kind']} {r['nodes']} nodes (seed {r['seed']}) | {r['T']} | {r['analysis']} | "
+                         f"{s['precision']:.2f} | {s['recall']:.2f} | {s['lag_precision']:.2f} | {s['lag_recall']:.2f} | "
+                         f"{r['seconds']:.0f} |")
+        lines.append("")
+    peer = [r for r in rows if r["file"].startswith("idtxl")]
+    if peer:
+        lines += ["## Against IDTxl (JIDT) on the same data and settings", "",
+                  "| network | T | infoscope s | IDTxl s | ratio | infoscope links | IDTxl links | truth |", "|---|---|---|---|---|---|---|---|"]
+        for r in peer:
+            theirs = r["idtxl"]["fdr_links"] if r["idtxl"].get("fdr_links") is not None else r["idtxl"]["links"]
+            lines.append(f"| {r['kind']} {r['nodes']} | {r['T']} | {r['infoscope']['seconds']:.0f} | "
+                         f"{r['idtxl']['wall_analysis_s']:.0f} | {r['speedup']:.1f}× | {r['infoscope']['links']} | "
+                         f"{theirs} | {r['truth']} |")
+        lines.append("")
+    dk = [r for r in rows if r["file"].startswith("dask")]
+    if dk:
+        lines += ["## Dask LocalCluster (2 worker processes) against in-process", "",
+                  "| nodes | T | in-process s | Dask s | cluster start s | same result |", "|---|---|---|---|---|---|"]
+        for r in dk:
+            lines.append(f"| {r['nodes']} | {r['T']} | {r['in_process_s']:.1f} | {r['dask_s']:.1f} | "
+                         f"{r['cluster_start_s']:.1f} | {r['same_result']} |")
+        lines.append("")
+    sc = [r for r in rows if r["file"].startswith("scale")]
+    if sc:
+        lines += ["## Time per target of a large network", "",
+                  "| nodes | T | targets timed | median s per target | all targets in-process (2 cores) | 64 cores on Dask (32 two-core workers) |",
+                  "|---|---|---|---|---|---|"]
+        for r in sc:
+            lines.append(f"| {r['nodes']} | {r['T']} | {len(r['target_seconds'])} | {r['median_target_s']:.0f} | "
+                         f"{r['in_process_projection_s'] / 3600:.1f} h | {r['dask_64_core_projection_s'] / 60:.0f} min |")
+        lines.append("")
+    path = HERE / "results" / "networks.md"
+    path.write_text("\n".join(lines))
+    print(f"wrote {path.relative_to(HERE.parent)}")
+
+
+if __name__ == "__main__":
+    main()
