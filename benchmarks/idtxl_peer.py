@@ -227,6 +227,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--analysis", choices=_ANALYSES, default="multivariate")
     parser.add_argument("--targets", type=int, nargs="*", default=None, help="targets to analyse (default all)")
     parser.add_argument("--threads", type=int, default=2, help="JIDT threads")
+    parser.add_argument("--timeout", type=float, default=None, help="seconds before the IDTxl worker is killed")
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write")
     args = parser.parse_args(argv)
 
@@ -237,7 +238,8 @@ def main(argv=None) -> dict:
     link_te = network.link_transfer_entropies()
     result = run_idtxl(data, analysis=args.analysis, max_lag_sources=args.max_lag, max_lag_target=args.max_lag,
                        n_perm_max_stat=args.n_perm, n_perm_min_stat=args.n_perm, n_perm_omnibus=args.n_perm,
-                       n_perm_max_seq=args.n_perm, num_threads=args.threads, targets=args.targets, seed=args.seed)
+                       n_perm_max_seq=args.n_perm, num_threads=args.threads, targets=args.targets, seed=args.seed,
+                       timeout=args.timeout)
     analysed = {int(t) for t in result["targets"]}
     truth = {l for l in network.links if l[1] in analysed}
     found = [tuple(l) for l in result["links"]]

@@ -418,7 +418,7 @@ def _stable_scale(coefficients: np.ndarray, max_radius: float) -> float:
     return low
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class VARNetwork:
     """A random sparse linear-Gaussian VAR network with known links; built by :func:`random_var_network`.
 
@@ -510,7 +510,7 @@ def random_var_network(n_nodes: int, *, in_degree=None, link_probability=None, m
     return VARNetwork(process, frozenset(links), self_lags, scale)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LogisticNetwork:
     r"""Coupled logistic maps on a random network with known links; built by :func:`coupled_logistic_network`.
 
