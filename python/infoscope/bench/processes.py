@@ -3,6 +3,9 @@
 :class:`LinearGaussianVAR` is a stationary Gaussian vector autoregression. Its autocovariance follows from the
 stationary covariance of its companion form, and any transfer entropy between its components is a ratio of
 conditional covariances of the stacked lagged variables, so it is exact up to rounding.
+
+:func:`random_var_network` and :func:`coupled_logistic_network` draw random sparse networks with known links
+and lags (linear and nonlinear dynamics), the ground truths of network inference.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from typing import Sequence, Union
 
 import numpy as np
 
-from .._arrays import check_count
+from dataclasses import dataclass
 
-__all__ = ["LinearGaussianVAR"]
+from .._arrays import check_count, check_real, check_seed
+
+__all__ = ["LinearGaussianVAR", "VARNetwork", "random_var_network", "LogisticNetwork", "coupled_logistic_network"]
 
 Indices = Union[int, Sequence[int]]
 
@@ -57,6 +62,15 @@ def _conditional_cov(cov: np.ndarray, n_y: int, n_given: int) -> np.ndarray:
     w = slice(n_y, n_y + n_given)
     s_yw = cov[:n_y, w]
     return s_yy - s_yw @ np.linalg.solve(cov[w, w], s_yw.T)
+
+
+def _companion_matrix(coefficients: np.ndarray) -> np.ndarray:
+    """The (pD, pD) companion matrix of VAR coefficients (p, D, D): [A_1 ... A_p] on top, identities below."""
+    p, d = coefficients.shape[:2]
+    f = np.zeros((p * d, p * d))
+    f[:d] = np.concatenate(list(coefficients), axis=1)
+    f[d:, :-d] = np.eye((p - 1) * d)
+    return f
 
 
 def _logdet(name: str, cov: np.ndarray) -> float:
@@ -154,11 +168,7 @@ class LinearGaussianVAR:
         return self._companion.copy()
 
     def _build_companion(self) -> np.ndarray:
-        d, p = self._dim, self._order
-        f = np.zeros((p * d, p * d))
-        f[:d] = np.concatenate(list(self._coefficients), axis=1)
-        f[d:, :-d] = np.eye((p - 1) * d)
-        return f
+        return _companion_matrix(self._coefficients)
 
     def state_covariance(self) -> np.ndarray:
         r"""Stationary covariance P of the companion state, the solution of :math:`P = F P F^T + Q`.
@@ -366,3 +376,248 @@ class LinearGaussianVAR:
         te = 0.5 * (_logdet("transfer_entropy", restricted) - _logdet("transfer_entropy", full))
         # Conditioning on more never increases the conditional variance; clip rounding below zero.
         return max(te, 0.0)
+
+
+# ------------------------------------------------------------------------------------- random network truths
+#
+# Novelli, Wollstadt, Mediano, Wibral & Lizier 2019 (Network Neuroscience 3(3):827, "Large-scale directed
+# network inference with multivariate transfer entropy and hierarchical statistical testing") validate IDTxl on
+# random (Erdos-Renyi) directed networks with a given average in-degree, each link one random lag in 1..5,
+# under linear (VAR) and nonlinear (coupled logistic map) dynamics. The weights used here -- self-coupling 0.5
+# at lag 1, a target's cross-couplings summing to 0.4 (VAR) or 0.5 (logistic maps), split equally over its
+# links -- match IDTxl's own generators (``Data.generate_var_data`` default [[0.5, 0], [0.4, 0.5]];
+# ``generate_logistic_maps_data``: f(x) = 4x(1-x), noise 0.1, mod 1); the paper's exact weights were not
+# confirmed from its text.
+
+
+def _link_probability(n_nodes: int, in_degree, link_probability) -> float:
+    """The Erdos-Renyi link probability: ``link_probability``, or ``in_degree / (n_nodes - 1)`` (in_degree 2 when
+    neither is given)."""
+    if link_probability is not None:
+        if in_degree is not None:
+            raise ValueError("give in_degree or link_probability, not both")
+        p = check_real(link_probability, "link_probability", minimum=0)
+        if p > 1:
+            raise ValueError(f"link_probability must be in [0, 1], got {link_probability!r}")
+        return p
+    mean = check_real(2.0 if in_degree is None else in_degree, "in_degree", minimum=0)
+    if mean > n_nodes - 1:
+        raise ValueError(f"in_degree must be at most n_nodes - 1 = {n_nodes - 1}, got {in_degree!r}")
+    return mean / (n_nodes - 1)
+
+
+def _random_links(rng: np.random.Generator, n_nodes: int, probability: float, min_lag: int, max_lag: int) -> list:
+    """Erdos-Renyi directed links (no self-loops), each with one lag uniform in min_lag..max_lag; sorted."""
+    present = rng.random((n_nodes, n_nodes)) < probability  # [source, target]
+    np.fill_diagonal(present, False)
+    sources, targets = np.nonzero(present)
+    lags = rng.integers(min_lag, max_lag + 1, size=len(sources))
+    return sorted(zip(sources.tolist(), targets.tolist(), lags.tolist()))
+
+
+def _network_shape(n_nodes, min_lag, max_lag) -> tuple:
+    n_nodes = check_count(n_nodes, "n_nodes", 2)
+    min_lag = check_count(min_lag, "min_lag", 1)
+    max_lag = check_count(max_lag, "max_lag", 1)
+    if max_lag < min_lag:
+        raise ValueError(f"max_lag ({max_lag}) must be >= min_lag ({min_lag})")
+    return n_nodes, min_lag, max_lag
+
+
+def _coefficients(n_nodes: int, links: list, coupling: float, self_coupling: float) -> np.ndarray:
+    """(p, D, D) with [lag - 1, target, source]: self-coupling at lag 1, each target's links share ``coupling``."""
+    order = max([1] + [lag for _, _, lag in links])
+    a = np.zeros((order, n_nodes, n_nodes))
+    a[0][np.diag_indices(n_nodes)] = self_coupling
+    in_degree = np.bincount([t for _, t, _ in links], minlength=n_nodes)
+    for s, t, lag in links:
+        a[lag - 1, t, s] = coupling / in_degree[t]
+    return a
+
+
+def _adjacency(n_nodes: int, links) -> np.ndarray:
+    adjacency = np.zeros((n_nodes, n_nodes), dtype=bool)
+    for s, t, _ in links:
+        adjacency[s, t] = True
+    return adjacency
+
+
+def _stable_scale(coefficients: np.ndarray, max_radius: float) -> float:
+    """1.0 if the companion's spectral radius is below max_radius, else the factor c (by bisection) for which
+    c * coefficients has radius just below max_radius. (With several lags the radius is not proportional to c.)"""
+    def radius(c):
+        return float(np.max(np.abs(np.linalg.eigvals(_companion_matrix(c * coefficients)))))
+
+    if radius(1.0) < max_radius:
+        return 1.0
+    low, high = 0.0, 1.0  # radius(low) < max_radius <= radius(high) throughout
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        low, high = (middle, high) if radius(middle) < max_radius else (low, middle)
+    return low
+
+
+@dataclass(frozen=True, eq=False)
+class VARNetwork:
+    """A random sparse linear-Gaussian VAR network with known links; built by :func:`random_var_network`.
+
+    Attributes: ``process`` (the :class:`LinearGaussianVAR`, whose exact transfer entropies are the truth),
+    ``links`` (frozenset of (source, target, lag) with a nonzero coefficient, source != target), ``self_lags``
+    (per node, the lags of its own nonzero autoregressive coefficients), ``scale`` (the factor every coefficient
+    was multiplied by to make the process stable; 1.0 when none was needed).
+    """
+
+    process: LinearGaussianVAR
+    links: frozenset
+    self_lags: tuple
+    scale: float = 1.0
+
+    @property
+    def n_nodes(self) -> int:
+        return self.process.dim
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """(n, n) bool, ``[source, target]`` True where a link exists (at any lag)."""
+        return _adjacency(self.n_nodes, self.links)
+
+    @property
+    def spectral_radius(self) -> float:
+        """Largest eigenvalue modulus of the companion matrix (< 1: stationary)."""
+        return float(np.max(np.abs(np.linalg.eigvals(self.process.companion))))
+
+    def simulate(self, T: int, *, trials=None, seed=0) -> np.ndarray:
+        """A stationary sample path, shape (T, n), or (trials, T, n); see :meth:`LinearGaussianVAR.simulate`."""
+        return self.process.simulate(T, trials=trials, seed=seed)
+
+    def parents(self, target: int) -> list:
+        """The (source, lag) pairs of the links into ``target``."""
+        return sorted((s, lag) for s, t, lag in self.links if t == target)
+
+    def link_transfer_entropy(self, source: int, target: int, lag: int) -> float:
+        """Exact TE (nats) of X_{t-lag}[source] into X_t[target], conditioned on the target's own past (its
+        autoregressive lags) and on every other true parent of the target at its lag: the information a
+        multivariate (conditional) TE network inference must find for this variable. It is > 0 for a link and
+        exactly 0 (to rounding) for a (source, lag) that is not a parent, because the target's innovation is
+        independent of everything else in the past."""
+        others = [(s, d) for s, d in self.parents(target) if (s, d) != (source, lag)]
+        k_hist = max(self.self_lags[target], default=0)
+        return self.process.transfer_entropy(source, target, lag=lag, k_hist=k_hist,
+                                             condition=[[s] for s, _ in others],
+                                             condition_lag=[d for _, d in others] or 1)
+
+    def link_transfer_entropies(self) -> dict:
+        """{(source, target, lag): :meth:`link_transfer_entropy`} for every link."""
+        return {link: self.link_transfer_entropy(*link) for link in sorted(self.links)}
+
+
+def random_var_network(n_nodes: int, *, in_degree=None, link_probability=None, max_lag: int = 5, min_lag: int = 1,
+                       coupling: float = 0.4, self_coupling: float = 0.5, noise: float = 1.0, max_radius: float = 0.99,
+                       seed=0) -> VARNetwork:
+    r"""A random sparse VAR network with known links and lags, as in Novelli et al. 2019.
+
+    :math:`X_t[i] = s X_{t-1}[i] + \sum_{j \to i} c_{ji} X_{t-\delta_{ji}}[j] + \varepsilon_t[i]`,
+    :math:`\varepsilon \sim N(0, \mathrm{noise}^2 I)`. Links are Erdos-Renyi: each ordered pair (j, i), j != i,
+    is a link with probability ``link_probability`` or else ``in_degree / (n_nodes - 1)``, so ``in_degree``
+    (default 2) is the average number of links into a node; each link gets one lag :math:`\delta` uniform in
+    ``min_lag..max_lag`` and the weight ``coupling / (in-degree of i)``, so a node's inputs sum to ``coupling``;
+    ``self_coupling`` s sits at lag 1. Weights follow Novelli, Wollstadt, Mediano, Wibral & Lizier 2019
+    (Network Neuroscience 3(3):827) as IDTxl's generator does (see the module notes).
+
+    With non-negative weights and ``self_coupling + coupling < 1`` every row of :math:`\sum_l A_l` sums below 1,
+    so the process is stable by construction. In any case the companion spectral radius is checked; if it is
+    not below ``max_radius``, every coefficient is multiplied by the factor (found by bisection) that brings it
+    just below ``max_radius`` (recorded in ``.scale``). A network can have no links at all when the link probability is small (check ``.links``).
+    """
+    n_nodes, min_lag, max_lag = _network_shape(n_nodes, min_lag, max_lag)
+    probability = _link_probability(n_nodes, in_degree, link_probability)
+    coupling = check_real(coupling, "coupling")
+    if coupling == 0:
+        raise ValueError("coupling must be nonzero (a link of zero weight is no link)")
+    self_coupling = check_real(self_coupling, "self_coupling")
+    noise = check_real(noise, "noise (the innovations' standard deviation)", positive=True)
+    max_radius = check_real(max_radius, "max_radius", positive=True)
+    if max_radius >= 1:
+        raise ValueError(f"max_radius must be in (0, 1), got {max_radius!r}")
+    rng = np.random.default_rng(check_seed(seed))
+
+    links = _random_links(rng, n_nodes, probability, min_lag, max_lag)
+    a = _coefficients(n_nodes, links, coupling, self_coupling)
+    scale = _stable_scale(a, max_radius)
+    process = LinearGaussianVAR(a * scale, noise ** 2 * np.eye(n_nodes))
+    self_lags = tuple((1,) if self_coupling != 0 else () for _ in range(n_nodes))
+    return VARNetwork(process, frozenset(links), self_lags, scale)
+
+
+@dataclass(frozen=True, eq=False)
+class LogisticNetwork:
+    r"""Coupled logistic maps on a random network with known links; built by :func:`coupled_logistic_network`.
+
+    :math:`x_t[i] = \big(f(\sum_l \sum_j A_l[i, j]\, x_{t-l}[j]) + \eta_t[i]\big) \bmod 1`, :math:`f(x) = 4x(1-x)`,
+    :math:`\eta \sim N(0, \mathrm{noise}^2)`. ``coefficients[l - 1, target, source]``; ``links``, ``self_lags``
+    as for :class:`VARNetwork`.
+    """
+
+    coefficients: np.ndarray
+    links: frozenset
+    self_lags: tuple
+    noise: float
+
+    @property
+    def n_nodes(self) -> int:
+        return self.coefficients.shape[1]
+
+    @property
+    def adjacency(self) -> np.ndarray:
+        """(n, n) bool, ``[source, target]`` True where a link exists (at any lag)."""
+        return _adjacency(self.n_nodes, self.links)
+
+    def simulate(self, T: int, *, trials=None, seed=0, burn_in=None) -> np.ndarray:
+        """Sample paths of length T, shape (T, n) or (trials, T, n), values in [0, 1).
+
+        Each trial starts from independent uniform states and drops ``burn_in`` (default 10 * n_nodes + 100)
+        transient steps. The dynamic noise is continuous, so no two samples tie (with probability 1) and no
+        observation noise is added. Trials are independent; ``seed`` makes the paths reproducible.
+        """
+        T = check_count(T, "T", 1)
+        batch = 1 if trials is None else check_count(trials, "trials", 1)
+        burn_in = 10 * self.n_nodes + 100 if burn_in is None else check_count(burn_in, "burn_in", 0)
+        rng = np.random.default_rng(check_seed(seed))
+        p, n = self.coefficients.shape[:2]
+        length = p + burn_in + T
+        x = np.empty((batch, length, n))
+        x[:, :p] = rng.random((batch, p, n))
+        noise = self.noise * rng.standard_normal((batch, length - p, n))
+        stacked = np.concatenate(list(self.coefficients[::-1]), axis=1).T  # oldest-first window -> sum_l A_l x_{t-l}
+        for t in range(p, length):
+            drive = x[:, t - p:t].reshape(batch, p * n) @ stacked
+            x[:, t] = np.mod(4.0 * drive * (1.0 - drive) + noise[:, t - p], 1.0)
+        out = x[:, p + burn_in:]
+        return out[0] if trials is None else out
+
+
+def coupled_logistic_network(n_nodes: int, *, in_degree=None, link_probability=None, max_lag: int = 5,
+                             min_lag: int = 1, coupling: float = 0.5, self_coupling: float = 0.5, noise: float = 0.1,
+                             seed=0) -> LogisticNetwork:
+    """Coupled logistic maps on a random network, the nonlinear truth of Novelli et al. 2019.
+
+    Links, lags and weights are drawn as in :func:`random_var_network` (Erdos-Renyi, one lag per link uniform
+    in ``min_lag..max_lag``, a target's links share ``coupling``, ``self_coupling`` at lag 1); the dynamics
+    are IDTxl's ``generate_logistic_maps_data``: the weighted sum of past values goes through the fully
+    chaotic logistic map f(x) = 4x(1-x), Gaussian noise of standard deviation ``noise`` is added and the result
+    is taken mod 1 (Novelli, Wollstadt, Mediano, Wibral & Lizier 2019, Network Neuroscience 3(3):827).
+    ``coupling`` and ``self_coupling`` must be >= 0 with a sum <= 1, so the map's argument stays in [0, 1].
+    """
+    n_nodes, min_lag, max_lag = _network_shape(n_nodes, min_lag, max_lag)
+    probability = _link_probability(n_nodes, in_degree, link_probability)
+    coupling = check_real(coupling, "coupling", positive=True)
+    self_coupling = check_real(self_coupling, "self_coupling", minimum=0)
+    if coupling + self_coupling > 1:
+        raise ValueError(f"coupling + self_coupling must be <= 1 (the logistic map's argument stays in [0, 1]); "
+                         f"got {coupling!r} + {self_coupling!r}")
+    noise = check_real(noise, "noise (the dynamic noise's standard deviation)", positive=True)
+    rng = np.random.default_rng(check_seed(seed))
+    links = _random_links(rng, n_nodes, probability, min_lag, max_lag)
+    a = _coefficients(n_nodes, links, coupling, self_coupling)
+    self_lags = tuple((1,) if self_coupling != 0 else () for _ in range(n_nodes))
+    return LogisticNetwork(a, frozenset(links), self_lags, noise)
