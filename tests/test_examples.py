@@ -131,3 +131,12 @@ def test_critical_periods(tmp_path):
         for r in monitor.rows:
             total[r.epoch] = total.get(r.epoch, 0.0) + r.trace
         assert max(total.values()) > 5 * total[0]            # the Fisher trace rises early in training
+
+
+def test_te_network(tmp_path):
+    net, truth, scores = load("te_network").main(["--nodes", "4", "--T", "600", "--n-perm", "40", "--out",
+                                                  str(tmp_path)])
+    table = rows(tmp_path / "te_network.csv")
+    assert len(table) == len(net.links) > 0
+    assert (tmp_path / "te_network.png").stat().st_size > 1000
+    assert scores["precision"] >= 0.5  # most selected links are true ones

@@ -126,14 +126,19 @@ class Cascade:
         rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.target, test, spec, batch]))
         return permutations(self.lagged.trial_starts, size, rng, self.settings.shuffle)
 
+    def _draws(self, test: int, spec: int, begin: int, end: int) -> np.ndarray:
+        """The row maps of surrogates begin..end (whole batches of _BATCH, the last one possibly short)."""
+        return np.concatenate([self._draw(test, spec, b // _BATCH, min(_BATCH, end - b)) for b in range(begin, end, _BATCH)])
+
     def null(self, specs: list, count: int) -> np.ndarray:
         """(len(specs), count) surrogate values, each spec's y permuted independently."""
         test, table = self._test(), np.empty((len(specs), count))
         for e, spec in enumerate(specs):
             problem = self.engine.prepared(spec)
-            for batch, begin in enumerate(range(0, count, _BATCH)):
-                size = min(_BATCH, count - begin)
-                table[e, begin:begin + size] = problem.surrogates(self._draw(test, e, batch, size))
+            step = _BATCH * max(1, problem.batch // _BATCH)  # what keeps the backend's threads busy
+            for begin in range(0, count, step):
+                end = min(count, begin + step)
+                table[e, begin:end] = problem.surrogates(self._draws(test, e, begin, end))
         return table
 
     def extreme_passes(self, specs: list, statistic: float, count: int, alpha: float, largest: bool) -> bool:
@@ -142,21 +147,22 @@ class Cascade:
         :meth:`null`. Only what decides it is computed: surrogate s counts for the maximum as soon as one spec's
         value reaches the statistic and stops counting for the minimum as soon as one falls below it, and the
         test ends once it can no longer pass; the decision is that of the full table."""
-        test, problems = self._test(), [None] * len(specs)
+        test, problems = self._test(), [self.engine.prepared(specs[0])] + [None] * (len(specs) - 1)
+        step = _BATCH * max(1, problems[0].batch // _BATCH)
         limit = alpha * (count + 1) - 1  # the test fails once this many surrogates count
         counted = 0
-        for batch, begin in enumerate(range(0, count, _BATCH)):
-            size = min(_BATCH, count - begin)
-            undecided = np.ones(size, dtype=bool)  # maximum: none reached yet; minimum: none fell below yet
+        for begin in range(0, count, step):
+            end = min(count, begin + step)
+            undecided = np.ones(end - begin, dtype=bool)  # maximum: none reached yet; minimum: none fell below yet
             for e, spec in enumerate(specs):
                 rows = np.flatnonzero(undecided)
                 if rows.size == 0:
                     break
                 if problems[e] is None:
                     problems[e] = self.engine.prepared(spec)
-                values = problems[e].surrogates(self._draw(test, e, batch, size)[rows])
+                values = problems[e].surrogates(self._draws(test, e, begin, end)[rows])
                 undecided[rows[(values >= statistic) if largest else (values < statistic)]] = False
-            counted += int(size - undecided.sum()) if largest else int(undecided.sum())
+            counted += int(undecided.size - undecided.sum()) if largest else int(undecided.sum())
             if counted >= limit:
                 return False
         return True
