@@ -40,7 +40,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._arrays import check_count, check_real, check_seed, to_numpy
+from .._backend import backend_for
 from ..estimators._problem import check_shuffle, p_value, permutations
+from ..estimators._registry import method as find_method
 from ..estimators.many import _Table
 from .result import Network, TargetResult
 
@@ -78,15 +80,23 @@ class Settings:
 
 class LaggedTable:
     """Every process at every lag 0..max_lag as the columns of one table whose rows are the time points t that
-    have all of them (each trial loses its first max_lag points): column ``column((p, lag))`` holds x_p(t - lag)."""
+    have all of them (each trial loses its first max_lag points): column ``column((p, lag))`` holds x_p(t - lag).
+    The series are preprocessed once, before the lags are taken (each process standardised over all its time
+    points, as IDTxl's ``Data(normalise=True)``; the tie-breaking noise added once per value), on the backend
+    the estimator options choose; ``values`` is the table there and ``backend`` that backend."""
 
-    def __init__(self, trials: list, max_lag: int):
+    def __init__(self, trials: list, max_lag: int, options: dict):
         self.max_lag = max_lag
         self.processes = trials[0].shape[1]
-        lagged = [np.stack([trial[max_lag - lag:trial.shape[0] - lag] for lag in range(max_lag + 1)], axis=2)
-                  for trial in trials]  # (rows, processes, lags)
-        self.values = np.ascontiguousarray(np.concatenate(lagged).reshape(-1, self.processes * (max_lag + 1)))
-        self.trial_starts = np.concatenate([[0], np.cumsum([len(x) for x in lagged])]).astype(np.int64)
+        device, kwargs = find_method("conditional_mutual_info", "ksg").bind(options)
+        self.backend = backend_for(device, data=trials[0])
+        pooled, _ = self.backend.preprocess(self.backend.samples(np.vstack(trials), "data"), kwargs["prep"])
+        first = np.cumsum([0] + [len(t) for t in trials])
+        rows = np.concatenate([first[r] + np.arange(max_lag, len(t)) for r, t in enumerate(trials)])
+        lags = np.arange(max_lag + 1)
+        self.values = self.backend.gather(pooled, rows.astype(np.int64), np.tile(lags, self.processes).astype(np.int64),
+                                          np.repeat(np.arange(self.processes), max_lag + 1).astype(np.int64))
+        self.trial_starts = np.concatenate([[0], np.cumsum([len(t) - max_lag for t in trials])]).astype(np.int64)
 
     def column(self, variable: Variable) -> int:
         process, lag = variable
@@ -101,9 +111,9 @@ class Cascade:
 
     def __init__(self, trials: list, target: int, settings: Settings, seed: int):
         self.settings = settings
-        self.lagged = LaggedTable(trials, settings.max_lag)
-        self.engine = _Table("conditional_mutual_info", "ksg", self.lagged.values, dict(settings.options),
-                             trial_starts=self.lagged.trial_starts.tolist())
+        self.lagged = LaggedTable(trials, settings.max_lag, settings.options)
+        self.engine = _Table("conditional_mutual_info", "ksg", None, dict(settings.options), embedded=self.lagged.values,
+                             backend=self.lagged.backend, trial_starts=self.lagged.trial_starts.tolist())
         self.present = self.lagged.columns([(target, 0)])
         self.target = target
         self.seed = seed
