@@ -2,7 +2,8 @@
 on a Dask cluster against in-process, and the time per target of a large network.
 
     python benchmarks/networks.py accuracy --nodes 5 10 --T 1000 10000     # precision / recall vs truth
-    python benchmarks/networks.py idtxl --nodes 5 --T 1000                  # same data, same settings as IDTxl
+    python benchmarks/networks.py idtxl --nodes 5 --T 1000 --fdr none       # same data, same settings as IDTxl
+    python benchmarks/networks.py idtxl --nodes 5 --T 1000 --fdr none --reuse-peer --repeats 3   # infoscope again
     python benchmarks/networks.py dask --nodes 10 --T 1000                  # LocalCluster(2 workers) vs in-process
     python benchmarks/networks.py scale --nodes 50 --T 10000 --targets 2    # seconds per target, projection
     python benchmarks/networks.py report                                    # networks.md and networks.png
@@ -33,6 +34,15 @@ def network_for(kind: str, nodes: int, seed: int):
     if kind == "var":
         return random_var_network(nodes, in_degree=2.0, max_lag=5, seed=seed)
     return coupled_logistic_network(nodes, in_degree=2.0, max_lag=5, seed=seed)
+
+
+def cases(args, kinds=None):
+    """(kind, nodes, T, true network, its simulation) for every combination asked for."""
+    for kind in kinds or args.kinds:
+        for nodes in args.nodes:
+            truth = network_for(kind, nodes, args.seed)
+            for T in args.T:
+                yield kind, nodes, T, truth, truth.simulate(T, seed=args.seed)
 
 
 def infer(data, args, **extra) -> tuple:
@@ -68,91 +78,82 @@ def write(name: str, result: dict) -> Path:
 
 
 def accuracy(args):
-    for kind in args.kinds:
-        for nodes in args.nodes:
-            for T in args.T:
-                net_true = network_for(kind, nodes, args.seed)
-                data = net_true.simulate(T, seed=args.seed)
-                net, seconds = infer(data, args)
-                result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
-                              fdr=args.fdr, truth=[list(map(int, link)) for link in sorted(net_true.links)],
-                              **summary(net, seconds, net_true.links))
-                s = result["scores"]
-                print(f"{kind} {nodes} nodes, T = {T}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
-                      f"(lags {s['lag_precision']:.2f} / {s['lag_recall']:.2f}) in {seconds:.0f} s")
-                write(f"accuracy_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}", result)
+    for kind, nodes, T, net_true, data in cases(args):
+        net, seconds = infer(data, args)
+        result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
+                      fdr=args.fdr, truth=[list(map(int, link)) for link in sorted(net_true.links)],
+                      **summary(net, seconds, net_true.links))
+        s = result["scores"]
+        print(f"{kind} {nodes} nodes, T = {T}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
+              f"(lags {s['lag_precision']:.2f} / {s['lag_recall']:.2f}) in {seconds:.0f} s")
+        write(f"accuracy_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}", result)
 
 
 def idtxl(args):
     sys.path.insert(0, str(HERE))
     from idtxl_peer import run_idtxl
 
-    for kind in args.kinds:
-        for nodes in args.nodes:
-            for T in args.T:
-                net_true = network_for(kind, nodes, args.seed)
-                data = net_true.simulate(T, seed=args.seed)
-                net, seconds = infer(data, args)
-                ours = summary(net, seconds, net_true.links)
-                theirs = run_idtxl(data, analysis=args.analysis, n_perm_max_stat=args.n_perm,
-                                   n_perm_min_stat=args.n_perm, n_perm_omnibus=args.n_perm,
-                                   n_perm_max_seq=args.n_perm, fdr=args.fdr is not None, seed=args.seed)
-                from infoscope.bench import link_scores
+    from infoscope.bench import link_scores
 
-                peer_links = theirs["fdr_links"] if theirs.get("fdr_links") is not None else theirs["links"]
-                theirs["scores"] = link_scores([tuple(link) for link in peer_links], net_true.links, n_nodes=nodes)
-                result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
-                              truth=[list(map(int, link)) for link in sorted(net_true.links)], infoscope=ours,
-                              idtxl=theirs, speedup=theirs["wall_analysis_s"] / seconds)
-                print(f"{kind} {nodes} nodes, T = {T}: infoscope {seconds:.0f} s {ours['links']}; IDTxl "
-                      f"{theirs['wall_analysis_s']:.0f} s {peer_links}; ratio {result['speedup']:.1f}")
-                write(f"idtxl_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}", result)
+    for kind, nodes, T, net_true, data in cases(args):
+        name = f"idtxl_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}"
+        runs = [infer(data, args) for _ in range(args.repeats)]
+        net, seconds = runs[0][0], float(np.median([s for _, s in runs]))
+        ours = dict(summary(net, seconds, net_true.links), run_seconds=[s for _, s in runs])
+        if args.reuse_peer:  # IDTxl's run of an earlier call on the same data (it takes minutes to hours)
+            theirs = json.loads((RESULTS / f"{name}.json").read_text())["idtxl"]
+        else:
+            theirs = run_idtxl(data, analysis=args.analysis, n_perm_max_stat=args.n_perm, n_perm_min_stat=args.n_perm,
+                               n_perm_omnibus=args.n_perm, n_perm_max_seq=args.n_perm, fdr=args.fdr is not None,
+                               seed=args.seed)
+        peer_links = theirs["fdr_links"] if theirs.get("fdr_links") is not None else theirs["links"]
+        theirs["scores"] = link_scores([tuple(link) for link in peer_links], net_true.links, n_nodes=nodes)
+        result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
+                      truth=[list(map(int, link)) for link in sorted(net_true.links)], infoscope=ours,
+                      idtxl=theirs, speedup=theirs["wall_analysis_s"] / seconds)
+        print(f"{kind} {nodes} nodes, T = {T}: infoscope {seconds:.0f} s {ours['links']}; IDTxl "
+              f"{theirs['wall_analysis_s']:.0f} s {peer_links}; ratio {result['speedup']:.1f}")
+        write(name, result)
 
 
 def dask(args):
     import distributed
 
-    for nodes in args.nodes:
-        for T in args.T:
-            net_true = network_for("var", nodes, args.seed)
-            data = net_true.simulate(T, seed=args.seed)
-            serial, serial_s = infer(data, args)
-            began = time.perf_counter()
-            with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                          dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-                startup = time.perf_counter() - began
-                parallel, parallel_s = infer(data, args, client=client)
-            same = serial.links == parallel.links and all(
-                serial.targets[t].variables == parallel.targets[t].variables for t in serial.targets)
-            result = dict(nodes=nodes, T=T, seed=args.seed, in_process_s=serial_s, dask_s=parallel_s,
-                          cluster_start_s=startup, same_result=same, links=[list(map(int, x)) for x in serial.links],
-                          target_seconds={int(t): r.seconds for t, r in serial.targets.items()})
-            print(f"{nodes} nodes, T = {T}: in-process {serial_s:.1f} s, Dask (2 workers) {parallel_s:.1f} s "
-                  f"(+{startup:.1f} s cluster start); same result: {same}")
-            write(f"dask_{nodes}_T{T}_seed{args.seed}", result)
+    for _, nodes, T, _, data in cases(args, ["var"]):
+        serial, serial_s = infer(data, args)
+        began = time.perf_counter()
+        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+            startup = time.perf_counter() - began
+            parallel, parallel_s = infer(data, args, client=client)
+        same = serial.links == parallel.links and all(
+            serial.targets[t].variables == parallel.targets[t].variables for t in serial.targets)
+        result = dict(nodes=nodes, T=T, seed=args.seed, in_process_s=serial_s, dask_s=parallel_s,
+                      cluster_start_s=startup, same_result=same, links=[list(map(int, x)) for x in serial.links],
+                      target_seconds={int(t): r.seconds for t, r in serial.targets.items()})
+        print(f"{nodes} nodes, T = {T}: in-process {serial_s:.1f} s, Dask (2 workers) {parallel_s:.1f} s "
+              f"(+{startup:.1f} s cluster start); same result: {same}")
+        write(f"dask_{nodes}_T{T}_seed{args.seed}", result)
 
 
 def scale(args):
     from infoscope.networks.inference import _settings, _trials, analyse_target
 
-    for nodes in args.nodes:
-        for T in args.T:
-            net_true = network_for("var", nodes, args.seed)
-            trials = _trials(net_true.simulate(T, seed=args.seed))
-            settings = _settings(args.analysis, trials, max_lag_sources=5, min_lag_sources=1, max_lag_target=None,
-                                 tau_sources=1, tau_target=1, n_perm=args.n_perm, alpha=0.05, shuffle="within",
-                                 options={})
-            seconds = {}
-            for target in range(args.targets):
-                r = analyse_target(trials, target, tuple(s for s in range(nodes) if s != target), settings, args.seed)
-                seconds[target] = r.seconds
-                print(f"{nodes} nodes, T = {T}: target {target} in {r.seconds:.0f} s", flush=True)
-            per_target = float(np.median(list(seconds.values())))
-            result = dict(nodes=nodes, T=T, seed=args.seed, n_perm=args.n_perm, target_seconds=seconds,
-                          median_target_s=per_target, in_process_projection_s=per_target * nodes,
-                          # one target per 2-core worker; 32 such workers on 64 cores
-                          dask_64_core_projection_s=per_target * int(np.ceil(nodes / 32)))
-            write(f"scale_{nodes}_T{T}_seed{args.seed}", result)
+    for _, nodes, T, _, data in cases(args, ["var"]):
+        trials = _trials(data)
+        settings = _settings(args.analysis, trials, max_lag_sources=5, min_lag_sources=1, max_lag_target=None,
+                             tau_sources=1, tau_target=1, n_perm=args.n_perm, alpha=0.05, shuffle="within", options={})
+        seconds = {}
+        for target in range(args.targets):
+            r = analyse_target(trials, target, tuple(s for s in range(nodes) if s != target), settings, args.seed)
+            seconds[target] = r.seconds
+            print(f"{nodes} nodes, T = {T}: target {target} in {r.seconds:.0f} s", flush=True)
+        per_target = float(np.median(list(seconds.values())))
+        result = dict(nodes=nodes, T=T, seed=args.seed, n_perm=args.n_perm, target_seconds=seconds,
+                      median_target_s=per_target, in_process_projection_s=per_target * nodes,
+                      # one target per 2-core worker; 32 such workers on 64 cores
+                      dask_64_core_projection_s=per_target * int(np.ceil(nodes / 32)))
+        write(f"scale_{nodes}_T{T}_seed{args.seed}", result)
 
 
 def main(argv=None):
@@ -166,6 +167,9 @@ def main(argv=None):
     parser.add_argument("--fdr", default="bh", help="'bh', 'by' or 'none'")
     parser.add_argument("--targets", type=int, default=2, help="scale: targets timed")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeats", type=int, default=1, help="idtxl: infoscope runs, the median time reported")
+    parser.add_argument("--reuse-peer", action="store_true",
+                        help="idtxl: keep IDTxl's result from the existing JSON, rerun infoscope only")
     args = parser.parse_args(argv)
     args.fdr = None if args.fdr == "none" else args.fdr
     if args.part == "report":
