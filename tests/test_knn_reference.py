@@ -136,3 +136,41 @@ def test_conditional_mutual_info_scan_and_trees_match_reference(n, dx, dy, dz, k
     surrogate = problem.surrogates(perm[None, :].astype(np.uint32))[0]
     np.testing.assert_allclose(surrogate, ref.ksg_conditional_mutual_info(x, y[perm], z, 4, excluded=excluded).mean(),
                                rtol=0, atol=TOL)
+
+
+@pytest.mark.parametrize("theiler", [0, 2])
+def test_conditional_mutual_info_surrogates_walk_and_scan_match_reference(theiler):
+    """Surrogates in 5+ joint dimensions walk each sample's stored X-Z and Z neighbours; a sample with more Z
+    neighbours within its distance than are stored (here: half the rows share one of two Z points, hundreds of
+    them) is scanned in full, and so many of them turn the walk off for later surrogates, which search the
+    spaces. Every path equals the reference, with ties, a Theiler window, and for a problem that shares another's
+    neighbours (same X and Z, another Y): its surrogate walks first, then the other's take the searches."""
+    from infoscope.estimators import prepare
+
+    rng = np.random.default_rng([31, theiler])
+    n = 2400
+    x, z = rng.standard_normal((n, 1)), rng.standard_normal((n, 3))
+    z[: n // 2] = rng.integers(0, 2, (n // 2, 1)).astype(float)  # 1200 rows on two Z points
+    ys = [np.round(x + rng.standard_normal((n, 1)), 1), rng.standard_normal((n, 2))]
+    excluded = ref.theiler_mask(n, theiler) if theiler else None
+    perms = np.stack([rng.permutation(n) for _ in range(2)]).astype(np.uint32)
+    problems = [prepare("conditional_mutual_info", "ksg", x, y, z, k=4, theiler=theiler, normalize=False, noise=0.0)
+                for y in ys]
+    assert problems[1].problem.share_conditioning(problems[0].problem)
+    for y, problem, used in [(ys[1], problems[1], perms[:1]), (ys[0], problems[0], perms)]:
+        want = [ref.ksg_conditional_mutual_info(x, y[p], z, 4, excluded=excluded).mean() for p in used]
+        np.testing.assert_allclose(problem.surrogates(used), want, rtol=0, atol=TOL)
+    other = prepare("conditional_mutual_info", "ksg", x, ys[0], z[::-1].copy(), k=4, theiler=theiler,
+                    normalize=False, noise=0.0)
+    assert not other.problem.share_conditioning(problems[0].problem)  # another Z: nothing shared
+
+
+def test_conditional_mutual_info_trees_above_the_scan_in_5d_match_reference():
+    """Above 6144 samples a 5-D joint space leaves the pair scan for the trees (scan_max_n): same estimate, with
+    ties and a Theiler window."""
+    rng = np.random.default_rng(6145)
+    n = 6145
+    x, y, z = sample(rng, n, 1, "ties"), sample(rng, n, 1, "ties"), sample(rng, n, 3, "ties")
+    got = isc.conditional_mutual_info(x, y, z, k=4, theiler=3, **EXACT)
+    np.testing.assert_allclose(got, ref.ksg_conditional_mutual_info(x, y, z, 4, excluded=ref.theiler_mask(n, 3)),
+                               rtol=0, atol=TOL)

@@ -265,7 +265,10 @@ PYBIND11_MODULE(_core, m) {
              });
            }),
            py::arg("xzy").noconvert(), py::arg("dx"), py::arg("dz"), py::arg("k"), py::arg("trial_starts"),
-           py::arg("theiler"), py::arg("workers"), py::arg("algorithm") = 1);
+           py::arg("theiler"), py::arg("workers"), py::arg("algorithm") = 1)
+      .def("share_conditioning", &infoscope::KsgConditionalMI::share_conditioning, py::arg("other"),
+           "Share other's neighbours in the X-Z and Z spaces when other has the same X and Z columns, window and "
+           "algorithm (built once, at the first surrogates of either); returns whether it does.");
 
   // Mixed discrete-continuous estimators (mixed_estimators.hpp): the first `split` columns are the discrete (or X)
   // ones.

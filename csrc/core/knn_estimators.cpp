@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -163,75 +164,313 @@ std::vector<std::size_t> counts_within(const Marginal& space, const double* eps,
   return c;
 }
 
-// Frenzel-Pompe counts by scanning all pairs, for joint spaces of 4 or more dimensions (no grid there) and few
-// samples: there a scan of columns laid out contiguously costs less than a KD-tree's k-NN search and three
-// trees' range counts. Exact, so its estimate is the indexed path's. For each sample i: eps_i, the distance to
-// its k-th nearest non-excluded sample in the joint space (max-norm), then the non-excluded samples strictly
-// within eps_i in XZ, ZY and Z. The scan costs about 5 ns per pair here; the trees about 5, 25 and 50 us per
-// sample in 4, 5 and 6+ dimensions (2 cores, surrogates of KsgConditionalMI), hence the largest n per dimension.
+// Inserts v among the k smallest values so far, best[0..found) in increasing order.
+inline void keep_smallest(double* best, std::size_t& found, std::size_t k, double v) {
+  if (found == k && !(v < best[k - 1])) return;
+  std::size_t pos = found < k ? found++ : k - 1;
+  for (; pos > 0 && best[pos - 1] > v; --pos) best[pos] = best[pos - 1];
+  best[pos] = v;
+}
+
+// Frenzel-Pompe counts by scanning all pairs, for joint spaces of 4 or more dimensions (no grid there) and up to
+// some ten thousand samples: there the max-norm balls span a third of each axis or more, so a KD-tree's k-NN
+// search and its three range counts visit most leaves, and a scan of columns laid out contiguously, in tiles
+// that stay in L1 and vector lanes, costs less. Exact, so its estimate is the indexed path's. scan_max_n: the
+// largest n at which the scan is the faster, per joint dimension. Measured on 2 cores (AVX2), one estimate of
+// Gaussian data, milliseconds scan / trees: 5-D 33/41 at n = 4000 and 110/100 at 8000; 6-D 122/205 at 8000 and
+// 510/533 at 16000; 7-D 533/800 at 16000 and 2014/2184 at 32000; 4-D trees faster from 2000 (9/4).
 std::size_t scan_max_n(std::size_t joint_dims) {
-  return joint_dims <= 3 ? 0 : joint_dims == 4 ? 1024 : joint_dims == 5 ? 4096 : 8192;
+  return joint_dims <= 3 ? 0 : joint_dims == 4 ? 1024 : joint_dims == 5 ? 6144 : joint_dims == 6 ? 16384 : 32768;
 }
 
 struct CmiCounts {
   std::vector<std::size_t> xz, zy, z;
 };
 
+CmiCounts zero_counts(std::size_t n) {
+  return {std::vector<std::size_t>(n), std::vector<std::size_t>(n), std::vector<std::size_t>(n)};
+}
+
+// The samples of a conditional MI as columns laid out contiguously, for scans of all pairs. The padding samples
+// lie at infinity, so that every loop runs over whole vector blocks and they are never near.
+class PairScan {
+ public:
+  PairScan(std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy)
+      : n_(n), padded_((n + kLanes - 1) / kLanes * kLanes), spaces_{{0, dx}, {dx, dz}, {dx + dz, dy}},
+        columns_((dx + dz + dy) * padded_, std::numeric_limits<double>::infinity()) {}
+
+  // Column c (X, Z, Y columns in turn) of sample j.
+  double& at(std::size_t c, std::size_t j) { return columns_[c * padded_ + j]; }
+  double at(std::size_t c, std::size_t j) const { return columns_[c * padded_ + j]; }
+  std::size_t dims() const { return spaces_[2][0] + spaces_[2][1]; }
+
+  // The Frenzel-Pompe counts of samples queries[0..count) (sample indices) into out.
+  void counts(const std::size_t* queries, std::size_t count, std::size_t k, const Excluded& excluded, int workers,
+              CmiCounts& out) const;
+  // Every sample's nearest xz_length neighbours in the X-Z space and z_length in the Z space.
+  ConditioningNeighbours conditioning(std::size_t xz_length, std::size_t z_length, const Excluded& excluded,
+                                      int workers) const;
+
+ private:
+  // Max-norm distance between samples i and j over space s (0: X, 1: Z, 2: Y).
+  double distance(std::size_t s, std::size_t i, std::size_t j) const {
+    double m = 0.0;
+    const auto [first, dims] = spaces_[s];
+    for (std::size_t c = first; c < first + dims; ++c) m = std::max(m, abs_diff(at(c, i), at(c, j)));
+    return m;
+  }
+
+  std::size_t n_, padded_;
+  std::size_t spaces_[3][2];  // X, Z, Y: {first column, dims}
+  std::vector<double> columns_;
+};
+
+void PairScan::counts(const std::size_t* queries, std::size_t count, std::size_t k, const Excluded& excluded,
+                      int workers, CmiCounts& out) const {
+  // Queries go in groups that share each tile of the columns while it is in L1 (16 KiB of it): one query at a
+  // time would stream all the columns from L3 for every sample.
+  constexpr std::size_t kQueries = 16;
+  const std::size_t tile = std::max(kLanes, 2048 / dims() / kLanes * kLanes);
+  parallel_for(count, workers, kChunk, kMinPerThread / 4, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> dist(4 * tile);  // one query's X, Z, Y and joint distances to one tile
+    double* to_x = dist.data();
+    double* to_z = to_x + tile;
+    double* to_y = to_z + tile;
+    double* joint = to_y + tile;
+    std::vector<double> best(kQueries * k);
+    std::vector<std::size_t> found(kQueries);
+    // The X, Z and Y distances from sample i to samples b..b + len - 1: loops that compile to vector operations.
+    auto tile_distances = [&](std::size_t i, std::size_t b, std::size_t len) {
+      for (std::size_t s = 0; s < 3; ++s) {
+        const auto [first, dims] = spaces_[s];
+        double* into = &dist[s * tile];
+        for (std::size_t c = first; c < first + dims; ++c) {
+          const double* col = &columns_[c * padded_ + b];
+          const double q = at(c, i);
+          if (c == first) {
+            for (std::size_t t = 0; t < len; ++t) into[t] = std::abs(col[t] - q);
+          } else {
+            for (std::size_t t = 0; t < len; ++t) into[t] = std::max(into[t], std::abs(col[t] - q));
+          }
+        }
+      }
+    };
+    for (std::size_t g = begin; g < end; g += kQueries) {
+      const std::size_t group = std::min(kQueries, end - g);
+      const std::size_t* query = queries + g;
+      std::fill(found.begin(), found.end(), 0);
+      // Pass 1: eps_i, the k-th smallest joint distance, from the k smallest so far (best[q * k ..]); a tile with
+      // none below the k-th (most, once the first tiles are in) costs one vector count.
+      for (std::size_t b = 0; b < padded_; b += tile) {
+        const std::size_t len = std::min(tile, padded_ - b);
+        for (std::size_t q = 0; q < group; ++q) {
+          tile_distances(query[q], b, len);
+          double* kept = &best[q * k];
+          std::size_t& kept_count = found[q];
+          const double worst = kept_count < k ? std::numeric_limits<double>::infinity() : kept[k - 1];
+          std::size_t below = 0;
+          for (std::size_t t = 0; t < len; ++t) {
+            joint[t] = std::max(to_z[t], std::max(to_x[t], to_y[t]));
+            below += joint[t] < worst;
+          }
+          if (below == 0) continue;
+          const auto [first, last] = excluded.rows(query[q]);  // holds the query itself
+          for (std::size_t t = 0; t < len; ++t) {
+            const std::size_t j = b + t;
+            if (j < n_ && (j < first || j > last)) keep_smallest(kept, kept_count, k, joint[t]);
+          }
+        }
+      }
+      // Pass 2: the samples strictly within eps_i in Z, and of those in X and in Y (padding is never within).
+      std::size_t in_xz[kQueries] = {}, in_zy[kQueries] = {}, in_z[kQueries] = {};
+      for (std::size_t b = 0; b < padded_; b += tile) {
+        const std::size_t len = std::min(tile, padded_ - b);
+        for (std::size_t q = 0; q < group; ++q) {
+          tile_distances(query[q], b, len);
+          const double eps = best[q * k + k - 1];
+          std::size_t xz = 0, zy = 0, z = 0;
+          for (std::size_t t = 0; t < len; ++t) {
+            const bool near_z = to_z[t] < eps;
+            z += near_z;
+            xz += near_z & (to_x[t] < eps);
+            zy += near_z & (to_y[t] < eps);
+          }
+          in_xz[q] += xz, in_zy[q] += zy, in_z[q] += z;
+        }
+      }
+      for (std::size_t q = 0; q < group; ++q) {
+        const std::size_t i = query[q];
+        const double eps = best[q * k + k - 1];
+        const auto [first, last] = excluded.rows(i);
+        for (std::size_t j = first; j <= last; ++j) {  // the excluded rows, i among them, do not count
+          const bool near_z = distance(1, i, j) < eps;
+          in_z[q] -= near_z;
+          in_xz[q] -= near_z & (distance(0, i, j) < eps);
+          in_zy[q] -= near_z & (distance(2, i, j) < eps);
+        }
+        out.xz[i] = in_xz[q], out.zy[i] = in_zy[q], out.z[i] = in_z[q];
+      }
+    }
+  });
+}
+
 CmiCounts scan_counts(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
                       std::size_t k, const Excluded& excluded, int workers) {
-  const std::size_t d = dx + dz + dy;
-  std::vector<double> columns(d * n);  // column c of sample j at columns[c * n + j]
+  PairScan scan(n, dx, dz, dy);
   for (std::size_t j = 0; j < n; ++j) {
-    for (std::size_t c = 0; c < d; ++c) columns[c * n + j] = data[j * d + c];
+    for (std::size_t c = 0; c < scan.dims(); ++c) scan.at(c, j) = data[j * scan.dims() + c];
   }
-  CmiCounts out{std::vector<std::size_t>(n), std::vector<std::size_t>(n), std::vector<std::size_t>(n)};
-  parallel_for(n, workers, kChunk, kMinPerThread / 4, [&](std::size_t begin, std::size_t end) {
-    std::vector<double> to_z(n), to_xz(n), to_zy(n), joint(n), best(k);
-    // dist[j] = max(dist[j], |column c of j - column c of i|) over columns [first, last)
-    auto widen = [&](double* dist, std::size_t first, std::size_t last, std::size_t i) {
-      for (std::size_t c = first; c < last; ++c) {
-        const double* col = &columns[c * n];
-        const double at = col[i];
-        for (std::size_t j = 0; j < n; ++j) dist[j] = std::max(dist[j], std::abs(col[j] - at));
+  std::vector<std::size_t> all(n);
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  CmiCounts out = zero_counts(n);
+  scan.counts(all.data(), n, k, excluded, workers, out);
+  return out;
+}
+
+// Conditioning neighbours (ConditioningNeighbours): per sample, the nearest 128 in X-Z and 512 in Z (a surrogate's
+// Z count is several times its X-Z count), which hold a surrogate's joint k-th neighbour and its counts for
+// nearly every sample; the others are scanned in full (PairScan), so the counts are exact either way. Up to
+// kListMaxN samples (400 MB of lists); beyond, the surrogates search the spaces as the estimate does.
+constexpr std::size_t kListXZ = 128, kListZ = 512;
+constexpr std::size_t kListMaxN = 50000;
+// In joint spaces of 4 dimensions the trees and the walk cost the same per surrogate (26 ms at n = 1e4, 2 cores);
+// from 5 on the walk wins (15 against 133 ms in 5-D, 7 against 430 ms in 7-D) while the Z counts stay well
+// within the Z lists: about n (k / n)^(dz / d) for d joint dimensions (92 against a measured median of 90 in
+// 5-D with 3 Z columns; 740 in 6-D with 2, where nearly every sample would be scanned). A surrogate that still
+// scans more than 1 sample in kMissesMax in full turns the walk off for the problems sharing the lists (a scan
+// costs about 40 times a walk at n = 1e4, the trees some 10 to 30 times).
+constexpr std::size_t kWalkMinDims = 5;
+constexpr std::size_t kMissesMax = 4;
+// With fewer or larger Z counts, from 4 joint dimensions, the walk still gives eps_i and n_xz, and the Z and ZY
+// counts come from their spaces: that saves the joint space's KD-tree, most of a 4-D surrogate's time (26 against
+// 12 ms at n = 1e4, 2 cores).
+constexpr std::size_t kJointWalkMinDims = 4;
+
+ConditioningNeighbours PairScan::conditioning(std::size_t xz_length, std::size_t z_length,
+                                              const Excluded& excluded, int workers) const {
+  ConditioningNeighbours out;
+  for (auto [list, length] : {std::pair{&out.xz, xz_length}, std::pair{&out.z, z_length}}) {
+    list->width = std::min(length, n_ - 1);
+    list->index.resize(n_ * list->width);
+    list->dist.resize(n_ * list->width);
+    list->count.resize(n_);
+    list->reach.resize(n_);
+  }
+  parallel_for(n_, workers, kChunk, kMinPerThread / 4, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> to_x(padded_), to_z(padded_);
+    std::vector<double> sample((n_ + 7) / 8);
+    std::vector<std::pair<double, std::uint32_t>> kept;
+    // Sample i's run in list: the list->width nearest of the distances dist (the excluded ones infinite), in
+    // increasing order; the width-th smallest distance is the reach of the samples left out. The width smallest
+    // are found among the distances within a bound taken from every 8th one (a few times fewer than a
+    // selection over all of them costs).
+    auto select = [&](const double* dist, std::size_t i, std::size_t others, NeighbourLists* list) {
+      const std::size_t width = std::min(list->width, others);
+      double cut = std::numeric_limits<double>::infinity(), bound = cut;
+      if (width < others) {
+        for (std::size_t j = 0, t = 0; j < n_; j += 8, ++t) sample[t] = dist[j];
+        const std::size_t rank = std::min(sample.size() - 1, width / 4 + 8);  // twice the width's share
+        std::nth_element(sample.begin(), sample.begin() + rank, sample.end());
+        bound = sample[rank];
+      }
+      kept.clear();
+      const bool all = width == others;  // then every non-excluded sample, bound being infinite
+      for (std::size_t j = 0; j < n_; ++j) {
+        if (all ? dist[j] < bound : dist[j] <= bound) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
+      }
+      if (kept.size() < width) {  // the bound fell short: every sample is a candidate
+        kept.clear();
+        for (std::size_t j = 0; j < n_; ++j) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
+      }
+      if (width < others) {
+        std::nth_element(kept.begin(), kept.begin() + (width - 1), kept.end());
+        cut = kept[width - 1].first;
+      }
+      kept.resize(width);  // all others lie at cut or beyond
+      std::sort(kept.begin(), kept.end());
+      for (std::size_t e = 0; e < width; ++e) {
+        list->dist[i * list->width + e] = kept[e].first;
+        list->index[i * list->width + e] = kept[e].second;
+      }
+      list->count[i] = static_cast<std::uint32_t>(width);
+      list->reach[i] = cut;
+    };
+    auto widen = [&](double* dist, std::size_t s, std::size_t i) {  // dist[j] = max(dist[j], space s distance)
+      const auto [first, dims] = spaces_[s];
+      for (std::size_t c = first; c < first + dims; ++c) {
+        const double* col = &columns_[c * padded_];
+        const double q = at(c, i);
+        for (std::size_t j = 0; j < padded_; ++j) dist[j] = std::max(dist[j], std::abs(col[j] - q));
       }
     };
     for (std::size_t i = begin; i < end; ++i) {
       std::fill(to_z.begin(), to_z.end(), 0.0);
-      widen(to_z.data(), dx, dx + dz, i);
-      std::copy(to_z.begin(), to_z.end(), to_xz.begin());
-      widen(to_xz.data(), 0, dx, i);
-      std::copy(to_z.begin(), to_z.end(), to_zy.begin());
-      widen(to_zy.data(), dx + dz, d, i);
-      const auto [first, last] = excluded.rows(i);  // holds i itself
-      std::size_t found = 0;
-      auto offer = [&](double dist) {  // keeps the k smallest, sorted
-        if (found == k && dist >= best[k - 1]) return;
-        std::size_t pos = found < k ? found++ : k - 1;
-        while (pos > 0 && best[pos - 1] > dist) {
-          best[pos] = best[pos - 1];
-          --pos;
-        }
-        best[pos] = dist;
-      };
-      for (std::size_t j = 0; j < n; ++j) joint[j] = std::max(to_xz[j], to_zy[j]);
-      for (std::size_t j = 0; j < first; ++j) offer(joint[j]);
-      for (std::size_t j = last + 1; j < n; ++j) offer(joint[j]);
-      const double eps = best[k - 1];
-      std::size_t xz = 0, zy = 0, z = 0;
-      for (std::size_t j = 0; j < n; ++j) {
-        xz += to_xz[j] < eps;
-        zy += to_zy[j] < eps;
-        z += to_z[j] < eps;
-      }
-      for (std::size_t j = first; j <= last; ++j) {  // the excluded rows, i among them, do not count
-        xz -= to_xz[j] < eps;
-        zy -= to_zy[j] < eps;
-        z -= to_z[j] < eps;
-      }
-      out.xz[i] = xz, out.zy[i] = zy, out.z[i] = z;
+      widen(to_z.data(), 1, i);
+      std::copy(to_z.begin(), to_z.end(), to_x.begin());
+      widen(to_x.data(), 0, i);  // now the X-Z distances
+      const auto [first, last] = excluded.rows(i);
+      for (std::size_t j = first; j <= last; ++j) to_x[j] = to_z[j] = std::numeric_limits<double>::infinity();
+      const std::size_t others = n_ - (last - first + 1);
+      select(to_x.data(), i, others, &out.xz);
+      if (out.z.width > 0) select(to_z.data(), i, others, &out.z);
     }
   });
   return out;
+}
+
+// Asks for the first entries of sample i's runs ahead of their walk: each run starts on lines not yet cached, and
+// the walk is otherwise bound by waiting for them.
+void prefetch_runs(const ConditioningNeighbours& nb, std::size_t i) {
+#if defined(__GNUC__) || defined(__clang__)
+  // The lines a typical walk reads: 32 X-Z entries and 64 Z entries (8 distances or 16 indices to a line).
+  auto lines = [](const auto* first, std::size_t count, std::size_t per_line) {
+    for (std::size_t e = 0; e < count; e += per_line) __builtin_prefetch(first + e);
+  };
+  lines(&nb.xz.dist[i * nb.xz.width], std::min<std::size_t>(16, nb.xz.width), 8);
+  lines(&nb.xz.index[i * nb.xz.width], std::min<std::size_t>(16, nb.xz.width), 16);
+  lines(&nb.z.dist[i * nb.z.width], std::min<std::size_t>(16, nb.z.width), 8);
+  lines(&nb.z.index[i * nb.z.width], std::min<std::size_t>(16, nb.z.width), 16);
+#else
+  (void)nb, (void)i;
+#endif
+}
+
+// eps_i, sample i's joint distance to its k-th neighbour, and n_xz, with Y's rows ys (n x dy), from its X-Z
+// neighbours; false when they do not reach eps_i. Walking them by increasing distance, the joint distance is
+// max(X-Z distance, Y distance), and no later entry can come closer than the k-th so far once its X-Z distance
+// alone reaches it; every sample left out of a run is at least its reach away.
+bool walk_joint(const NeighbourLists& a, const double* ys, std::size_t dy, std::size_t i, std::size_t k, double* best,
+                double& eps, std::size_t& n_xz) {
+  const double* yi = ys + i * dy;
+  const std::uint32_t* index = &a.index[i * a.width];
+  const double* dist = &a.dist[i * a.width];
+  std::size_t found = 0, e = 0;
+  for (; e < a.count[i]; ++e) {
+    if (found == k && !(dist[e] < best[k - 1])) break;
+    keep_smallest(best, found, k, std::max(dist[e], chebyshev(yi, ys + index[e] * dy, dy)));
+  }
+  if (found < k) return false;
+  eps = best[k - 1];
+  if (e == a.count[i] && !(eps <= a.reach[i])) return false;
+  std::size_t x = 0;  // the entries before e include every one within eps
+  while (x < e && dist[x] < eps) ++x;
+  n_xz = x;
+  return true;
+}
+
+// n_z and n_zy of sample i within eps from its Z neighbours, read in order while within eps (typically a few
+// dozen); false when they do not reach eps.
+bool walk_z(const NeighbourLists& b, const double* ys, std::size_t dy, std::size_t i, double eps, std::size_t& n_zy,
+            std::size_t& n_z) {
+  const double* yi = ys + i * dy;
+  const std::uint32_t* index = &b.index[i * b.width];
+  const double* dist = &b.dist[i * b.width];
+  std::size_t f = 0, zy = 0;
+  for (; f < b.count[i] && dist[f] < eps; ++f) zy += chebyshev(yi, ys + index[f] * dy, dy) < eps;
+  if (f == b.count[i] && !(eps <= b.reach[i])) return false;
+  n_z = f;
+  n_zy = zy;
+  return true;
 }
 
 // local[i] = fn(i) for every sample, on the worker threads: three digamma calls per sample add up at large n.
@@ -240,6 +479,16 @@ void fill_locals(std::size_t n, int workers, double* local, Fn&& fn) {
   parallel_for(n, workers, kLocalsChunk, kMinPerThread * 16, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) local[i] = fn(i);
   });
+}
+
+// Frenzel-Pompe local values from the counts (n_xz, n_zy, n_z below n; the locals take psi(count + 1)).
+void frenzel_pompe_locals(const CmiCounts& c, std::size_t n, std::size_t k, int workers, double* local) {
+  const double psi_k = psi(k);
+  const PsiTable table(n, [&](auto mark) {
+    for (std::size_t i = 0; i < n; ++i) mark(c.xz[i] + 1), mark(c.zy[i] + 1), mark(c.z[i] + 1);
+  });
+  fill_locals(n, workers, local,
+              [&](std::size_t i) { return frenzel_pompe_local(psi_k, c.xz[i], c.zy[i], c.z[i], table); });
 }
 
 // KSG local values of the multi-information of the variables at the column ranges of data (n x stride), whose
@@ -507,7 +756,8 @@ KsgConditionalMI::KsgConditionalMI(const double* data, std::size_t n, std::size_
 KsgConditionalMI::KsgConditionalMI(std::vector<double> data, std::size_t n, std::size_t dx, std::size_t dz,
                                    std::size_t dy, std::size_t k, TimeWindow window, int workers, int algorithm)
     : data_(std::move(data)),
-      n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers), algorithm_(algorithm) {
+      n_(n), dx_(dx), dz_(dz), dy_(dy), k_(k), window_(std::move(window)), workers_(workers), algorithm_(algorithm),
+      neighbours_(std::make_shared<SharedNeighbours>()) {
   check_k(n, k);
   rules::check_algorithm(algorithm);
   rules::check_columns(dx, dy);
@@ -558,16 +808,7 @@ void KsgConditionalMI::fill(const double* data, const Marginal* zy, const Sorted
          counts_within(*zy, eps.data(), true, excluded, workers),
          counts_within(spaces_[2], eps.data(), true, excluded, workers)};
   }
-  const auto& n_xz = c.xz;
-  const auto& n_zy = c.zy;
-  const auto& n_z = c.z;
-  const double psi_k = psi(k_);
-  // Counts are below n, and the locals take psi(count + 1).
-  const PsiTable table(n_, [&](auto mark) {
-    for (std::size_t i = 0; i < n_; ++i) mark(n_xz[i] + 1), mark(n_zy[i] + 1), mark(n_z[i] + 1);
-  });
-  fill_locals(n_, workers, local,
-              [&](std::size_t i) { return frenzel_pompe_local(psi_k, n_xz[i], n_zy[i], n_z[i], table); });
+  frenzel_pompe_locals(c, n_, k_, workers, local);
 }
 
 void KsgConditionalMI::locals(double* local) const {
@@ -576,6 +817,33 @@ void KsgConditionalMI::locals(double* local) const {
 
 bool KsgConditionalMI::scans() const {
   return algorithm_ == 1 && dz_ > 0 && n_ <= scan_max_n(stride());
+}
+
+bool KsgConditionalMI::walks_neighbours() const {
+  if (algorithm_ != 1 || dz_ == 0 || stride() < kJointWalkMinDims || n_ > kListMaxN || !neighbours_->pays) {
+    return false;
+  }
+  return counts_from_lists() || !scans();  // else the scan, whose counts need no index
+}
+
+bool KsgConditionalMI::counts_from_lists() const {
+  const double n = static_cast<double>(n_);
+  const double z_count = n * std::pow(static_cast<double>(k_) / n, static_cast<double>(dz_) / stride());
+  return stride() >= kWalkMinDims && z_count <= kListZ / 4;
+}
+
+bool KsgConditionalMI::share_conditioning(const KsgConditionalMI& other) {
+  if (!walks_neighbours() || !other.walks_neighbours() || other.n_ != n_ || other.dx_ != dx_ ||
+      other.dz_ != dz_ || other.algorithm_ != algorithm_ || other.window_.theiler != window_.theiler ||
+      other.window_.trial_starts != window_.trial_starts) {
+    return false;
+  }
+  const std::size_t width = dx_ + dz_;
+  for (std::size_t i = 0; i < n_; ++i) {
+    if (!std::equal(&data_[i * stride()], &data_[i * stride()] + width, &other.data_[i * other.stride()])) return false;
+  }
+  neighbours_ = other.neighbours_;
+  return true;
 }
 
 std::size_t KsgConditionalMI::surrogate_batch() const {
@@ -587,6 +855,59 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
   const std::size_t cols = stride(), y0 = dx_ + dz_;
   const std::vector<const SortedColumn*> sorted = sorted_.without(y0, dy_);  // Y is permuted
   const SortedColumn* const* columns = sorted.empty() ? nullptr : sorted.data();
+  if (walks_neighbours()) {
+    const bool z_walk = counts_from_lists();
+    ConditioningNeighbours& lists = neighbours_->lists;
+    std::call_once(neighbours_->built, [&] {
+      PairScan scan(n_, dx_, dz_, 0);
+      for (std::size_t j = 0; j < n_; ++j) {
+        for (std::size_t c = 0; c < y0; ++c) scan.at(c, j) = data_[j * cols + c];
+      }
+      lists = scan.conditioning(kListXZ, z_walk ? kListZ : 0, Excluded(window_, n_), workers_);
+    });
+    parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
+      const Excluded excluded(window_, n_);
+      PairScan scan(n_, dx_, dz_, dy_);  // X and Z as data_'s, Y permuted: for the samples the lists miss
+      for (std::size_t j = 0; j < n_; ++j) {
+        for (std::size_t c = 0; c < y0; ++c) scan.at(c, j) = data_[j * cols + c];
+      }
+      std::vector<double> ys(n_ * dy_), local(n_), best(k_), eps(n_), data;
+      if (!z_walk) data = data_;  // for the ZY space of each surrogate
+      std::vector<std::size_t> missed;
+      CmiCounts c = zero_counts(n_);
+      for (std::size_t s = begin; s < end; ++s) {
+        const std::uint32_t* perm = perms + s * n_;
+        for (std::size_t i = 0; i < n_; ++i) {
+          for (std::size_t v = 0; v < dy_; ++v) ys[i * dy_ + v] = scan.at(y0 + v, i) = data_[perm[i] * cols + y0 + v];
+        }
+        missed.clear();
+        constexpr std::size_t kAhead = 8;  // samples whose runs are being fetched
+        for (std::size_t i = 0; i < std::min(kAhead, n_); ++i) prefetch_runs(lists, i);
+        for (std::size_t i = 0; i < n_; ++i) {
+          if (i + kAhead < n_) prefetch_runs(lists, i + kAhead);
+          const bool walked = walk_joint(lists.xz, ys.data(), dy_, i, k_, best.data(), eps[i], c.xz[i]) &&
+                              (!z_walk || walk_z(lists.z, ys.data(), dy_, i, eps[i], c.zy[i], c.z[i]));
+          if (!walked) {
+            missed.push_back(i);
+            eps[i] = 0.0;  // counted by the scan below
+          }
+        }
+        if (!z_walk) {  // Z counts in Z's space, ZY counts in the space of the permuted rows
+          for (std::size_t i = 0; i < n_; ++i) std::copy_n(&ys[i * dy_], dy_, &data[i * cols + y0]);
+          const Marginal zy(data.data(), n_, cols, dx_, dz_ + dy_, 1, columns ? columns + dx_ : nullptr);
+          c.zy = counts_within(zy, eps.data(), true, excluded, 1);
+          c.z = counts_within(spaces_[2], eps.data(), true, excluded, 1);
+        }
+        scan.counts(missed.data(), missed.size(), k_, excluded, 1, c);
+        if (missed.size() * kMissesMax > n_) neighbours_->pays = false;
+        frenzel_pompe_locals(c, n_, k_, 1, local.data());
+        double sum = 0.0;
+        for (double v : local) sum += v;
+        estimates[s] = sum / static_cast<double>(n_);
+      }
+    });
+    return;
+  }
   parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
     std::vector<double> data(data_);
     std::vector<double> local(n_);

@@ -6,7 +6,10 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -62,6 +65,31 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
 
 class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours (knn_estimators.cpp)
 
+// The m nearest other samples of every sample in one space (max-norm), a Theiler window's samples left out: the
+// run of sample i is entries i * width .. i * width + count[i] - 1, by increasing distance, and every sample
+// not in it is at least reach[i] away (infinity when all are in it).
+struct NeighbourLists {
+  std::size_t width = 0;
+  std::vector<std::uint32_t> index, count;
+  std::vector<double> dist, reach;
+};
+
+// The nearest neighbours in the X-Z and Z spaces of a conditional MI, which surrogates that permute Y leave
+// unchanged. A surrogate's joint k-th neighbour and its counts are found by walking them (a few dozen entries per
+// sample) instead of searching the joint space and counting in three spaces anew.
+struct ConditioningNeighbours {
+  NeighbourLists xz, z;
+};
+
+// Conditioning neighbours built once, by whichever problem sharing them needs them first.
+struct SharedNeighbours {
+  std::once_flag built;
+  ConditioningNeighbours lists;
+  // Cleared when a surrogate had to scan many samples in full (the lists hold too few of their neighbours):
+  // later surrogates then search the spaces instead.
+  std::atomic<bool> pays{true};
+};
+
 // Conditional mutual information I(X;Y|Z).
 //   algorithm 1, Frenzel & Pompe 2007: with eps_i the distance to the k-th neighbour in the joint (X,Z,Y) space
 //                and strict counts in the marginal spaces, i_i = psi(k) - psi(n_xz + 1) - psi(n_yz + 1) + psi(n_z + 1);
@@ -89,6 +117,9 @@ class KsgConditionalMI final : public CmiProblem {
   // Surrogates run one per thread.
   void surrogates(const std::uint32_t* perms, std::size_t count, double* estimates) const override;
   std::size_t surrogate_batch() const override;
+  // Shares other's conditioning neighbours when other has the same X and Z columns, window and algorithm (the
+  // candidates Y of one greedy step given one X and Z): they are then built once for all. Returns whether it does.
+  bool share_conditioning(const KsgConditionalMI& other);
 
  private:
   // Local values for data (X and Z columns as data_'s) whose ZY space is zy (null where no marginal spaces are
@@ -99,6 +130,10 @@ class KsgConditionalMI final : public CmiProblem {
   bool counts_in_spaces() const { return algorithm_ == 1 || dz_ == 0; }
   // Whether Frenzel-Pompe counts come from a scan of all pairs (small n, 4+ joint dimensions; scan_counts).
   bool scans() const;
+  // Whether surrogates walk the conditioning neighbours for eps_i and n_xz (algorithm 1 with Z columns, lists of
+  // bounded size), and whether the Z lists also give n_z and n_zy (counts_from_lists; else the spaces do).
+  bool walks_neighbours() const;
+  bool counts_from_lists() const;
   std::size_t stride() const { return dx_ + dz_ + dy_; }
 
   std::vector<double> data_;
@@ -108,6 +143,7 @@ class KsgConditionalMI final : public CmiProblem {
   SharedSorts sorted_;            // the columns that the joint and marginal spaces share
   std::vector<Marginal> spaces_;  // XZ, ZY of data_, then Z when dz > 0 (none for algorithm 2 with Z columns)
   std::optional<SortedColumn> z_sorted_;  // Z's first column, for the box counts of algorithm 2
+  std::shared_ptr<SharedNeighbours> neighbours_;  // built at the first surrogates
 };
 
 // Many estimates over the columns of one table: estimate e is I(X;Y|Z) (I(X;Y) without Z columns) with X, Z
