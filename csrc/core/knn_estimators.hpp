@@ -5,8 +5,8 @@
 // tie-breaking noise are the caller's choice. Throws std::invalid_argument for arguments no estimate exists for.
 #pragma once
 
-#include <cstddef>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -65,9 +65,9 @@ void ksg_mutual_info(const double* data, std::size_t n, std::size_t dx, std::siz
 
 class Excluded;  // the rows a TimeWindow leaves out of each sample's neighbours (knn_estimators.cpp)
 
-// The m nearest other samples of every sample in one space (max-norm), a Theiler window's samples left out: the
-// run of sample i is entries i * width .. i * width + count[i] - 1, by increasing distance, and every sample
-// not in it is at least reach[i] away (infinity when all are in it).
+// The nearest other samples (up to width) of every sample in one space (max-norm), a Theiler window's samples
+// left out: the run of sample i is entries i * width .. i * width + count[i] - 1, by increasing distance, and
+// every sample not in it is at least reach[i] away (infinity when all are in it).
 struct NeighbourLists {
   std::size_t width = 0;
   std::vector<std::uint32_t> index, count;
