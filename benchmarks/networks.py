@@ -45,6 +45,11 @@ def cases(args, kinds=None):
                 yield kind, nodes, T, truth, truth.simulate(T, seed=args.seed)
 
 
+def peer_links(theirs: dict):
+    """IDTxl's links after its network FDR, or before it where it skipped the correction."""
+    return theirs["fdr_links"] if theirs.get("fdr_links") is not None else theirs["links"]
+
+
 def infer(data, args, **extra) -> tuple:
     import infoscope as isc
 
@@ -101,10 +106,10 @@ def idtxl(args):
     from infoscope.bench import link_scores
 
     for kind, nodes, T, net_true, data in cases(args):
-        name = f"idtxl_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}"
-        ours_file = RESULTS / f"accuracy_{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}.json"
+        case = f"{args.analysis}_{kind}{nodes}_T{T}_seed{args.seed}"
+        name = f"idtxl_{case}"
         if args.reuse_ours:  # infoscope's run of `accuracy` on the same case
-            ours = json.loads(ours_file.read_text())
+            ours = json.loads((RESULTS / f"accuracy_{case}.json").read_text())
             ours = {key: ours[key] for key in ("links", "seconds", "target_seconds", "targets", "scores")}
             ours["run_seconds"] = [ours["seconds"]]
         else:
@@ -122,15 +127,14 @@ def idtxl(args):
                                    targets=peer_targets, timeout=args.peer_timeout)
             except subprocess.TimeoutExpired:
                 theirs = dict(timed_out=True, wall_analysis_s=float(args.peer_timeout), links=None, fdr_links=None)
-        ours_s = sum(float(ours["target_seconds"][str(t)] if str(t) in ours["target_seconds"]
-                           else ours["target_seconds"][t]) for t in peer_targets)
+        target_seconds = {int(t): s for t, s in ours["target_seconds"].items()}  # JSON keys are strings
+        ours_s = sum(target_seconds[t] for t in peer_targets)
         result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
                       truth=[list(map(int, link)) for link in sorted(net_true.links)], infoscope=ours,
                       idtxl=theirs, peer_targets=peer_targets, infoscope_peer_targets_s=ours_s,
                       speedup=theirs["wall_analysis_s"] / ours_s, speedup_is_lower_bound=bool(theirs.get("timed_out")))
         if not theirs.get("timed_out"):
-            peer_links = theirs["fdr_links"] if theirs.get("fdr_links") is not None else theirs["links"]
-            theirs["scores"] = link_scores([tuple(link) for link in peer_links], net_true.links, n_nodes=nodes)
+            theirs["scores"] = link_scores([tuple(link) for link in peer_links(theirs)], net_true.links, n_nodes=nodes)
         bound = ">= " if result["speedup_is_lower_bound"] else ""
         print(f"{kind} {nodes} nodes, T = {T}, targets {peer_targets}: infoscope {ours_s:.0f} s; IDTxl "
               f"{bound}{theirs['wall_analysis_s']:.0f} s; ratio {bound}{result['speedup']:.1f}")
@@ -225,7 +229,7 @@ def report():
                   "| network | T | targets | infoscope s | IDTxl s | ratio | infoscope links | IDTxl links | truth |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in peer:
-            theirs = r["idtxl"]["fdr_links"] if r["idtxl"].get("fdr_links") is not None else r["idtxl"]["links"]
+            theirs = peer_links(r["idtxl"])
             targets = r.get("peer_targets", list(range(r["nodes"])))
             ours_s = r.get("infoscope_peer_targets_s", r["infoscope"]["seconds"])
             bound = "≥ " if r.get("speedup_is_lower_bound") else ""

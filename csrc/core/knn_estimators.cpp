@@ -195,14 +195,27 @@ CmiCounts zero_counts(std::size_t n) {
 // lie at infinity, so that every loop runs over whole vector blocks and they are never near.
 class PairScan {
  public:
-  PairScan(std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy)
+  // The first dx + dz + dy columns (X, Z, Y) of rows (n x stride).
+  PairScan(const double* rows, std::size_t n, std::size_t stride, std::size_t dx, std::size_t dz, std::size_t dy)
       : n_(n), padded_((n + kLanes - 1) / kLanes * kLanes), spaces_{{0, dx}, {dx, dz}, {dx + dz, dy}},
-        columns_((dx + dz + dy) * padded_, std::numeric_limits<double>::infinity()) {}
+        columns_((dx + dz + dy) * padded_, std::numeric_limits<double>::infinity()) {
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t c = 0; c < dx + dz + dy; ++c) at(c, j) = rows[j * stride + c];
+    }
+  }
 
   // Column c (X, Z, Y columns in turn) of sample j.
   double& at(std::size_t c, std::size_t j) { return columns_[c * padded_ + j]; }
   double at(std::size_t c, std::size_t j) const { return columns_[c * padded_ + j]; }
   std::size_t dims() const { return spaces_[2][0] + spaces_[2][1]; }
+
+  // Max-norm distance between samples i and j over space s (0: X, 1: Z, 2: Y).
+  double distance(std::size_t s, std::size_t i, std::size_t j) const {
+    double m = 0.0;
+    const auto [first, dims] = spaces_[s];
+    for (std::size_t c = first; c < first + dims; ++c) m = std::max(m, abs_diff(at(c, i), at(c, j)));
+    return m;
+  }
 
   // The Frenzel-Pompe counts of samples queries[0..count) (sample indices) into out.
   void counts(const std::size_t* queries, std::size_t count, std::size_t k, const Excluded& excluded, int workers,
@@ -212,12 +225,19 @@ class PairScan {
                                       int workers) const;
 
  private:
-  // Max-norm distance between samples i and j over space s (0: X, 1: Z, 2: Y).
-  double distance(std::size_t s, std::size_t i, std::size_t j) const {
-    double m = 0.0;
+  // into[t] = the space-s distance from sample i to sample b + t, t < len: loops that compile to vector
+  // operations (the padding samples lie at infinity).
+  void distances(double* into, std::size_t s, std::size_t i, std::size_t b, std::size_t len) const {
     const auto [first, dims] = spaces_[s];
-    for (std::size_t c = first; c < first + dims; ++c) m = std::max(m, abs_diff(at(c, i), at(c, j)));
-    return m;
+    for (std::size_t c = first; c < first + dims; ++c) {
+      const double* col = &columns_[c * padded_ + b];
+      const double q = at(c, i);
+      if (c == first) {
+        for (std::size_t t = 0; t < len; ++t) into[t] = std::abs(col[t] - q);
+      } else {
+        for (std::size_t t = 0; t < len; ++t) into[t] = std::max(into[t], std::abs(col[t] - q));
+      }
+    }
   }
 
   std::size_t n_, padded_;
@@ -239,21 +259,8 @@ void PairScan::counts(const std::size_t* queries, std::size_t count, std::size_t
     double* joint = to_y + tile;
     std::vector<double> best(kQueries * k);
     std::vector<std::size_t> found(kQueries);
-    // The X, Z and Y distances from sample i to samples b..b + len - 1: loops that compile to vector operations.
     auto tile_distances = [&](std::size_t i, std::size_t b, std::size_t len) {
-      for (std::size_t s = 0; s < 3; ++s) {
-        const auto [first, dims] = spaces_[s];
-        double* into = &dist[s * tile];
-        for (std::size_t c = first; c < first + dims; ++c) {
-          const double* col = &columns_[c * padded_ + b];
-          const double q = at(c, i);
-          if (c == first) {
-            for (std::size_t t = 0; t < len; ++t) into[t] = std::abs(col[t] - q);
-          } else {
-            for (std::size_t t = 0; t < len; ++t) into[t] = std::max(into[t], std::abs(col[t] - q));
-          }
-        }
-      }
+      for (std::size_t s = 0; s < 3; ++s) distances(&dist[s * tile], s, i, b, len);
     };
     for (std::size_t g = begin; g < end; g += kQueries) {
       const std::size_t group = std::min(kQueries, end - g);
@@ -316,10 +323,7 @@ void PairScan::counts(const std::size_t* queries, std::size_t count, std::size_t
 
 CmiCounts scan_counts(const double* data, std::size_t n, std::size_t dx, std::size_t dz, std::size_t dy,
                       std::size_t k, const Excluded& excluded, int workers) {
-  PairScan scan(n, dx, dz, dy);
-  for (std::size_t j = 0; j < n; ++j) {
-    for (std::size_t c = 0; c < scan.dims(); ++c) scan.at(c, j) = data[j * scan.dims() + c];
-  }
+  const PairScan scan(data, n, dx + dz + dy, dx, dz, dy);
   std::vector<std::size_t> all(n);
   std::iota(all.begin(), all.end(), std::size_t{0});
   CmiCounts out = zero_counts(n);
@@ -357,36 +361,37 @@ ConditioningNeighbours PairScan::conditioning(std::size_t xz_length, std::size_t
     list->reach.resize(n_);
   }
   parallel_for(n_, workers, kChunk, kMinPerThread / 4, [&](std::size_t begin, std::size_t end) {
-    std::vector<double> to_x(padded_), to_z(padded_);
+    std::vector<double> to_xz(padded_), to_z(padded_);
     std::vector<double> sample((n_ + 7) / 8);
     std::vector<std::pair<double, std::uint32_t>> kept;
     // Sample i's run in list: the list->width nearest of the distances dist (the excluded ones infinite), in
-    // increasing order; the width-th smallest distance is the reach of the samples left out. The width smallest
-    // are found among the distances within a bound taken from every 8th one (a few times fewer than a
-    // selection over all of them costs).
+    // increasing order, and the reach of those left out: the width-th smallest distance.
     auto select = [&](const double* dist, std::size_t i, std::size_t others, NeighbourLists* list) {
       const std::size_t width = std::min(list->width, others);
-      double cut = std::numeric_limits<double>::infinity(), bound = cut;
-      if (width < others) {
+      double cut = std::numeric_limits<double>::infinity();
+      kept.clear();
+      if (width == others) {  // every sample not excluded
+        for (std::size_t j = 0; j < n_; ++j) {
+          if (dist[j] < cut) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
+        }
+      } else {
+        // The width smallest are sought among the distances within a bound taken from every 8th one (a few
+        // times fewer than a selection over all of them costs), or among all when the bound falls short.
         for (std::size_t j = 0, t = 0; j < n_; j += 8, ++t) sample[t] = dist[j];
         const std::size_t rank = std::min(sample.size() - 1, width / 4 + 8);  // twice the width's share
         std::nth_element(sample.begin(), sample.begin() + rank, sample.end());
-        bound = sample[rank];
-      }
-      kept.clear();
-      const bool all = width == others;  // then every non-excluded sample, bound being infinite
-      for (std::size_t j = 0; j < n_; ++j) {
-        if (all ? dist[j] < bound : dist[j] <= bound) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
-      }
-      if (kept.size() < width) {  // the bound fell short: every sample is a candidate
-        kept.clear();
-        for (std::size_t j = 0; j < n_; ++j) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
-      }
-      if (width < others) {
+        const double bound = sample[rank];
+        for (std::size_t j = 0; j < n_; ++j) {
+          if (dist[j] <= bound) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
+        }
+        if (kept.size() < width) {
+          kept.clear();
+          for (std::size_t j = 0; j < n_; ++j) kept.emplace_back(dist[j], static_cast<std::uint32_t>(j));
+        }
         std::nth_element(kept.begin(), kept.begin() + (width - 1), kept.end());
         cut = kept[width - 1].first;
+        kept.resize(width);  // all others lie at cut or beyond
       }
-      kept.resize(width);  // all others lie at cut or beyond
       std::sort(kept.begin(), kept.end());
       for (std::size_t e = 0; e < width; ++e) {
         list->dist[i * list->width + e] = kept[e].first;
@@ -395,23 +400,14 @@ ConditioningNeighbours PairScan::conditioning(std::size_t xz_length, std::size_t
       list->count[i] = static_cast<std::uint32_t>(width);
       list->reach[i] = cut;
     };
-    auto widen = [&](double* dist, std::size_t s, std::size_t i) {  // dist[j] = max(dist[j], space s distance)
-      const auto [first, dims] = spaces_[s];
-      for (std::size_t c = first; c < first + dims; ++c) {
-        const double* col = &columns_[c * padded_];
-        const double q = at(c, i);
-        for (std::size_t j = 0; j < padded_; ++j) dist[j] = std::max(dist[j], std::abs(col[j] - q));
-      }
-    };
     for (std::size_t i = begin; i < end; ++i) {
-      std::fill(to_z.begin(), to_z.end(), 0.0);
-      widen(to_z.data(), 1, i);
-      std::copy(to_z.begin(), to_z.end(), to_x.begin());
-      widen(to_x.data(), 0, i);  // now the X-Z distances
+      distances(to_z.data(), 1, i, 0, padded_);
+      distances(to_xz.data(), 0, i, 0, padded_);
+      for (std::size_t j = 0; j < padded_; ++j) to_xz[j] = std::max(to_xz[j], to_z[j]);
       const auto [first, last] = excluded.rows(i);
-      for (std::size_t j = first; j <= last; ++j) to_x[j] = to_z[j] = std::numeric_limits<double>::infinity();
+      for (std::size_t j = first; j <= last; ++j) to_xz[j] = to_z[j] = std::numeric_limits<double>::infinity();
       const std::size_t others = n_ - (last - first + 1);
-      select(to_x.data(), i, others, &out.xz);
+      select(to_xz.data(), i, others, &out.xz);
       if (out.z.width > 0) select(to_z.data(), i, others, &out.z);
     }
   });
@@ -471,6 +467,13 @@ bool walk_z(const NeighbourLists& b, const double* ys, std::size_t dy, std::size
   n_z = f;
   n_zy = zy;
   return true;
+}
+
+// The mean of v, summed in order (the estimate of local values).
+double mean_of(const double* v, std::size_t n) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < n; ++i) sum += v[i];
+  return sum / static_cast<double>(n);
 }
 
 // local[i] = fn(i) for every sample, on the worker threads: three digamma calls per sample add up at large n.
@@ -859,20 +862,16 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
     const bool z_walk = counts_from_lists();
     ConditioningNeighbours& lists = neighbours_->lists;
     std::call_once(neighbours_->built, [&] {
-      PairScan scan(n_, dx_, dz_, 0);
-      for (std::size_t j = 0; j < n_; ++j) {
-        for (std::size_t c = 0; c < y0; ++c) scan.at(c, j) = data_[j * cols + c];
-      }
-      lists = scan.conditioning(kListXZ, z_walk ? kListZ : 0, Excluded(window_, n_), workers_);
+      const PairScan conditioning(data_.data(), n_, cols, dx_, dz_, 0);
+      lists = conditioning.conditioning(kListXZ, z_walk ? kListZ : 0, Excluded(window_, n_), workers_);
     });
     parallel_for(count, workers_, 1, 1, [&](std::size_t begin, std::size_t end) {
       const Excluded excluded(window_, n_);
-      PairScan scan(n_, dx_, dz_, dy_);  // X and Z as data_'s, Y permuted: for the samples the lists miss
-      for (std::size_t j = 0; j < n_; ++j) {
-        for (std::size_t c = 0; c < y0; ++c) scan.at(c, j) = data_[j * cols + c];
-      }
+      // The surrogate's Y twice: rows (ys) for the walks, a few values per sample read together, and the scan's
+      // columns for the samples the lists miss.
+      PairScan scan(data_.data(), n_, cols, dx_, dz_, dy_);
       std::vector<double> ys(n_ * dy_), local(n_), best(k_), eps(n_), data;
-      if (!z_walk) data = data_;  // for the ZY space of each surrogate
+      if (!z_walk) data = data_;
       std::vector<std::size_t> missed;
       CmiCounts c = zero_counts(n_);
       for (std::size_t s = begin; s < end; ++s) {
@@ -901,9 +900,7 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
         scan.counts(missed.data(), missed.size(), k_, excluded, 1, c);
         if (missed.size() * kMissesMax > n_) neighbours_->pays = false;
         frenzel_pompe_locals(c, n_, k_, 1, local.data());
-        double sum = 0.0;
-        for (double v : local) sum += v;
-        estimates[s] = sum / static_cast<double>(n_);
+        estimates[s] = mean_of(local.data(), n_);
       }
     });
     return;
@@ -921,9 +918,7 @@ void KsgConditionalMI::surrogates(const std::uint32_t* perms, std::size_t count,
         zy.emplace(data.data(), n_, cols, dx_, dz_ + dy_, 1, columns ? columns + dx_ : nullptr);
       }
       fill(data.data(), zy ? &*zy : nullptr, columns, 1, local.data());
-      double sum = 0.0;
-      for (double v : local) sum += v;
-      estimates[s] = sum / static_cast<double>(n_);
+      estimates[s] = mean_of(local.data(), n_);
     }
   });
 }
@@ -948,9 +943,7 @@ void ksg_many(const double* data, std::size_t n, std::size_t cols, const std::si
       const KsgConditionalMI problem(std::move(table), n, b[1] - b[0], b[2] - b[1], b[3] - b[2], k, window, 1);
       double* out = local ? local + e * n : values.data();
       problem.locals(out);
-      double sum = 0.0;
-      for (std::size_t i = 0; i < n; ++i) sum += out[i];
-      estimates[e] = sum / static_cast<double>(n);
+      estimates[e] = mean_of(out, n);
     }
   });
 }

@@ -132,7 +132,7 @@ class _Table:
         self.method = find_method(quantity, name)
         self.options = options
         self.trial_starts = trial_starts
-        self._conditioning = {}  # (x cols, z cols) -> the last problem prepared with them
+        self._last_conditioning = (None, None)  # ((x cols, z cols), the last KSG problem prepared)
         self.fast = self.method.has_many(options)
         device, self.kwargs = self.method.bind(options)
         # A torch method places its own work (device= reaches it); the others run on one of infoscope's backends.
@@ -199,12 +199,12 @@ class _Table:
             problem = self.backend.cmi(xzy, len(x), len(z), kw["k"], kw["workers"], self.trial_starts,
                                        self._theiler())
             # Specs given one X and Z (the candidates of a greedy step) share the neighbours that their
-            # surrogates walk; only the last X and Z are kept, as such specs come in a row.
+            # surrogates walk; only the last problem is kept, as such specs come in a row.
             key = (tuple(x), tuple(z))
             if hasattr(problem, "share_conditioning"):
-                if key in self._conditioning:
-                    problem.share_conditioning(self._conditioning[key])
-                self._conditioning = {key: problem}
+                if self._last_conditioning[0] == key:
+                    problem.share_conditioning(self._last_conditioning[1])
+                self._last_conditioning = (key, problem)
         else:  # the joint symbols of each column set
             joint = [_joint_symbols(self.table, cols, kw["workers"]) if len(cols) else None for cols in (x, z, y)]
             problem = core.BinnedConditionalMI(joint[0], joint[1], joint[2], kw["correction"], kw["workers"])
