@@ -39,6 +39,7 @@ IDTXL_DEFAULTS = {
 }
 
 _ANALYSES = ("multivariate", "bivariate")
+_ESTIMATORS = ("JidtKraskovCMI", "JidtGaussianCMI")
 
 
 def _check_int(name, value, minimum):
@@ -50,14 +51,15 @@ def _check_int(name, value, minimum):
 def run_idtxl(data, *, analysis="multivariate", max_lag_sources=5, min_lag_sources=1, max_lag_target=5,
               tau_sources=1, tau_target=1, n_perm_max_stat=200, n_perm_min_stat=200, n_perm_omnibus=200,
               n_perm_max_seq=200, alpha=0.05, fdr=True, kraskov_k=4, noise_level=1e-10, num_threads=2,
-              targets=None, seed=0, timeout=None) -> dict:
+              targets=None, seed=0, timeout=None, estimator="JidtKraskovCMI") -> dict:
     """IDTxl's multivariate (or bivariate) TE network inference on ``data`` (T, S), in a separate process.
 
     Returns a dict: ``targets`` (per target: ``sources`` [(source, lag)], ``target_lags``, ``omnibus_te``,
     ``omnibus_pval``, ``omnibus_sign``, ``sources_te``/``sources_pval`` per selected source variable as IDTxl
     reports them, ``sources_tested``, ``wall_s``), ``links`` [(source, target, lag)] and ``adjacency``
     ([source][target], bool) before FDR, ``fdr_links``/``fdr_adjacency`` after IDTxl's network FDR (None when
-    IDTxl skipped the correction, with ``fdr_note`` saying why), ``settings`` (what IDTxl was given),
+    IDTxl skipped the correction, with ``fdr_note`` saying why), ``settings`` (what IDTxl was given; ``estimator``
+    "JidtKraskovCMI" or "JidtGaussianCMI", whose surrogates IDTxl draws from the analytic chi-squared null),
     ``idtxl_defaults``, ``versions`` and the wall times ``wall_analysis_s`` (inference only, JVM already up),
     ``wall_jvm_start_s``, ``wall_worker_s`` (worker incl. imports and JVM start) and ``wall_total_s`` (as seen
     by the caller, incl. process start and data transfer). Raises RuntimeError if the worker fails and
@@ -68,6 +70,8 @@ def run_idtxl(data, *, analysis="multivariate", max_lag_sources=5, min_lag_sourc
         raise ValueError(f"data must be a (T, S) array with T >= 2 samples and S >= 2 processes; got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         raise ValueError("data has non-finite entries")
+    if estimator not in _ESTIMATORS:
+        raise ValueError(f"estimator must be one of {_ESTIMATORS}; got {estimator!r}")
     if analysis not in _ANALYSES:
         raise ValueError(f"analysis must be one of {_ANALYSES}; got {analysis!r}")
     max_lag_sources = _check_int("max_lag_sources", max_lag_sources, 1)
@@ -84,7 +88,7 @@ def run_idtxl(data, *, analysis="multivariate", max_lag_sources=5, min_lag_sourc
         raise ValueError(f"targets must be a non-empty list of process indices below {n_nodes}; got {targets!r}")
 
     settings = {
-        "cmi_estimator": "JidtKraskovCMI",
+        "cmi_estimator": estimator,
         "max_lag_sources": max_lag_sources, "min_lag_sources": min_lag_sources,
         "max_lag_target": _check_int("max_lag_target", max_lag_target, 1),
         "tau_sources": _check_int("tau_sources", tau_sources, 1), "tau_target": _check_int("tau_target", tau_target, 1),
@@ -161,7 +165,7 @@ def _worker(data_path: str, job_path: str, out_path: str) -> None:
     import idtxl
     from idtxl.bivariate_te import BivariateTE
     from idtxl.data import Data
-    from idtxl.estimators_jidt import JidtKraskovCMI
+    from idtxl.estimators_jidt import JidtGaussianCMI, JidtKraskovCMI
     from idtxl.multivariate_te import MultivariateTE
     from idtxl.stats import network_fdr
 
@@ -169,7 +173,8 @@ def _worker(data_path: str, job_path: str, out_path: str) -> None:
     settings, targets = job["settings"], job["targets"]
     array = np.load(data_path)["data"]
     jvm_start = time.perf_counter()
-    JidtKraskovCMI(dict(settings))  # starts the JVM, so the analysis below is timed without it
+    estimator = {"JidtKraskovCMI": JidtKraskovCMI, "JidtGaussianCMI": JidtGaussianCMI}[settings["cmi_estimator"]]
+    estimator(dict(settings))  # starts the JVM, so the analysis below is timed without it
     jvm_s = time.perf_counter() - jvm_start
 
     # By name, IDTxl finds the estimator by importing each of its modules in directory order; estimators_mpi
@@ -177,7 +182,7 @@ def _worker(data_path: str, job_path: str, out_path: str) -> None:
     # it, but IDTxl's class check calls np.issubclass_, which numpy 2 removed: restore it in this process.
     if not hasattr(np, "issubclass_"):
         np.issubclass_ = issubclass
-    settings = dict(settings, cmi_estimator=JidtKraskovCMI)
+    settings = dict(settings, cmi_estimator=estimator)
     data = Data(array, dim_order="sp", normalise=True, seed=job["seed"])  # seeds numpy's permutations
     analysis = MultivariateTE() if job["analysis"] == "multivariate" else BivariateTE()
     analysis_start = time.perf_counter()

@@ -98,6 +98,73 @@ def test_gaussian_errors_name_the_problem():
         isc.mutual_info(x, x, method="gaussian", k=3)
 
 
+@pytest.mark.parametrize("dy, with_z, transform, bias_correction", [
+    (1, True, None, True), (2, True, "normal", False), (1, False, None, False), (3, True, None, True)])
+def test_gaussian_surrogates_are_the_estimates_on_permuted_y(dy, with_z, transform, bias_correction):
+    from infoscope.estimators.gaussian import gaussian_conditional_mutual_info_problem
+
+    rng = np.random.default_rng(dy)
+    n = 800
+    z = rng.standard_normal((n, 2))
+    x = z @ [[0.6], [-0.3]] + rng.standard_normal((n, 1))
+    y = np.column_stack([0.4 * x[:, 0] + z[:, 1] + rng.standard_normal(n) for _ in range(dy)])
+    options = dict(transform=transform, bias_correction=bias_correction)
+    problem = gaussian_conditional_mutual_info_problem(None, x, y, z if with_z else None, **options)
+    perms = np.vstack([np.arange(n)] + [rng.permutation(n) for _ in range(5)]).astype(np.uint32)
+    single = [isc.conditional_mutual_info(x, y[p], z, method="gaussian", **options) if with_z
+              else isc.mutual_info(x, y[p], method="gaussian", **options) for p in perms]
+    assert problem.surrogates(perms) == pytest.approx(single, abs=1e-12)
+    assert problem.locals().mean() == pytest.approx(single[0], abs=1e-12)
+
+
+def test_gaussian_permutation_null_is_the_chi_squared_analytic_null():
+    from infoscope.estimators.gaussian import gaussian_conditional_mutual_info_problem
+
+    rng = np.random.default_rng(4)
+    n, dy = 2000, 2
+    z = rng.standard_normal((n, 3))
+    x, y = z[:, :1] + rng.standard_normal((n, 1)), z[:, 1:] @ np.ones((2, dy)) + rng.standard_normal((n, dy))
+    problem = gaussian_conditional_mutual_info_problem(None, x, y, z, transform=None, bias_correction=False).problem
+    permuted = 2 * n * problem.surrogates(np.vstack([rng.permutation(n) for _ in range(2000)]).astype(np.uint32))
+    analytic = 2 * n * problem.analytic_null(rng, 2000)
+    # Y keeps its dependence on Z under the permutation, yet 2 N I stays chi-squared with dx dy = 2 degrees.
+    assert stats.kstest(permuted, stats.chi2(df=2).cdf).pvalue > 0.01
+    assert stats.kstest(analytic, stats.chi2(df=2).cdf).pvalue > 0.01
+    corrected = gaussian_conditional_mutual_info_problem(None, x, y, z, transform=None, bias_correction=True).problem
+    shift = isc.conditional_mutual_info(x, y, z, method="gaussian", bias_correction=False) \
+        - isc.conditional_mutual_info(x, y, z, method="gaussian")
+    assert corrected.analytic_null(np.random.default_rng(1), 5) == pytest.approx(
+        problem.analytic_null(np.random.default_rng(1), 5) - shift, abs=1e-15)
+
+
+def test_gaussian_permutation_test_runs_its_surrogates_in_batches():
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal(500)
+    x, y = z + rng.standard_normal(500), z + rng.standard_normal(500)
+    independent = isc.stats.permutation_test(isc.conditional_mutual_info, x, y, z, method="gaussian",
+                                             n_permutations=200)
+    assert independent.null.shape == (200,) and independent.p_value > 0.05
+    dependent = isc.stats.permutation_test(isc.conditional_mutual_info, x, y + 0.3 * x, z, method="gaussian",
+                                           n_permutations=200)
+    assert dependent.p_value == pytest.approx(1 / 201)
+
+
+def test_gaussian_matrix_estimates_come_from_one_covariance_and_equal_single_calls():
+    rng = np.random.default_rng(6)
+    table = rng.standard_normal((600, 5)) @ rng.standard_normal((5, 5))
+    table[:, 4] = np.exp(table[:, 4])
+    for transform in (None, "normal"):
+        matrix = isc.mutual_info_matrix(table, method="gaussian", transform=transform).values
+        for i in range(5):
+            for j in range(5):
+                if i != j:
+                    single = isc.mutual_info(table[:, i], table[:, j], method="gaussian", transform=transform)
+                    assert matrix[i, j] == pytest.approx(single, abs=1e-12)
+    constant = np.c_[table, np.ones(600)]
+    with pytest.raises(ValueError, match="singular"):
+        isc.mutual_info_matrix(constant, method="gaussian")
+
+
 def test_normal_scores_match_scipy():
     a = np.random.default_rng(3).integers(0, 20, size=(500, 3)).astype(float)  # many ties
     expected = stats.norm.ppf((stats.rankdata(a, axis=0) - 0.5) / len(a))

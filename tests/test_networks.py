@@ -113,6 +113,27 @@ def test_dask_cluster_gives_the_serial_result():
         assert parallel.targets[t].omnibus_te == serial.targets[t].omnibus_te or np.isnan(serial.targets[t].omnibus_te)
 
 
+@pytest.mark.parametrize("null", ["permutation", "analytic"])
+def test_gaussian_network_finds_the_chain_and_its_exact_transfer_entropy(null):
+    x = chain()
+    net = multivariate_te_network(x, 3, method="gaussian", null=null, **FAST)
+    assert net.links == [(0, 1, 2), (1, 2, 1)]
+    # the link's TE is the Gaussian CMI of x0(t-2) and x1(t) given the selected past x1(t-1), rows t >= 3
+    single = isc.conditional_mutual_info(x[1:-2, 0], x[3:, 1], x[2:-1, 1], method="gaussian")
+    assert net.te[0, 1] == pytest.approx(single, abs=1e-12)
+    # x1 = 0.6 x0(t-2) + e with x0 white: TE = 1/2 log(1 + 0.36); this sample's estimate is 2.4 SE above it
+    assert net.te[0, 1] == pytest.approx(0.5 * np.log(1.36), abs=0.06)
+
+
+def test_gaussian_network_recovers_a_random_var_network_exactly():
+    from infoscope.bench import random_var_network
+
+    truth = random_var_network(8, in_degree=2.0, max_lag=4, seed=3)
+    net = multivariate_te_network(truth.simulate(5000, seed=1), 4, method="gaussian", null="analytic",
+                                  progress=False)
+    assert sorted(net.links) == sorted(truth.links)
+
+
 def test_network_tables_graphs_and_plots():
     net = multivariate_te_network(chain(), 3, labels=["a", "b", "c"], **FAST)
     frame = net.to_pandas()
@@ -145,6 +166,11 @@ def test_network_tables_graphs_and_plots():
     (dict(client="localhost"), TypeError, "client"),
     (dict(labels=["a"]), ValueError, "labels"),
     (dict(local=True), TypeError, "local"),
+    (dict(method="binned"), ValueError, "method must be"),
+    (dict(null="analytic"), ValueError, "needs method='gaussian'"),
+    (dict(method="gaussian", null="analytic", shuffle="circular"), ValueError, "shuffle='within'"),
+    (dict(null="asymptotic"), ValueError, "null must be"),
+    (dict(method="gaussian", k=4), TypeError, "option 'k'"),
 ])
 def test_bad_arguments_name_themselves(kwargs, error, match):
     kwargs = {"data": np.random.default_rng(0).standard_normal((200, 3)), **kwargs}

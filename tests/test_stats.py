@@ -79,6 +79,22 @@ def test_within_trial_permutations_keep_rows_in_their_trial():
     assert len({p.tobytes() for p in perms}) > 45  # they differ
 
 
+def test_within_trial_permutations_are_uniform_and_seeded():
+    from scipy import stats
+
+    # every one of the 24 orders of a 4-row trial equally likely (chi-squared), a 1-row trial left in place
+    perms = permutations(np.array([0, 4, 5]), 24_000, np.random.default_rng(3), "within")
+    assert (perms[:, 4] == 4).all()
+    orders, counts = np.unique(perms[:, :4], axis=0, return_counts=True)
+    assert len(orders) == 24 and stats.chisquare(counts).pvalue > 0.001
+    # each position takes each row equally often, also in a long trial (no bias of the bounded draws)
+    long = permutations(np.array([0, 1000]), 2000, np.random.default_rng(4), "within")
+    assert stats.chisquare(np.bincount(long[:, 0], minlength=1000)).pvalue > 0.001
+    again = permutations(np.array([0, 4, 5]), 50, np.random.default_rng(3), "within")
+    assert (again == perms[:50]).all()  # the generator's state decides the maps
+    assert not (permutations(np.array([0, 4, 5]), 50, np.random.default_rng(5), "within") == again).all()
+
+
 def test_trial_permutations_move_whole_trials_in_order():
     starts = np.array([0, 4, 8, 12])
     perms = permutations(starts, 30, np.random.default_rng(1), "trials")

@@ -5,7 +5,9 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -18,6 +20,7 @@
 #include "core/knn_estimators.hpp"
 #include "core/mixed_estimators.hpp"
 #include "core/parallel.hpp"
+#include "core/permutations.hpp"
 #include "core/preprocess.hpp"
 #include "core/problem.hpp"
 #include "core/rules.hpp"
@@ -159,6 +162,22 @@ PYBIND11_MODULE(_core, m) {
       },
       py::arg("x").noconvert(), py::arg("k"), py::arg("workers"),
       "(n, k) uint32 row indices of the k nearest other rows of every row of x (max-norm, ties by lower index).");
+
+  m.def(
+      "shuffle_within_trials",
+      [](const std::vector<std::int64_t>& starts, std::size_t count, std::uint64_t seed, int workers) {
+        if (starts.size() < 2) throw std::invalid_argument("starts must hold at least two offsets (one trial)");
+        const std::int64_t n = starts.back();
+        Permutations out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(std::max<std::int64_t>(n, 0))});
+        std::uint32_t* dst = out.mutable_data();
+        release_gil([&] {
+          infoscope::shuffle_within_trials(starts.data(), starts.size() - 1, count, seed, workers, dst);
+        });
+        return out;
+      },
+      py::arg("starts"), py::arg("count"), py::arg("seed"), py::arg("workers"),
+      "(count, n) uint32 row maps, each a uniform random permutation of the rows within every trial "
+      "starts[t]:starts[t + 1] (Fisher-Yates, xoshiro256**); map s depends only on (seed, s).");
 
   m.def(
       "standardize",

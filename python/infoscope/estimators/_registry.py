@@ -98,8 +98,8 @@ class Method:
 
     ``estimate(backend, *arrays, **options)`` returns the local values; ``problem`` (same arguments) a
     :class:`infoscope.estimators._problem.Prepared` whose surrogates run as one batch in the core, for the
-    options ``batches(options)`` accepts (all when None). ``many`` names the core's many-estimates path ("ksg"
-    or "binned"), used by :mod:`infoscope.estimators.many` under the same condition and ``many_when(options)``
+    options ``batches(options)`` accepts (all when None). ``many`` names the many-estimates path ("ksg" or
+    "binned" in the core; "gaussian": blocks of one covariance matrix), used by :mod:`infoscope.estimators.many` under the same condition and ``many_when(options)``
     (which leaves out options that path does not implement, e.g. a bias correction). ``random``: the method
     draws random numbers (``seed`` reaches it). ``defaults`` are the options a user may give, with their
     defaults; the option bundles (:class:`Preprocessing`, :class:`BinningOptions`) are built from them once per
@@ -235,6 +235,7 @@ METHODS = {
                many="binned", summary="plug-in MI of symbols or binned floats, H(X) + H(Y) - H(X,Y) "
                                       "(:func:`infoscope.estimators.binning.binned_mutual_info`)"),
         Method("mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_mutual_info,
+               gaussian.gaussian_conditional_mutual_info_problem, many="gaussian",
                summary="Gaussian (CCA) MI; with transform='normal' the Gaussian copula MI of Ince et al. 2017"),
         *(Method("mutual_info", bound, _neural_defaults(bound), _neural(bound, _neural_defaults(bound)),
                  random=True, local_values=False, torch_device=True,
@@ -251,6 +252,7 @@ METHODS = {
                binning.conditional_mutual_info_problem, many="binned",
                summary="H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) of symbols or binned floats"),
         Method("conditional_mutual_info", "gaussian", _GAUSSIAN, gaussian.gaussian_conditional_mutual_info,
+               gaussian.gaussian_conditional_mutual_info_problem, many="gaussian",
                summary="Gaussian (partial correlation) CMI"),
         Method("transfer_entropy", "ksg", {"k": 4, "theiler": 0, "correction": None, "references": 1, **_KNN_PREP,
                                            "discrete": False, **_RUN},

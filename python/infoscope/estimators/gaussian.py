@@ -30,9 +30,11 @@ import numpy as np
 from .._arrays import check_flag, check_same_length
 from .._backend import CPU
 from .._native import core
+from ._problem import Prepared
 from ._transforms import Preprocessing
 
-__all__ = ["gaussian_entropy", "gaussian_mutual_info", "gaussian_conditional_mutual_info", "covariance_mutual_info"]
+__all__ = ["gaussian_entropy", "gaussian_mutual_info", "gaussian_conditional_mutual_info", "covariance_mutual_info",
+           "GaussianConditionalMI", "CovarianceTable"]
 
 
 def covariance_mutual_info(cov, dx: int, dz: int = 0) -> float:
@@ -71,8 +73,11 @@ def gaussian_mutual_info(backend, x, y, *, transform, bias_correction):
     return h_x + h_y - h_xy
 
 
-def gaussian_conditional_mutual_info(backend, x, y, z, *, transform, bias_correction):
-    """Local Gaussian I(X;Y|Z) = h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z) under the fitted Gaussians (partial correlation)."""
+def gaussian_conditional_mutual_info(backend, x, y, z=None, *, transform, bias_correction):
+    """Local Gaussian I(X;Y|Z) = h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z) under the fitted Gaussians (partial correlation);
+    without z (None or no columns) the MI, as :func:`gaussian_mutual_info`."""
+    if z is None or np.shape(z)[-1] == 0:
+        return gaussian_mutual_info(backend, x, y, transform=transform, bias_correction=bias_correction)
     x, y, z = CPU.samples(x, "x"), CPU.samples(y, "y"), CPU.samples(z, "z")
     check_same_length(x=x, y=y, z=z)
     dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
@@ -82,6 +87,115 @@ def gaussian_conditional_mutual_info(backend, x, y, z, *, transform, bias_correc
     h_xz, h_yz, h_z, h_xyz = _local_entropies(xyz, [np.r_[xs, zs], np.r_[ys, zs], zs, cols],
                                               check_flag(bias_correction, "bias_correction"))
     return h_xz + h_yz - h_z - h_xyz
+
+
+class GaussianConditionalMI:
+    """The Gaussian I(X;Y|Z) of x, y, z, prepared for surrogates that permute the rows of y (the interface of the
+    core's problems: ``locals()``, ``surrogates(perms)``, ``batch``, ``len``; z may have no columns).
+
+    Only the cross-covariances of Y with (Z, X) change under a permutation of Y's rows, so (Z, X) is whitened
+    once: with W = [Z, X] L^-T (L the Cholesky factor of their covariance, Z first) and g = W^T Y_pi / N,
+    ``I = 1/2 log det(S_yy - g_z^T g_z) - 1/2 log det(S_yy - g^T g)`` (the two Schur complements of S_yy; g_z
+    the first dz rows). A batch of surrogates is then one matrix product with the permuted rows of Y, and each
+    equals the estimate on (x, y[pi], z) exactly (to rounding). The bias correction of the estimate is a
+    constant of N and the dimensions, subtracted from every surrogate alike."""
+
+    batch = 64
+
+    def __init__(self, x, y, z, *, transform, bias_correction):
+        self._arrays, self._transform, self._bias_correction = (x, y, z), transform, bias_correction
+        dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
+        self._n, self._dz, self._df = x.shape[0], dz, dx * dy
+        self._bias = conditional_bias(self._n, dx, dy, dz) if bias_correction else 0.0
+        self._whitened = None  # built on the first surrogates: an analytic null never needs it
+
+    def __len__(self) -> int:
+        return self._n
+
+    def locals(self) -> np.ndarray:
+        return gaussian_conditional_mutual_info(None, *self._arrays, transform=self._transform,
+                                                bias_correction=self._bias_correction)
+
+    def surrogates(self, perms) -> np.ndarray:
+        if self._whitened is None:
+            self._whiten()
+        g = self._whitened.T @ self._y[np.asarray(perms)] / self._n  # (count, dz + dx, dy)
+        conditioned = lambda rows: self._syy - np.einsum("sad,sae->sde", rows, rows)  # noqa: E731
+        return 0.5 * (np.linalg.slogdet(conditioned(g[:, :self._dz]))[1] - np.linalg.slogdet(conditioned(g))[1]) \
+            - self._bias
+
+    def _whiten(self):
+        x, y, z = self._arrays
+        dx, dy = x.shape[1], y.shape[1]
+        xyz = _prepare(np.hstack([x, y, z]), self._transform)
+        xyz = xyz - xyz.mean(axis=0)
+        xyz /= np.sqrt(np.mean(xyz * xyz, axis=0))  # unit variance: the estimate is scale-free
+        zx = np.hstack([xyz[:, dx + dy:], xyz[:, :dx]])
+        try:
+            self._whitened = zx @ np.linalg.inv(np.linalg.cholesky(zx.T @ zx / self._n)).T
+        except np.linalg.LinAlgError:
+            raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
+                             "the Gaussian estimate is infinite") from None
+        self._y = np.ascontiguousarray(xyz[:, dx:dx + dy])
+        self._syy = self._y.T @ self._y / self._n
+
+    def analytic_null(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` draws from the estimate's large-sample null distribution: under conditional independence
+        2 N I is chi-squared with dx dy degrees of freedom (the likelihood-ratio statistic of the linear
+        regression; Geweke 1982, Barnett & Bossomaier 2012, Phys. Rev. Lett. 109, 138105), less the same bias
+        constant as the estimate. What JIDT's Gaussian estimators and IDTxl use instead of permutations."""
+        return rng.chisquare(self._df, count) / (2 * len(self)) - self._bias
+
+
+def gaussian_conditional_mutual_info_problem(backend, x, y, z=None, *, transform, bias_correction) -> Prepared:
+    """:func:`gaussian_conditional_mutual_info` (or the MI, without z), prepared for surrogates that permute y."""
+    x, y = CPU.samples(x, "x"), CPU.samples(y, "y")
+    z = np.empty((x.shape[0], 0)) if z is None else CPU.samples(z, "z")
+    check_same_length(x=x, y=y, z=z)
+    return Prepared(GaussianConditionalMI(x, y, z, transform=transform,
+                                          bias_correction=check_flag(bias_correction, "bias_correction")))
+
+
+class CovarianceTable:
+    """Gaussian estimates of many column subsets of one table, each from blocks of the table's one covariance
+    matrix (what a single estimate computes for its columns, to rounding), so an estimate costs a few small
+    determinants instead of a pass over the data. ``table`` (N, p), ``transform`` as the estimators'."""
+
+    def __init__(self, table: np.ndarray, transform, bias_correction: bool):
+        self.table = _prepare(np.asarray(table, dtype=np.float64), transform)
+        self.n = self.table.shape[0]
+        centred = self.table - self.table.mean(axis=0)
+        scale = np.sqrt(np.mean(centred * centred, axis=0))
+        scale[scale == 0] = 1.0  # a constant column stays zero: any estimate that uses it is refused below
+        centred /= scale
+        self.covariance = centred.T @ centred / self.n
+        self.bias_correction = bias_correction
+
+    def conditional_mutual_info(self, x, z, y) -> float:
+        """I(X;Y|Z) (nats) of the columns x, y given z (z may be empty), as :func:`gaussian_conditional_mutual_info`."""
+        cols = np.concatenate([x, z, y]).astype(np.intp)
+        if self.n <= len(cols):
+            raise ValueError(f"a Gaussian estimate in {len(cols)} dimensions needs more than {len(cols)} samples; "
+                             f"got {self.n}")
+        block = self.covariance[np.ix_(cols, cols)]
+        if np.any(np.diag(block) == 0) or np.linalg.slogdet(block)[0] <= 0:
+            raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
+                             "the Gaussian estimate is infinite")
+        value = covariance_mutual_info(block, len(x), len(z))
+        return value - conditional_bias(self.n, len(x), len(y), len(z)) if self.bias_correction else value
+
+
+def conditional_bias(n: int, dx: int, dy: int, dz: int) -> float:
+    """The bias that ``bias_correction`` removes from a Gaussian I(X;Y|Z) of n samples: the combination of
+    :func:`_logdet_bias` of its four log-determinants (h(X,Z) + h(Y,Z) - h(Z) - h(X,Y,Z))."""
+    return 0.5 * (_logdet_bias(n, dx + dz) + _logdet_bias(n, dy + dz) - _logdet_bias(n, dz)
+                  - _logdet_bias(n, dx + dy + dz))
+
+
+def _logdet_bias(n: int, d: int) -> float:
+    """E log det S - log det Sigma for the 1/n sample covariance S of n Gaussian samples in d dimensions:
+    ``d log(2 / n) + sum_{i=1..d} psi((n - i) / 2)`` (n S is Wishart with n - 1 degrees of freedom)."""
+    return d * math.log(2.0 / n) + float(np.sum(core.digamma((n - np.arange(1, d + 1)) / 2.0))) if d else 0.0
 
 
 def _prepare(a: np.ndarray, transform) -> np.ndarray:
@@ -109,9 +223,8 @@ def _local_entropies(a: np.ndarray, subsets: list, bias_correction: bool) -> lis
             raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
                              "the Gaussian estimate is infinite") from None
         logdet = 2.0 * (np.log(np.diag(chol)).sum() + math.log(2.0) * float(exponents[cols].sum()))
-        if bias_correction:
-            # log det Sigma = E[log det S] - d log(2 / N) - sum_i psi((N - i) / 2), S the 1/N sample covariance.
-            logdet -= d * math.log(2.0 / n) + float(np.sum(core.digamma((n - np.arange(1, d + 1)) / 2.0)))
+        if bias_correction:  # log det Sigma = E[log det S] - the bias, S the 1/N sample covariance
+            logdet -= _logdet_bias(n, d)
         # (a_i - m) L^-T: squared row norms are the Mahalanobis distances. Inverting the small d x d factor
         # once and multiplying is cheaper than a solve against all N right-hand sides.
         whitened = centred[:, cols] @ np.linalg.inv(chol).T

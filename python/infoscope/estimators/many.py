@@ -22,9 +22,9 @@ import numpy as np
 
 from .. import _device
 from .._arrays import as_binnable, check_count, check_seed, to_numpy
-from .._backend import backend_for
+from .._backend import CPU, backend_for
 from .._native import core
-from . import transfer
+from . import gaussian, transfer
 from ._problem import Prepared, Trials, null_distribution, p_value
 from ._registry import method as find_method
 from .binning import BinningOptions
@@ -138,7 +138,12 @@ class _Table:
         # A torch method places its own work (device= reaches it); the others run on one of infoscope's backends.
         self.backend = (backend if backend is not None or self.method.torch_device
                         else backend_for(device, table=table))
-        if embedded is not None:
+        if self.fast and self.method.many == "gaussian":
+            source = embedded if embedded is not None else self.backend.samples(table, "data")
+            self.covariances = gaussian.CovarianceTable(_device.to_host(source), self.kwargs["transform"],
+                                                        self.kwargs["bias_correction"])
+            self.table = self.covariances.table
+        elif embedded is not None:
             self.table = embedded
         elif not self.fast:
             self.table = table
@@ -157,6 +162,13 @@ class _Table:
         if self.fast:
             columns, bounds = _bounds(specs)
             kw = self.kwargs
+            if self.method.many == "gaussian" and not local:
+                covariances = self.covariances
+                return np.array([covariances.conditional_mutual_info(x, z, y) for x, z, y in specs]), None
+            if self.method.many == "gaussian":
+                values = np.array([self.method.estimate(CPU, *self._arrays(spec), **self._gaussian_kwargs())
+                                   for spec in specs])
+                return values.mean(axis=1), values
             if self.method.many == "ksg":
                 return self.backend.ksg_many(self.table, columns, bounds, kw["k"], kw["workers"], local,
                                              self.trial_starts, self._theiler())
@@ -177,6 +189,10 @@ class _Table:
             return values, None
         return values.mean(axis=1), values if local else None
 
+    def _gaussian_kwargs(self) -> dict:
+        """The Gaussian estimator's options on the table, whose transform is already applied."""
+        return {**self.kwargs, "transform": None}
+
     def _theiler(self) -> int:
         """The Theiler window, at most the number of rows: a wider one leaves out the same samples."""
         return min(self.kwargs.get("theiler", 0), self.table.shape[0])
@@ -190,6 +206,9 @@ class _Table:
         """The estimate of one spec, prepared for surrogates that permute its Y columns (within trials)."""
         if not self.fast:
             return self.method.problem(self.backend, *self._arrays(spec), **self.kwargs)
+        if self.method.many == "gaussian":
+            problem = self.method.problem(CPU, *self._arrays(spec), **self._gaussian_kwargs()).problem
+            return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
         x, z, y = spec
         kw = self.kwargs
         if self.method.many == "ksg":

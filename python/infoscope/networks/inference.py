@@ -40,15 +40,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._arrays import check_count, check_real, check_seed, to_numpy
-from .._backend import backend_for
+from .._backend import CPU, backend_for
 from ..estimators._problem import check_shuffle, p_value, permutations
 from ..estimators._registry import method as find_method
+from ..estimators._transforms import Preprocessing
 from ..estimators.many import _Table
 from .result import Network, TargetResult
 
 __all__ = ["multivariate_te_network", "bivariate_te_network", "nonuniform_embedding"]
 
 Variable = tuple  # (process, lag): the process's value at time t - lag; lag 0 is the target's present
+NETWORK_METHODS = ("ksg", "gaussian")  # conditional MI estimators whose surrogates the core batches
 _BATCH = 16  # surrogates drawn together; fixed, so that the draws never depend on how many were computed
 
 
@@ -71,6 +73,8 @@ class Settings:
     alpha_omnibus: float
     alpha_max_seq: float
     shuffle: str
+    method: str = "ksg"
+    null: str = "permutation"
     options: dict = field(default_factory=dict)
 
     @property
@@ -82,15 +86,17 @@ class LaggedTable:
     """Every process at every lag 0..max_lag as the columns of one table whose rows are the time points t that
     have all of them (each trial loses its first max_lag points): column ``column((p, lag))`` holds x_p(t - lag).
     The series are preprocessed once, before the lags are taken (each process standardised over all its time
-    points, as IDTxl's ``Data(normalise=True)``; the tie-breaking noise added once per value), on the backend
-    the estimator options choose; ``values`` is the table there and ``backend`` that backend."""
+    points, as IDTxl's ``Data(normalise=True)``; for KSG the tie-breaking noise added once per value), on the
+    backend the estimator options choose; ``values`` is the table there and ``backend`` that backend."""
 
-    def __init__(self, trials: list, max_lag: int, options: dict):
+    def __init__(self, trials: list, max_lag: int, method: str, options: dict):
         self.max_lag = max_lag
         self.processes = trials[0].shape[1]
-        device, kwargs = find_method("conditional_mutual_info", "ksg").bind(options)
-        self.backend = backend_for(device, data=trials[0])
-        pooled, _ = self.backend.preprocess(self.backend.samples(np.vstack(trials), "data"), kwargs["prep"])
+        device, kwargs = find_method("conditional_mutual_info", method).bind(options)
+        # A Gaussian estimate runs on the CPU and needs no tie-breaking noise; its own transform applies later.
+        prep = kwargs.get("prep", Preprocessing(normalize=True, transform=None, noise=0.0))
+        self.backend = backend_for(device, data=trials[0]) if "prep" in kwargs else CPU
+        pooled, _ = self.backend.preprocess(self.backend.samples(np.vstack(trials), "data"), prep)
         first = np.cumsum([0] + [len(t) for t in trials])
         rows = np.concatenate([first[r] + np.arange(max_lag, len(t)) for r, t in enumerate(trials)])
         lags = np.arange(max_lag + 1)
@@ -111,8 +117,9 @@ class Cascade:
 
     def __init__(self, trials: list, target: int, settings: Settings, seed: int):
         self.settings = settings
-        self.lagged = LaggedTable(trials, settings.max_lag, settings.options)
-        self.engine = _Table("conditional_mutual_info", "ksg", None, dict(settings.options), embedded=self.lagged.values,
+        self.lagged = LaggedTable(trials, settings.max_lag, settings.method, settings.options)
+        self.engine = _Table("conditional_mutual_info", settings.method, None, dict(settings.options),
+                             embedded=self.lagged.values,
                              backend=self.lagged.backend, trial_starts=self.lagged.trial_starts.tolist())
         self.present = self.lagged.columns([(target, 0)])
         self.target = target
@@ -132,13 +139,23 @@ class Cascade:
         self.tests += 1
         return self.tests - 1
 
-    def _draw(self, test: int, spec: int, batch: int, size: int) -> np.ndarray:
-        rng = np.random.default_rng(np.random.SeedSequence([self.seed, self.target, test, spec, batch]))
-        return permutations(self.lagged.trial_starts, size, rng, self.settings.shuffle)
+    def _rng(self, test: int, spec: int, batch: int) -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([self.seed, self.target, test, spec, batch]))
 
-    def _draws(self, test: int, spec: int, begin: int, end: int) -> np.ndarray:
-        """The row maps of surrogates begin..end (whole batches of _BATCH, the last one possibly short)."""
-        return np.concatenate([self._draw(test, spec, b // _BATCH, min(_BATCH, end - b)) for b in range(begin, end, _BATCH)])
+    def _draw(self, test: int, spec: int, batch: int, size: int) -> np.ndarray:
+        return permutations(self.lagged.trial_starts, size, self._rng(test, spec, batch), self.settings.shuffle)
+
+    def _surrogates(self, problem, test: int, spec: int, begin: int, end: int, rows=None) -> np.ndarray:
+        """Surrogate values begin..end of one spec (whole batches of _BATCH, the last one possibly short), or only
+        those at ``rows`` of that range: the estimates under permutations of its Y, or draws from the analytic
+        null distribution."""
+        batches = range(begin, end, _BATCH)
+        if self.settings.null == "analytic":
+            values = np.concatenate([problem.problem.analytic_null(self._rng(test, spec, b // _BATCH), min(_BATCH, end - b))
+                                     for b in batches])
+            return values if rows is None else values[rows]
+        draws = np.concatenate([self._draw(test, spec, b // _BATCH, min(_BATCH, end - b)) for b in batches])
+        return problem.surrogates(draws if rows is None else draws[rows])
 
     def null(self, specs: list, count: int) -> np.ndarray:
         """(len(specs), count) surrogate values, each spec's y permuted independently."""
@@ -148,7 +165,7 @@ class Cascade:
             step = _BATCH * max(1, problem.batch // _BATCH)  # what keeps the backend's threads busy
             for begin in range(0, count, step):
                 end = min(count, begin + step)
-                table[e, begin:end] = problem.surrogates(self._draws(test, e, begin, end))
+                table[e, begin:end] = self._surrogates(problem, test, e, begin, end)
         return table
 
     def extreme_passes(self, specs: list, statistic: float, count: int, alpha: float, largest: bool) -> bool:
@@ -170,7 +187,7 @@ class Cascade:
                     break
                 if problems[e] is None:
                     problems[e] = self.engine.prepared(spec)
-                values = problems[e].surrogates(self._draws(test, e, begin, end)[rows])
+                values = self._surrogates(problems[e], test, e, begin, end, rows)
                 undecided[rows[(values >= statistic) if largest else (values < statistic)]] = False
             counted += int(undecided.size - undecided.sum()) if largest else int(undecided.sum())
             if counted >= limit:
@@ -267,7 +284,8 @@ def analyse_target(trials: list, target: int, sources: tuple, settings: Settings
 def _on_dask_worker(settings: Settings) -> Settings:
     """On a Dask worker, the core's threads default to the worker's own thread count (not every core of the
     machine, which its other workers share)."""
-    if "workers" in settings.options:
+    if "workers" in settings.options or "workers" not in find_method("conditional_mutual_info",
+                                                                     settings.method).defaults:
         return settings
     try:
         from distributed import get_worker
@@ -312,7 +330,7 @@ def _indices(value, name: str, count: int, default) -> tuple:
 
 
 def _settings(analysis, trials, *, max_lag_sources, min_lag_sources, max_lag_target, tau_sources, tau_target,
-              n_perm, alpha, shuffle, options) -> Settings:
+              n_perm, alpha, shuffle, method, null="permutation", options) -> Settings:
     max_lag_sources = check_count(max_lag_sources, "max_lag_sources", 1)
     min_lag_sources = check_count(min_lag_sources, "min_lag_sources", 1)
     if min_lag_sources > max_lag_sources:
@@ -339,23 +357,34 @@ def _settings(analysis, trials, *, max_lag_sources, min_lag_sources, max_lag_tar
         raise ValueError(f"data: trials of {min(t.shape[0] for t in trials)} time points are too short for lags up "
                          f"to {max_lag}")
     check_shuffle(shuffle, starts)
+    if method not in NETWORK_METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, NETWORK_METHODS))}; got {method!r}")
+    if null not in ("permutation", "analytic"):
+        raise ValueError(f"null must be 'permutation' or 'analytic', got {null!r}")
+    if null == "analytic" and (method != "gaussian" or shuffle != "within"):
+        raise ValueError(f"null='analytic' is the Gaussian estimate's null distribution for samples permuted in "
+                         f"time: it needs method='gaussian' and shuffle='within'; got method={method!r}, "
+                         f"shuffle={shuffle!r}")
     options = dict(options)
-    options.setdefault("k", 4)  # JIDT's and IDTxl's Kraskov k
-    for name in ("local", "method", "base"):
+    for name in ("local", "base"):
         if name in options:
-            raise TypeError(f"network inference takes no {name}= (estimates are KSG, in nats)")
+            raise TypeError(f"network inference takes no {name}= (estimates are in nats, one per variable)")
+    if method == "ksg":
+        options.setdefault("k", 4)  # JIDT's and IDTxl's Kraskov k
+    find_method("conditional_mutual_info", method).bind(options)  # an unknown option fails here, not in a task
     return Settings(analysis, max_lag_sources, min_lag_sources, max_lag_target, tau_sources, tau_target,
                     perms["max_stat"], perms["min_stat"], perms["omnibus"], perms["max_seq"], alphas["max_stat"],
-                    alphas["min_stat"], alphas["omnibus"], alphas["max_seq"], shuffle, options)
+                    alphas["min_stat"], alphas["omnibus"], alphas["max_seq"], shuffle, method, null, options)
 
 
 def _network(analysis, data, *, targets, sources, max_lag_sources, min_lag_sources, max_lag_target, tau_sources,
-             tau_target, n_perm, alpha, fdr, fdr_alpha, shuffle, seed, client, progress, labels, options) -> Network:
+             tau_target, n_perm, alpha, fdr, fdr_alpha, shuffle, method, null, seed, client, progress, labels,
+             options) -> Network:
     trials = _trials(data)
     count = trials[0].shape[1]
     settings = _settings(analysis, trials, max_lag_sources=max_lag_sources, min_lag_sources=min_lag_sources,
                          max_lag_target=max_lag_target, tau_sources=tau_sources, tau_target=tau_target,
-                         n_perm=n_perm, alpha=alpha, shuffle=shuffle, options=options)
+                         n_perm=n_perm, alpha=alpha, shuffle=shuffle, method=method, null=null, options=options)
     targets = _indices(targets, "targets", count, range(count))
     sources = _indices(sources, "sources", count, range(count))
     seed = check_seed(seed, generator=False)
@@ -420,6 +449,16 @@ _DOC_PARAMETERS = """
         How surrogates permute the tested variables (:func:`infoscope.stats.permutation_test`): "within" permutes
         time points within each trial (IDTxl's ``permute_in_time`` with ``perm_type="random"``); "trials" swaps
         whole trials (IDTxl's default when there are enough of them).
+    method : {"ksg", "gaussian"}
+        The conditional MI estimator: "ksg", Frenzel & Pompe 2007 (nonparametric, k-NN), or "gaussian", the CMI of
+        the fitted Gaussian (partial correlation; Barnett, Barrett & Seth 2009: half the Granger causality),
+        IDTxl's ``JidtGaussianCMI``. The Gaussian one sees only linear dependence, but where that is all there is
+        (a linear VAR) its estimates vary far less than KSG's, so it finds weaker links; it is also much faster.
+    null : {"permutation", "analytic"}
+        Where the surrogate values of every test come from: the estimates on permuted data ("permutation"), or,
+        for method="gaussian" and shuffle="within", draws from the estimate's chi-squared large-sample null
+        distribution (:meth:`infoscope.estimators.gaussian.GaussianConditionalMI.analytic_null`), as IDTxl does
+        for its Gaussian estimator; far cheaper, and the same test for long series.
     seed : int
         Seeds every test: target j's tests use (seed, j, test number), so results are the same serially, on Dask
         and in any order.
@@ -431,8 +470,8 @@ _DOC_PARAMETERS = """
     labels : sequence, optional
         Names of the processes, for tables and plots.
     **options
-        Options of the KSG estimator (:func:`infoscope.conditional_mutual_info`): ``k`` (default 4, as JIDT and
-        IDTxl), ``normalize``, ``noise``, ``theiler``, ``workers``.
+        Options of the estimator (:func:`infoscope.conditional_mutual_info`). KSG: ``k`` (default 4, as JIDT and
+        IDTxl), ``normalize``, ``noise``, ``theiler``, ``workers``; Gaussian: ``transform``, ``bias_correction``.
 
     Returns
     -------
@@ -444,8 +483,8 @@ _DOC_PARAMETERS = """
 
 def multivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_target=None, tau_sources=1,
                             tau_target=1, targets=None, sources=None, n_perm=200, alpha=0.05, fdr="bh",
-                            fdr_alpha=0.05, shuffle="within", seed=0, client=None, progress=None, labels=None,
-                            **options) -> Network:
+                            fdr_alpha=0.05, shuffle="within", method="ksg", null="permutation", seed=0,
+                            client=None, progress=None, labels=None, **options) -> Network:
     """Multivariate transfer-entropy network: for each target, the smallest set of (source, lag) variables that
     together explain what the sources' past says about its next value, each one conditioned on all the others,
     so that indirect links (a -> b -> c) and common drivers do not show as links (Lizier & Rubinov 2012;
@@ -465,13 +504,14 @@ def multivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_l
     return _network("multivariate", data, targets=targets, sources=sources, max_lag_sources=max_lag_sources,
                     min_lag_sources=min_lag_sources, max_lag_target=max_lag_target, tau_sources=tau_sources,
                     tau_target=tau_target, n_perm=n_perm, alpha=alpha, fdr=fdr, fdr_alpha=fdr_alpha,
-                    shuffle=shuffle, seed=seed, client=client, progress=progress, labels=labels, options=options)
+                    shuffle=shuffle, method=method, null=null, seed=seed, client=client, progress=progress,
+                    labels=labels, options=options)
 
 
 def bivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_target=None, tau_sources=1,
                          tau_target=1, targets=None, sources=None, n_perm=200, alpha=0.05, fdr="bh",
-                         fdr_alpha=0.05, shuffle="within", seed=0, client=None, progress=None, labels=None,
-                         **options) -> Network:
+                         fdr_alpha=0.05, shuffle="within", method="ksg", null="permutation", seed=0,
+                         client=None, progress=None, labels=None, **options) -> Network:
     """Bivariate transfer-entropy network: each source tested on its own, conditioned on the target's past only
     (its lags chosen and pruned as in :func:`multivariate_te_network`). Faster, and it finds the links a
     multivariate analysis finds, but also indirect and common-driver ones.
@@ -489,10 +529,11 @@ def bivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_
     return _network("bivariate", data, targets=targets, sources=sources, max_lag_sources=max_lag_sources,
                     min_lag_sources=min_lag_sources, max_lag_target=max_lag_target, tau_sources=tau_sources,
                     tau_target=tau_target, n_perm=n_perm, alpha=alpha, fdr=fdr, fdr_alpha=fdr_alpha,
-                    shuffle=shuffle, seed=seed, client=client, progress=progress, labels=labels, options=options)
+                    shuffle=shuffle, method=method, null=null, seed=seed, client=client, progress=progress,
+                    labels=labels, options=options)
 
 
-def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, shuffle="within", seed=0,
+def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, shuffle="within", method="ksg", seed=0,
                          **options) -> tuple:
     """The lags of a series' own past that carry information about its next value, chosen greedily by
     conditional MI with maximum-statistic tests (Faes, Nollo & Porta 2011, Phys. Rev. E 83:051112; step 1 of the
@@ -503,7 +544,7 @@ def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, sh
     series : array_like, shape (T,) or (trials, T)
     max_lag, tau : int
         Candidate lags ``1, 1 + tau, ... <= max_lag``.
-    n_perm, alpha, shuffle, seed, **options
+    n_perm, alpha, shuffle, method, seed, **options
         As :func:`multivariate_te_network` (one test kind).
 
     Returns
@@ -526,6 +567,7 @@ def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, sh
         raise ValueError(f"series must be (T,) or (trials, T), got shape {a.shape}")
     trials = _trials(a[:, None] if a.ndim == 1 else a[:, :, None], "series", 1)
     settings = _settings("multivariate", trials, max_lag_sources=max_lag, min_lag_sources=1, max_lag_target=max_lag,
-                         tau_sources=1, tau_target=tau, n_perm=n_perm, alpha=alpha, shuffle=shuffle, options=options)
+                         tau_sources=1, tau_target=tau, n_perm=n_perm, alpha=alpha, shuffle=shuffle, method=method,
+                         options=options)
     c = Cascade(trials, 0, settings, check_seed(seed, generator=False))
     return tuple(sorted(lag for _, lag in c.include([(0, lag) for lag in range(1, max_lag + 1, tau)], [])))
