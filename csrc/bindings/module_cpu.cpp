@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/gaussian.hpp"
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
 #include "core/knn_estimators.hpp"
@@ -164,20 +165,45 @@ PYBIND11_MODULE(_core, m) {
       "(n, k) uint32 row indices of the k nearest other rows of every row of x (max-norm, ties by lower index).");
 
   m.def(
-      "shuffle_within_trials",
-      [](const std::vector<std::int64_t>& starts, std::size_t count, std::uint64_t seed, int workers) {
-        if (starts.size() < 2) throw std::invalid_argument("starts must hold at least two offsets (one trial)");
-        const std::int64_t n = starts.back();
-        Permutations out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(std::max<std::int64_t>(n, 0))});
-        std::uint32_t* dst = out.mutable_data();
+      "permuted_cross_products",
+      [](const Matrix& wt, const Matrix& y, const Permutations& perms, int workers) {
+        const Samples sw = samples(wt), sy = samples(y);
+        if (sw.cols != sy.n) throw std::invalid_argument("wt must have a column per row of y");
+        if (perms.ndim() != 2 || static_cast<std::size_t>(perms.shape(1)) != sy.n)
+          throw std::invalid_argument("perms must be a (count, n) array of row maps");
+        const auto count = static_cast<std::size_t>(perms.shape(0));
+        py::array_t<double> out({static_cast<py::ssize_t>(count), static_cast<py::ssize_t>(sw.n),
+                                 static_cast<py::ssize_t>(sy.cols)});
+        double* dst = out.mutable_data();
+        const std::uint32_t* p = perms.data();
         release_gil([&] {
-          infoscope::shuffle_within_trials(starts.data(), starts.size() - 1, count, seed, workers, dst);
+          infoscope::permuted_cross_products(sw.data, sw.n, sy.n, sy.data, sy.cols, p, count, workers, dst);
         });
         return out;
       },
-      py::arg("starts"), py::arg("count"), py::arg("seed"), py::arg("workers"),
+      py::arg("wt").noconvert(), py::arg("y").noconvert(), py::arg("perms").noconvert(), py::arg("workers"),
+      "(count, a, dy) W^T Y[perms[s]] / n for each row map s, wt = W^T (a, n): the cross-products of Gaussian CMI "
+      "surrogates.");
+
+  m.def(
+      "shuffle_within_trials",
+      [](const std::vector<std::int64_t>& starts, std::size_t count, std::uint64_t seed, int workers,
+         std::optional<Permutations> out) {
+        if (starts.size() < 2) throw std::invalid_argument("starts must hold at least two offsets (one trial)");
+        const auto n = static_cast<py::ssize_t>(std::max<std::int64_t>(starts.back(), 0));
+        if (!out) out = Permutations({static_cast<py::ssize_t>(count), n});
+        if (out->ndim() != 2 || out->shape(0) != static_cast<py::ssize_t>(count) || out->shape(1) != n)
+          throw std::invalid_argument("out must be a (count, n) uint32 array");
+        std::uint32_t* dst = out->mutable_data();
+        release_gil([&] {
+          infoscope::shuffle_within_trials(starts.data(), starts.size() - 1, count, seed, workers, dst);
+        });
+        return *out;
+      },
+      py::arg("starts"), py::arg("count"), py::arg("seed"), py::arg("workers"), py::arg("out") = py::none(),
       "(count, n) uint32 row maps, each a uniform random permutation of the rows within every trial "
-      "starts[t]:starts[t + 1] (Fisher-Yates, xoshiro256**); map s depends only on (seed, s).");
+      "starts[t]:starts[t + 1] (Fisher-Yates, xoshiro256**); map s depends only on (seed, s). Written into out "
+      "when given (a C-contiguous array reused across calls).");
 
   m.def(
       "standardize",

@@ -37,6 +37,10 @@ class Prepared:
         null = self.problem.surrogates(perms)
         return null - self.bias if self.bias else null
 
+    def analytic_null(self, rng: np.random.Generator, count: int) -> np.ndarray:
+        """``count`` draws from the estimate's analytic null distribution (problems that have one: the Gaussian)."""
+        return self.problem.analytic_null(rng, count) - self.bias
+
     @property
     def n(self) -> int:
         return len(self.problem)
@@ -71,8 +75,10 @@ SHUFFLES = ("within", "trials", "circular", "block")
 _PERMUTATION_BYTES = 1 << 28
 
 
-def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str) -> np.ndarray:
-    """(count, n) uint32 row maps for surrogates, each keeping every row inside its trial:
+def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuffle: str,
+                 workers: int = -1, out=None) -> np.ndarray:
+    """(count, n) uint32 row maps for surrogates, each keeping every row inside its trial (``workers``: the
+    core's threads for "within", -1 for all; ``out``: a C-contiguous (count, n) uint32 array to write them to):
 
     - "within": a random permutation of each trial's rows (destroys all temporal structure of the permuted
       variable);
@@ -83,10 +89,12 @@ def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuff
       dynamics within blocks longer than a short autocorrelation).
     """
     n = int(starts[-1])
+    if out is not None and (out.dtype != np.uint32 or not out.flags.c_contiguous or out.shape != (count, n)):
+        raise ValueError(f"out must be a C-contiguous ({count}, {n}) uint32 array")
     if shuffle == "within":  # the core's shuffles, ~10x numpy's; one seed from rng for the whole batch
         return core.shuffle_within_trials(np.asarray(starts, dtype=np.int64).tolist(), count,
-                                          int(rng.integers(0, 2**64, dtype=np.uint64)), -1)
-    perms = np.empty((count, n), dtype=np.uint32)
+                                          int(rng.integers(0, 2**64, dtype=np.uint64)), workers, out)
+    perms = np.empty((count, n), dtype=np.uint32) if out is None else out
     if shuffle == "trials":
         length = int(starts[1] - starts[0])
         trials = len(starts) - 1

@@ -96,7 +96,7 @@ class GaussianConditionalMI:
     Only the cross-covariances of Y with (Z, X) change under a permutation of Y's rows, so (Z, X) is whitened
     once: with W = [Z, X] L^-T (L the Cholesky factor of their covariance, Z first) and g = W^T Y_pi / N,
     ``I = 1/2 log det(S_yy - g_z^T g_z) - 1/2 log det(S_yy - g^T g)`` (the two Schur complements of S_yy; g_z
-    the first dz rows). A batch of surrogates is then one matrix product with the permuted rows of Y, and each
+    the first dz rows). A batch of surrogates is then one pass of the core over the row maps, and each
     equals the estimate on (x, y[pi], z) exactly (to rounding). The bias correction of the estimate is a
     constant of N and the dimensions, subtracted from every surrogate alike."""
 
@@ -107,7 +107,7 @@ class GaussianConditionalMI:
         dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
         self._n, self._dz, self._df = x.shape[0], dz, dx * dy
         self._bias = conditional_bias(self._n, dx, dy, dz) if bias_correction else 0.0
-        self._whitened = None  # built on the first surrogates: an analytic null never needs it
+        self._whitened_t = None  # W^T, built on the first surrogates: an analytic null never needs it
 
     def __len__(self) -> int:
         return self._n
@@ -117,9 +117,10 @@ class GaussianConditionalMI:
                                                 bias_correction=self._bias_correction)
 
     def surrogates(self, perms) -> np.ndarray:
-        if self._whitened is None:
+        if self._whitened_t is None:
             self._whiten()
-        g = self._whitened.T @ self._y[np.asarray(perms)] / self._n  # (count, dz + dx, dy)
+        g = core.permuted_cross_products(self._whitened_t, self._y, np.ascontiguousarray(perms, dtype=np.uint32),
+                                         -1)  # (count, dz + dx, dy)
         conditioned = lambda rows: self._syy - np.einsum("sad,sae->sde", rows, rows)  # noqa: E731
         return 0.5 * (np.linalg.slogdet(conditioned(g[:, :self._dz]))[1] - np.linalg.slogdet(conditioned(g))[1]) \
             - self._bias
@@ -132,7 +133,7 @@ class GaussianConditionalMI:
         xyz /= np.sqrt(np.mean(xyz * xyz, axis=0))  # unit variance: the estimate is scale-free
         zx = np.hstack([xyz[:, dx + dy:], xyz[:, :dx]])
         try:
-            self._whitened = zx @ np.linalg.inv(np.linalg.cholesky(zx.T @ zx / self._n)).T
+            self._whitened_t = np.ascontiguousarray(np.linalg.inv(np.linalg.cholesky(zx.T @ zx / self._n)) @ zx.T)
         except np.linalg.LinAlgError:
             raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
                              "the Gaussian estimate is infinite") from None

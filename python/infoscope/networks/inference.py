@@ -76,6 +76,7 @@ class Settings:
     method: str = "ksg"
     null: str = "permutation"
     options: dict = field(default_factory=dict)
+    threads: int = -1  # the core's threads for the shuffles (and KSG's workers=); -1: all
 
     @property
     def max_lag(self) -> int:
@@ -125,6 +126,7 @@ class Cascade:
         self.target = target
         self.seed = seed
         self.tests = 0
+        self._maps = self._chosen = np.empty((0, 0), dtype=np.uint32)  # row-map buffers of _surrogates
 
     def spec(self, variables, conditioning) -> tuple:
         """I(variables ; present | conditioning) in the table engine's (x, z, y) form; y is what surrogates permute."""
@@ -142,20 +144,27 @@ class Cascade:
     def _rng(self, test: int, spec: int, batch: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence([self.seed, self.target, test, spec, batch]))
 
-    def _draw(self, test: int, spec: int, batch: int, size: int) -> np.ndarray:
-        return permutations(self.lagged.trial_starts, size, self._rng(test, spec, batch), self.settings.shuffle)
-
     def _surrogates(self, problem, test: int, spec: int, begin: int, end: int, rows=None) -> np.ndarray:
         """Surrogate values begin..end of one spec (whole batches of _BATCH, the last one possibly short), or only
         those at ``rows`` of that range: the estimates under permutations of its Y, or draws from the analytic
         null distribution."""
         batches = range(begin, end, _BATCH)
         if self.settings.null == "analytic":
-            values = np.concatenate([problem.problem.analytic_null(self._rng(test, spec, b // _BATCH), min(_BATCH, end - b))
+            values = np.concatenate([problem.analytic_null(self._rng(test, spec, b // _BATCH), min(_BATCH, end - b))
                                      for b in batches])
             return values if rows is None else values[rows]
-        draws = np.concatenate([self._draw(test, spec, b // _BATCH, min(_BATCH, end - b)) for b in batches])
-        return problem.surrogates(draws if rows is None else draws[rows])
+        # The row maps go to buffers kept for the whole cascade: allocations of this size are page-faulted in
+        # afresh on every call where glibc returns freed memory at once (Dask workers set MALLOC_TRIM_THRESHOLD_).
+        if self._maps.shape[0] < end - begin:
+            self._maps = np.empty((end - begin, self.lagged.trial_starts[-1]), dtype=np.uint32)
+            self._chosen = np.empty_like(self._maps)
+        for b in batches:
+            permutations(self.lagged.trial_starts, min(_BATCH, end - b), self._rng(test, spec, b // _BATCH),
+                         self.settings.shuffle, self.settings.threads, self._maps[b - begin:min(b + _BATCH, end) - begin])
+        if rows is None:
+            return problem.surrogates(self._maps[:end - begin])
+        chosen = np.take(self._maps[:end - begin], rows, axis=0, out=self._chosen[:len(rows)], mode="clip")  # unbuffered
+        return problem.surrogates(chosen)
 
     def null(self, specs: list, count: int) -> np.ndarray:
         """(len(specs), count) surrogate values, each spec's y permuted independently."""
@@ -284,8 +293,7 @@ def analyse_target(trials: list, target: int, sources: tuple, settings: Settings
 def _on_dask_worker(settings: Settings) -> Settings:
     """On a Dask worker, the core's threads default to the worker's own thread count (not every core of the
     machine, which its other workers share)."""
-    if "workers" in settings.options or "workers" not in find_method("conditional_mutual_info",
-                                                                     settings.method).defaults:
+    if "workers" in settings.options:
         return settings
     try:
         from distributed import get_worker
@@ -293,8 +301,10 @@ def _on_dask_worker(settings: Settings) -> Settings:
         worker = get_worker()
     except (ImportError, ValueError):
         return settings
-    threads = getattr(getattr(worker, "state", worker), "nthreads", None) or 1
-    return Settings(**{**settings.__dict__, "options": {**settings.options, "workers": int(threads)}})
+    threads = int(getattr(getattr(worker, "state", worker), "nthreads", None) or 1)
+    takes_workers = "workers" in find_method("conditional_mutual_info", settings.method).defaults
+    options = {**settings.options, "workers": threads} if takes_workers else settings.options
+    return Settings(**{**settings.__dict__, "options": options, "threads": threads})
 
 
 def _trials(data, name: str = "data", processes: int = 2) -> list:
@@ -374,7 +384,8 @@ def _settings(analysis, trials, *, max_lag_sources, min_lag_sources, max_lag_tar
     find_method("conditional_mutual_info", method).bind(options)  # an unknown option fails here, not in a task
     return Settings(analysis, max_lag_sources, min_lag_sources, max_lag_target, tau_sources, tau_target,
                     perms["max_stat"], perms["min_stat"], perms["omnibus"], perms["max_seq"], alphas["max_stat"],
-                    alphas["min_stat"], alphas["omnibus"], alphas["max_seq"], shuffle, method, null, options)
+                    alphas["min_stat"], alphas["omnibus"], alphas["max_seq"], shuffle, method, null, options,
+                    options.get("workers", -1))
 
 
 def _network(analysis, data, *, targets, sources, max_lag_sources, min_lag_sources, max_lag_target, tau_sources,
