@@ -105,7 +105,8 @@ def accuracy(args):
     for kind, nodes, T, net_true, data in cases(args):
         net, seconds = infer(data, args)
         result = dict(kind=kind, nodes=nodes, T=T, seed=args.seed, analysis=args.analysis, n_perm=args.n_perm,
-                      fdr=args.fdr, method=method_label(args), truth=[list(map(int, link)) for link in sorted(net_true.links)],
+                      fdr=args.fdr, method=method_label(args),
+                      truth=[list(map(int, link)) for link in sorted(net_true.links)],
                       **summary(net, seconds, net_true.links))
         s = result["scores"]
         print(f"{kind} {nodes} nodes, T = {T}: precision {s['precision']:.2f} recall {s['recall']:.2f} "
@@ -208,7 +209,8 @@ def spread(args):
             column = lambda process, d: x[lag - d:len(x) - d, process]  # noqa: E731
             for link in weakest:
                 source, target, d = link
-                parents = [(1, target)] + [(dd, s) for s, t, dd in truth.links if t == target and (s, dd) != (source, d)]
+                parents = [(1, target)] + [(dd, s) for s, t, dd in truth.links
+                                           if t == target and (s, dd) != (source, d)]
                 z = np.column_stack([column(p, dd) for dd, p in parents])
                 for m, options in (("ksg", dict(k=4)), ("gaussian", dict(bias_correction=False))):
                     values[link, m].append(isc.conditional_mutual_info(column(source, d), column(target, 0), z,
@@ -274,6 +276,10 @@ def main(argv=None):
     return globals()[args.part](args)
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
+
+
 def _method(result: dict) -> str:
     return result.get("method", "ksg (k = 4)")  # runs before the estimator choice were KSG
 
@@ -283,7 +289,8 @@ def report():
     rows = [json.loads(p.read_text()) | {"file": p.stem} for p in sorted(RESULTS.glob("*.json"))]
     lines = ["# TE network inference: accuracy, IDTxl, Dask, scale", "",
              "Written by `python benchmarks/networks.py report` from benchmarks/results/networks/*.json.", ""]
-    acc = [r for r in rows if r["file"].startswith("accuracy")]
+    acc = sorted((r for r in rows if r["file"].startswith("accuracy")),
+                 key=lambda r: (r["kind"], r["nodes"], r["T"], _method(r)))
     if acc:
         lines += ["## Accuracy against the true network", "",
                   "| network | T | analysis | estimator | precision | recall | lag precision | lag recall | seconds |",
@@ -292,7 +299,7 @@ def report():
             s = r["scores"]
             lines.append(f"| {r['kind']} {r['nodes']} nodes (seed {r['seed']}) | {r['T']} | {r['analysis']} | "
                          f"{_method(r)} | {s['precision']:.2f} | {s['recall']:.2f} | {s['lag_precision']:.2f} | {s['lag_recall']:.2f} | "
-                         f"{r['seconds']:.0f} |")
+                         f"{_seconds(r['seconds'])} |")
         lines.append("")
     peer = [r for r in rows if r["file"].startswith("idtxl")]
     if peer:
@@ -307,7 +314,7 @@ def report():
             ours_s = r.get("infoscope_peer_targets_s", r["infoscope"]["seconds"])
             bound = "≥ " if r.get("speedup_is_lower_bound") else ""
             lines.append(f"| {r['kind']} {r['nodes']} | {r['T']} | {_method(r)} | {'all' if len(targets) == r['nodes'] else targets} | "
-                         f"{ours_s:.0f} | {bound}{r['idtxl']['wall_analysis_s']:.0f} | {bound}{r['speedup']:.1f}× | "
+                         f"{_seconds(ours_s)} | {bound}{_seconds(r['idtxl']['wall_analysis_s'])} | {bound}{r['speedup']:.1f}× | "
                          f"{r['infoscope']['links']} | {theirs if theirs is not None else 'not finished'} | {r['truth']} |")
         lines.append("")
     dk = [r for r in rows if r["file"].startswith("dask")]
@@ -316,18 +323,19 @@ def report():
                   "| nodes | T | estimator | in-process s | Dask s | cluster start s | same result |",
                   "|---|---|---|---|---|---|---|"]
         for r in dk:
-            lines.append(f"| {r['nodes']} | {r['T']} | {_method(r)} | {r['in_process_s']:.1f} | {r['dask_s']:.1f} | "
+            lines.append(f"| {r['nodes']} | {r['T']} | {_method(r)} | {_seconds(r['in_process_s'])} | {_seconds(r['dask_s'])} | "
                          f"{r['cluster_start_s']:.1f} | {r['same_result']} |")
         lines.append("")
     sc = [r for r in rows if r["file"].startswith("scale")]
     if sc:
         lines += ["## Time per target of a large network", "",
-                  "| nodes | T | estimator | targets timed (s each) | mean s per target | all targets in-process (2 cores) | "
+                  "| nodes | T | estimator | targets timed (s, fastest–slowest) | mean s per target | all targets in-process (2 cores) | "
                   "64 cores on Dask (32 two-core workers) |",
                   "|---|---|---|---|---|---|---|"]
         for r in sc:
-            timed = ", ".join(f"{v:.0f}" for v in r["target_seconds"].values())
-            lines.append(f"| {r['nodes']} | {r['T']} | {_method(r)} | {len(r['target_seconds'])} ({timed}) | {r['mean_target_s']:.0f} | "
+            times = list(r["target_seconds"].values())
+            timed = f"{_seconds(min(times))}–{_seconds(max(times))}"
+            lines.append(f"| {r['nodes']} | {r['T']} | {_method(r)} | {len(r['target_seconds'])} ({timed}) | {_seconds(r['mean_target_s'])} | "
                          f"{r['in_process_projection_s'] / 60:.0f} min | {r['dask_64_core_projection_s']:.0f} s |")
         lines.append("")
     path = HERE / "results" / "networks.md"

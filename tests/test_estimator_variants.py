@@ -163,6 +163,9 @@ def test_gaussian_matrix_estimates_come_from_one_covariance_and_equal_single_cal
     constant = np.c_[table, np.ones(600)]
     with pytest.raises(ValueError, match="singular"):
         isc.mutual_info_matrix(constant, method="gaussian")
+    pair = np.c_[table[:, :1], table[:, :1] + rng.standard_normal((600, 1)), rng.standard_normal((600, 1))]
+    tested = isc.mutual_info_matrix(pair, method="gaussian", n_permutations=50)
+    assert tested.p_values[0, 1] == pytest.approx(1 / 51) and tested.p_values[0, 2] > 0.05
 
 
 def test_normal_scores_match_scipy():

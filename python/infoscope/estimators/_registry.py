@@ -99,8 +99,9 @@ class Method:
     ``estimate(backend, *arrays, **options)`` returns the local values; ``problem`` (same arguments) a
     :class:`infoscope.estimators._problem.Prepared` whose surrogates run as one batch in the core, for the
     options ``batches(options)`` accepts (all when None). ``many`` names the many-estimates path ("ksg" or
-    "binned" in the core; "gaussian": blocks of one covariance matrix), used by :mod:`infoscope.estimators.many` under the same condition and ``many_when(options)``
-    (which leaves out options that path does not implement, e.g. a bias correction). ``random``: the method
+    "binned" in the core; "gaussian": blocks of one covariance matrix), used by :mod:`infoscope.estimators.many`
+    under the same condition and ``many_when(options)`` (which leaves out options that path does not implement,
+    e.g. a bias correction). ``random``: the method
     draws random numbers (``seed`` reaches it). ``defaults`` are the options a user may give, with their
     defaults; the option bundles (:class:`Preprocessing`, :class:`BinningOptions`) are built from them once per
     call and passed to the family functions as ``prep`` and ``binning``. ``local_values``: the method has

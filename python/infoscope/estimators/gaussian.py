@@ -128,9 +128,7 @@ class GaussianConditionalMI:
     def _whiten(self):
         x, y, z = self._arrays
         dx, dy = x.shape[1], y.shape[1]
-        xyz = _prepare(np.hstack([x, y, z]), self._transform)
-        xyz = xyz - xyz.mean(axis=0)
-        xyz /= np.sqrt(np.mean(xyz * xyz, axis=0))  # unit variance: the estimate is scale-free
+        xyz = _standardised(_prepare(np.hstack([x, y, z]), self._transform))
         zx = np.hstack([xyz[:, dx + dy:], xyz[:, :dx]])
         try:
             self._whitened_t = np.ascontiguousarray(np.linalg.inv(np.linalg.cholesky(zx.T @ zx / self._n)) @ zx.T)
@@ -165,11 +163,8 @@ class CovarianceTable:
     def __init__(self, table: np.ndarray, transform, bias_correction: bool):
         self.table = _prepare(np.asarray(table, dtype=np.float64), transform)
         self.n = self.table.shape[0]
-        centred = self.table - self.table.mean(axis=0)
-        scale = np.sqrt(np.mean(centred * centred, axis=0))
-        scale[scale == 0] = 1.0  # a constant column stays zero: any estimate that uses it is refused below
-        centred /= scale
-        self.covariance = centred.T @ centred / self.n
+        standardised = _standardised(self.table)
+        self.covariance = standardised.T @ standardised / self.n
         self.bias_correction = bias_correction
 
     def conditional_mutual_info(self, x, z, y) -> float:
@@ -197,6 +192,15 @@ def _logdet_bias(n: int, d: int) -> float:
     """E log det S - log det Sigma for the 1/n sample covariance S of n Gaussian samples in d dimensions:
     ``d log(2 / n) + sum_{i=1..d} psi((n - i) / 2)`` (n S is Wishart with n - 1 degrees of freedom)."""
     return d * math.log(2.0 / n) + float(np.sum(core.digamma((n - np.arange(1, d + 1)) / 2.0))) if d else 0.0
+
+
+def _standardised(a: np.ndarray) -> np.ndarray:
+    """Columns centred and scaled to unit variance (the Gaussian estimates are scale-free); a constant column
+    stays zero, so any estimate that uses it is refused as singular."""
+    centred = a - a.mean(axis=0)
+    scale = np.sqrt(np.mean(centred * centred, axis=0))
+    scale[scale == 0] = 1.0
+    return centred / scale
 
 
 def _prepare(a: np.ndarray, transform) -> np.ndarray:

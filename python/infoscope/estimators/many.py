@@ -159,16 +159,15 @@ class _Table:
         """Estimates (nats) of [(x cols, z cols, y cols), ...] and, with ``local``, their local values."""
         if not specs:
             return np.empty(0), (np.empty((0, 0)) if local else None)
+        if self.fast and self.method.many == "gaussian":
+            if not local:  # blocks of the table's one covariance matrix
+                return np.array([self.covariances.conditional_mutual_info(x, z, y) for x, z, y in specs]), None
+            values = np.array([self.method.estimate(CPU, *self._arrays(spec), **self._gaussian_kwargs())
+                               for spec in specs])
+            return values.mean(axis=1), values
         if self.fast:
             columns, bounds = _bounds(specs)
             kw = self.kwargs
-            if self.method.many == "gaussian" and not local:
-                covariances = self.covariances
-                return np.array([covariances.conditional_mutual_info(x, z, y) for x, z, y in specs]), None
-            if self.method.many == "gaussian":
-                values = np.array([self.method.estimate(CPU, *self._arrays(spec), **self._gaussian_kwargs())
-                                   for spec in specs])
-                return values.mean(axis=1), values
             if self.method.many == "ksg":
                 return self.backend.ksg_many(self.table, columns, bounds, kw["k"], kw["workers"], local,
                                              self.trial_starts, self._theiler())

@@ -158,13 +158,14 @@ class Cascade:
         if self._maps.shape[0] < end - begin:
             self._maps = np.empty((end - begin, self.lagged.trial_starts[-1]), dtype=np.uint32)
             self._chosen = np.empty_like(self._maps)
+        maps = self._maps[:end - begin]
         for b in batches:
             permutations(self.lagged.trial_starts, min(_BATCH, end - b), self._rng(test, spec, b // _BATCH),
-                         self.settings.shuffle, self.settings.threads, self._maps[b - begin:min(b + _BATCH, end) - begin])
+                         self.settings.shuffle, self.settings.threads, maps[b - begin:min(b + _BATCH, end) - begin])
         if rows is None:
-            return problem.surrogates(self._maps[:end - begin])
-        chosen = np.take(self._maps[:end - begin], rows, axis=0, out=self._chosen[:len(rows)], mode="clip")  # unbuffered
-        return problem.surrogates(chosen)
+            return problem.surrogates(maps)
+        # mode="clip": np.take writes straight to out (with the default it buffers a copy)
+        return problem.surrogates(np.take(maps, rows, axis=0, out=self._chosen[:len(rows)], mode="clip"))
 
     def null(self, specs: list, count: int) -> np.ndarray:
         """(len(specs), count) surrogate values, each spec's y permuted independently."""
