@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/binning_codes.hpp"
+#include "core/gaussian.hpp"
 #include "core/grid.hpp"
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
@@ -21,6 +22,7 @@
 #include "core/marginal.hpp"
 #include "core/mixed_estimators.hpp"
 #include "core/parallel.hpp"
+#include "core/permutations.hpp"
 #include "core/special.hpp"
 
 #include "tests/check.hpp"
@@ -364,8 +366,44 @@ static void check_multi_information() {
   CHECK(caught);
 }
 
+// Within-trial shuffles: each map permutes every trial's own rows, maps differ, the same seed repeats them (also
+// on another thread count); the Gaussian surrogates' cross-products equal the direct sums over the permuted rows.
+static void check_surrogate_maps() {
+  const std::int64_t starts[] = {0, 7, 8, 30};
+  const std::size_t n = 30, count = 40;
+  std::vector<std::uint32_t> maps(count * n), again(count * n);
+  shuffle_within_trials(starts, 3, count, 99, 2, maps.data());
+  shuffle_within_trials(starts, 3, count, 99, 1, again.data());
+  CHECK(maps == again);
+  std::size_t moved = 0;
+  for (std::size_t s = 0; s < count; ++s) {
+    for (std::size_t t = 0; t < 3; ++t) {
+      std::vector<std::uint32_t> rows(maps.begin() + s * n + starts[t], maps.begin() + s * n + starts[t + 1]);
+      std::sort(rows.begin(), rows.end());
+      for (std::size_t i = 0; i < rows.size(); ++i) CHECK(rows[i] == starts[t] + i);
+    }
+    for (std::size_t i = 0; i < n; ++i) moved += maps[s * n + i] != i;
+  }
+  CHECK(moved > count * n / 2);
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> normal;
+  const std::size_t a = 3, dy = 2;
+  std::vector<double> wt(a * n), y(n * dy), out(count * a * dy);
+  for (double& v : wt) v = normal(rng);
+  for (double& v : y) v = normal(rng);
+  permuted_cross_products(wt.data(), a, n, y.data(), dy, maps.data(), count, 2, out.data());
+  for (std::size_t s = 0; s < count; ++s)
+    for (std::size_t j = 0; j < a; ++j)
+      for (std::size_t d = 0; d < dy; ++d) {
+        double sum = 0.0;
+        for (std::size_t i = 0; i < n; ++i) sum += wt[j * n + i] * y[maps[s * n + i] * dy + d];
+        CHECK(std::abs(out[(s * a + j) * dy + d] - sum / n) < 1e-14);
+      }
+}
+
 int main() {
   check_multi_information();
+  check_surrogate_maps();
   for (std::size_t dim : {1, 2, 5, 9, 17}) {
     check_tree(300, dim, 0.0, 1);
     check_tree(300, dim, 0.5, 2);  // exact ties
