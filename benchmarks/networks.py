@@ -52,11 +52,10 @@ def peer_links(theirs: dict):
 
 
 def estimator_options(args) -> dict:
-    """infoscope's estimator: KSG (k = 4), or the Gaussian CMI without bias correction (JIDT's, which IDTxl
-    uses) and with permutation or analytic surrogates."""
-    if args.method == "ksg":
-        return {}
-    return dict(method="gaussian", null=args.null, bias_correction=False)
+    """infoscope's estimator and its surrogates: KSG (k = 4), or the Gaussian CMI without bias correction (JIDT's,
+    which IDTxl uses)."""
+    jidt = {"bias_correction": False} if args.method == "gaussian" else {}
+    return dict(method=args.method, null=args.null, **jidt)
 
 
 def method_label(args) -> str:
@@ -228,10 +227,10 @@ def scale(args):
 
     for _, nodes, T, _, data in cases(args, ["var"]):
         trials = _trials(data)
+        options = estimator_options(args)
         settings = _settings(args.analysis, trials, max_lag_sources=5, min_lag_sources=1, max_lag_target=None,
                              tau_sources=1, tau_target=1, n_perm=args.n_perm, alpha=0.05, shuffle="within",
-                             method=args.method, null=args.null,
-                             options={"bias_correction": False} if args.method == "gaussian" else {})
+                             method=options.pop("method"), null=options.pop("null"), options=options)
         seconds = {}
         for target in range(args.targets):
             r = analyse_target(trials, target, tuple(s for s in range(nodes) if s != target), settings, args.seed)

@@ -200,7 +200,8 @@ PYBIND11_MODULE(_core, m) {
         });
         return *out;
       },
-      py::arg("starts"), py::arg("count"), py::arg("seed"), py::arg("workers"), py::arg("out") = py::none(),
+      py::arg("starts"), py::arg("count"), py::arg("seed"), py::arg("workers"),
+      py::arg("out").noconvert() = py::none(),
       "(count, n) uint32 row maps, each a uniform random permutation of the rows within every trial "
       "starts[t]:starts[t + 1] (Fisher-Yates, xoshiro256**); map s depends only on (seed, s). Written into out "
       "when given (a C-contiguous array reused across calls).");

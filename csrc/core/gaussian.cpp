@@ -1,10 +1,10 @@
 #include "core/gaussian.hpp"
 
 #include <algorithm>
-#include <stdexcept>
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/rules.hpp"
 
 namespace infoscope {
 
@@ -28,8 +28,7 @@ double dot(const double* u, const double* v, std::size_t n) {
 
 void permuted_cross_products(const double* wt, std::size_t a, std::size_t n, const double* y, std::size_t dy,
                              const std::uint32_t* perms, std::size_t count, int workers, double* out) {
-  for (std::size_t k = 0; k < count * n; ++k)
-    if (perms[k] >= n) throw std::invalid_argument("perms holds a row index >= n");
+  rules::check_permutations(perms, count, n);
   // A thread is worth starting for ~64k multiply-adds.
   const std::size_t min_per_thread = std::max<std::size_t>(1, (std::size_t{1} << 16) / std::max<std::size_t>(1, n * a));
   parallel_for(count, workers, 1, min_per_thread, [&](std::size_t begin, std::size_t end) {

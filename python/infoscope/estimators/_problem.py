@@ -104,8 +104,8 @@ def permutations(starts: np.ndarray, count: int, rng: np.random.Generator, shuff
     for a, b in zip(starts[:-1], starts[1:]):
         rows = np.arange(a, b, dtype=np.uint32)
         length = int(b - a)
-        if length < 2:
-            perms[:, a:b] = rng.permuted(np.tile(rows, (count, 1)), axis=1)
+        if length < 2:  # nothing to move
+            perms[:, a:b] = rows
         elif shuffle == "circular":
             margin = min(max(1, length // 10), length // 2)
             shifts = rng.integers(margin, length - margin + 1, size=count)

@@ -90,53 +90,56 @@ def gaussian_conditional_mutual_info(backend, x, y, z=None, *, transform, bias_c
 
 
 class GaussianConditionalMI:
-    """The Gaussian I(X;Y|Z) of x, y, z, prepared for surrogates that permute the rows of y (the interface of the
-    core's problems: ``locals()``, ``surrogates(perms)``, ``batch``, ``len``; z may have no columns).
+    """The Gaussian I(X;Y|Z) of the columns x, z, y of a :class:`CovarianceTable`, prepared for surrogates that
+    permute the rows of Y (the interface of the core's problems: ``locals()``, ``surrogates(perms)``, ``batch``,
+    ``len``; z may be empty).
 
     Only the cross-covariances of Y with (Z, X) change under a permutation of Y's rows, so (Z, X) is whitened
     once: with W = [Z, X] L^-T (L the Cholesky factor of their covariance, Z first) and g = W^T Y_pi / N,
     ``I = 1/2 log det(S_yy - g_z^T g_z) - 1/2 log det(S_yy - g^T g)`` (the two Schur complements of S_yy; g_z
     the first dz rows). A batch of surrogates is then one pass of the core over the row maps, and each
-    equals the estimate on (x, y[pi], z) exactly (to rounding). The bias correction of the estimate is a
-    constant of N and the dimensions, subtracted from every surrogate alike."""
+    equals the estimate on (x, y[pi], z) exactly (to rounding). The covariances are the table's, computed once
+    for all the problems on it. The bias correction of the estimate is a constant of N and the dimensions,
+    subtracted from every surrogate alike."""
 
     batch = 64
 
-    def __init__(self, x, y, z, *, transform, bias_correction):
-        self._arrays, self._transform, self._bias_correction = (x, y, z), transform, bias_correction
-        dx, dy, dz = x.shape[1], y.shape[1], z.shape[1]
-        self._n, self._dz, self._df = x.shape[0], dz, dx * dy
-        self._bias = conditional_bias(self._n, dx, dy, dz) if bias_correction else 0.0
+    def __init__(self, table: "CovarianceTable", x, z, y):
+        self._table = table
+        self._x, self._z, self._y = (np.asarray(c, dtype=np.intp) for c in (x, z, y))
+        n, dx, dz, dy = table.n, len(self._x), len(self._z), len(self._y)
+        self._df = dx * dy
+        self._bias = conditional_bias(n, dx, dy, dz) if table.bias_correction else 0.0
         self._whitened_t = None  # W^T, built on the first surrogates: an analytic null never needs it
 
     def __len__(self) -> int:
-        return self._n
+        return self._table.n
 
     def locals(self) -> np.ndarray:
-        return gaussian_conditional_mutual_info(None, *self._arrays, transform=self._transform,
-                                                bias_correction=self._bias_correction)
+        columns = self._table.standardised  # local values do not change with each column's scale
+        return gaussian_conditional_mutual_info(None, columns[:, self._x], columns[:, self._y], columns[:, self._z],
+                                                transform=None, bias_correction=self._table.bias_correction)
 
     def surrogates(self, perms) -> np.ndarray:
         if self._whitened_t is None:
             self._whiten()
-        g = core.permuted_cross_products(self._whitened_t, self._y, np.ascontiguousarray(perms, dtype=np.uint32),
+        g = core.permuted_cross_products(self._whitened_t, self._y_rows, np.ascontiguousarray(perms, dtype=np.uint32),
                                          -1)  # (count, dz + dx, dy)
         conditioned = lambda rows: self._syy - np.einsum("sad,sae->sde", rows, rows)  # noqa: E731
-        return 0.5 * (np.linalg.slogdet(conditioned(g[:, :self._dz]))[1] - np.linalg.slogdet(conditioned(g))[1]) \
+        return 0.5 * (np.linalg.slogdet(conditioned(g[:, :len(self._z)]))[1] - np.linalg.slogdet(conditioned(g))[1]) \
             - self._bias
 
     def _whiten(self):
-        x, y, z = self._arrays
-        dx, dy = x.shape[1], y.shape[1]
-        xyz = _standardised(_prepare(np.hstack([x, y, z]), self._transform))
-        zx = np.hstack([xyz[:, dx + dy:], xyz[:, :dx]])
+        columns, covariance = self._table.standardised, self._table.covariance
+        zx = np.concatenate([self._z, self._x])
         try:
-            self._whitened_t = np.ascontiguousarray(np.linalg.inv(np.linalg.cholesky(zx.T @ zx / self._n)) @ zx.T)
+            factor = np.linalg.cholesky(covariance[np.ix_(zx, zx)])
         except np.linalg.LinAlgError:
             raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
                              "the Gaussian estimate is infinite") from None
-        self._y = np.ascontiguousarray(xyz[:, dx:dx + dy])
-        self._syy = self._y.T @ self._y / self._n
+        self._whitened_t = np.ascontiguousarray(np.linalg.solve(factor, columns[:, zx].T))
+        self._y_rows = np.ascontiguousarray(columns[:, self._y])
+        self._syy = covariance[np.ix_(self._y, self._y)]
 
     def analytic_null(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` draws from the estimate's large-sample null distribution: under conditional independence
@@ -151,20 +154,22 @@ def gaussian_conditional_mutual_info_problem(backend, x, y, z=None, *, transform
     x, y = CPU.samples(x, "x"), CPU.samples(y, "y")
     z = np.empty((x.shape[0], 0)) if z is None else CPU.samples(z, "z")
     check_same_length(x=x, y=y, z=z)
-    return Prepared(GaussianConditionalMI(x, y, z, transform=transform,
-                                          bias_correction=check_flag(bias_correction, "bias_correction")))
+    table = CovarianceTable(np.hstack([x, z, y]), transform, check_flag(bias_correction, "bias_correction"))
+    dx, dz, dy = x.shape[1], z.shape[1], y.shape[1]
+    cols = np.arange(dx + dz + dy)
+    return Prepared(GaussianConditionalMI(table, cols[:dx], cols[dx:dx + dz], cols[dx + dz:]))
 
 
 class CovarianceTable:
     """Gaussian estimates of many column subsets of one table, each from blocks of the table's one covariance
     matrix (what a single estimate computes for its columns, to rounding), so an estimate costs a few small
-    determinants instead of a pass over the data. ``table`` (N, p), ``transform`` as the estimators'."""
+    determinants instead of a pass over the data. ``table`` (N, p), ``transform`` as the estimators';
+    ``standardised`` holds its columns after the transform, centred and scaled to unit variance."""
 
     def __init__(self, table: np.ndarray, transform, bias_correction: bool):
-        self.table = _prepare(np.asarray(table, dtype=np.float64), transform)
-        self.n = self.table.shape[0]
-        standardised = _standardised(self.table)
-        self.covariance = standardised.T @ standardised / self.n
+        self.standardised = _standardised(_prepare(np.asarray(table, dtype=np.float64), transform))
+        self.n = self.standardised.shape[0]
+        self.covariance = self.standardised.T @ self.standardised / self.n
         self.bias_correction = bias_correction
 
     def conditional_mutual_info(self, x, z, y) -> float:

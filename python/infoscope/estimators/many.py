@@ -22,7 +22,7 @@ import numpy as np
 
 from .. import _device
 from .._arrays import as_binnable, check_count, check_seed, to_numpy
-from .._backend import CPU, backend_for
+from .._backend import backend_for
 from .._native import core
 from . import gaussian, transfer
 from ._problem import Prepared, Trials, null_distribution, p_value
@@ -142,7 +142,7 @@ class _Table:
             source = embedded if embedded is not None else self.backend.samples(table, "data")
             self.covariances = gaussian.CovarianceTable(_device.to_host(source), self.kwargs["transform"],
                                                         self.kwargs["bias_correction"])
-            self.table = self.covariances.table
+            self.table = self.covariances.standardised
         elif embedded is not None:
             self.table = embedded
         elif not self.fast:
@@ -162,8 +162,7 @@ class _Table:
         if self.fast and self.method.many == "gaussian":
             if not local:  # blocks of the table's one covariance matrix
                 return np.array([self.covariances.conditional_mutual_info(x, z, y) for x, z, y in specs]), None
-            values = np.array([self.method.estimate(CPU, *self._arrays(spec), **self._gaussian_kwargs())
-                               for spec in specs])
+            values = np.array([gaussian.GaussianConditionalMI(self.covariances, *spec).locals() for spec in specs])
             return values.mean(axis=1), values
         if self.fast:
             columns, bounds = _bounds(specs)
@@ -188,10 +187,6 @@ class _Table:
             return values, None
         return values.mean(axis=1), values if local else None
 
-    def _gaussian_kwargs(self) -> dict:
-        """The Gaussian estimator's options on the table, whose transform is already applied."""
-        return {**self.kwargs, "transform": None}
-
     def _theiler(self) -> int:
         """The Theiler window, at most the number of rows: a wider one leaves out the same samples."""
         return min(self.kwargs.get("theiler", 0), self.table.shape[0])
@@ -205,10 +200,10 @@ class _Table:
         """The estimate of one spec, prepared for surrogates that permute its Y columns (within trials)."""
         if not self.fast:
             return self.method.problem(self.backend, *self._arrays(spec), **self.kwargs)
-        if self.method.many == "gaussian":
-            problem = self.method.problem(CPU, *self._arrays(spec), **self._gaussian_kwargs()).problem
-            return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
         x, z, y = spec
+        if self.method.many == "gaussian":
+            problem = gaussian.GaussianConditionalMI(self.covariances, x, z, y)
+            return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
         kw = self.kwargs
         if self.method.many == "ksg":
             cols = np.concatenate([x, z, y]).astype(np.int64)

@@ -94,9 +94,10 @@ class LaggedTable:
         self.max_lag = max_lag
         self.processes = trials[0].shape[1]
         device, kwargs = find_method("conditional_mutual_info", method).bind(options)
-        # A Gaussian estimate runs on the CPU and needs no tie-breaking noise; its own transform applies later.
-        prep = kwargs.get("prep", Preprocessing(normalize=True, transform=None, noise=0.0))
-        self.backend = backend_for(device, data=trials[0]) if "prep" in kwargs else CPU
+        if "prep" in kwargs:  # KSG
+            self.backend, prep = backend_for(device, data=trials[0]), kwargs["prep"]
+        else:  # a Gaussian estimate runs on the CPU, needs no tie-breaking noise and applies its transform later
+            self.backend, prep = CPU, Preprocessing(normalize=True, transform=None, noise=0.0)
         pooled, _ = self.backend.preprocess(self.backend.samples(np.vstack(trials), "data"), prep)
         first = np.cumsum([0] + [len(t) for t in trials])
         rows = np.concatenate([first[r] + np.arange(max_lag, len(t)) for r, t in enumerate(trials)])
@@ -545,8 +546,8 @@ def bivariate_te_network(data, max_lag_sources=5, min_lag_sources=1, *, max_lag_
                     labels=labels, options=options)
 
 
-def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, shuffle="within", method="ksg", seed=0,
-                         **options) -> tuple:
+def nonuniform_embedding(series, max_lag=5, *, tau=1, n_perm=200, alpha=0.05, shuffle="within", method="ksg",
+                         seed=0, **options) -> tuple:
     """The lags of a series' own past that carry information about its next value, chosen greedily by
     conditional MI with maximum-statistic tests (Faes, Nollo & Porta 2011, Phys. Rev. E 83:051112; step 1 of the
     network cascade). Unlike a uniform embedding (every lag up to k), it keeps only the lags that add information.
