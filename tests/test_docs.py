@@ -5,7 +5,8 @@ import importlib
 
 import pytest
 
-MODULES = ["infoscope.estimators", "infoscope.estimators.many", "infoscope.stats", "infoscope.networks.inference"]
+MODULES = ["infoscope.estimators", "infoscope.estimators.many", "infoscope.stats", "infoscope.networks.inference",
+           "infoscope.feature_selection.scores", "infoscope.feature_selection.selectors"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -376,6 +376,23 @@ PYBIND11_MODULE(_core, m) {
       py::arg("trial_starts"), py::arg("theiler"), py::arg("workers"), py::arg("with_locals"),
       "KSG / Frenzel-Pompe estimates over column sets of one table: (estimates, local values or None).");
 
+  m.def(
+      "ross_many",
+      [](const Matrix& by_column, const Indices& columns, const Indices& bounds, std::size_t k, int workers) {
+        const Samples s = samples(by_column);  // rows of by_column are the table's columns
+        const std::size_t count = many_count(columns, bounds);
+        py::array_t<double> estimates(static_cast<py::ssize_t>(count));
+        double* out = estimates.mutable_data();
+        release_gil([&] {
+          infoscope::ross_many(s.data, s.cols, s.n, columns.data(), bounds.data(), count, k, workers, out);
+        });
+        return estimates;
+      },
+      py::arg("by_column").noconvert(), py::arg("columns").noconvert(), py::arg("bounds").noconvert(), py::arg("k"),
+      py::arg("workers"),
+      "Ross estimates I(X;Y|Z) = I(X,Z;Y) - I(Z;Y) over column sets of a table given by column (cols x n), Y "
+      "discrete: the estimates.");
+
   py::class_<infoscope::Binning> binning(m, "Binning", "How the columns of an array become integer codes.");
   py::enum_<infoscope::Binning::Rule>(binning, "Rule")
       .value("uniform", infoscope::Binning::Rule::Uniform)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <stdexcept>
@@ -13,6 +14,7 @@
 #include "core/local_values.hpp"
 #include "core/parallel.hpp"
 #include "core/rules.hpp"
+#include "core/sorted_axis.hpp"
 #include "core/special.hpp"
 
 namespace infoscope {
@@ -139,39 +141,177 @@ Classes classes_of(const double* data, std::size_t n, std::size_t stride, std::s
   return cls;
 }
 
-void ross_mutual_info(const double* data, std::size_t n, std::size_t dd, std::size_t dc, std::size_t k, int workers,
-                      double* local) {
+namespace {
+
+// Ross's eps_i, k_i and m_i (see ross_mutual_info) of one continuous column, from sorted values: the k-th
+// neighbour of a row in its class lies among the k rows on either side of it in the class's order, and the rows
+// within eps_i of it lie next to it in the order of the kept rows. Every distance is |c_i - c_j|
+// rounded as the general path rounds it (fl(a - b) = -fl(b - a)), so both give the same counts, ties included.
+void ross_counts_1d(const double* data, std::size_t n, std::size_t stride, std::size_t first, const Classes& cls,
+                    std::size_t k, std::vector<double>& eps, std::vector<std::size_t>& k_of,
+                    std::vector<std::size_t>& within) {
+  const SortedColumn order(data, n, stride, first);
+  const ClassRows g = rows_by_class(cls);
+  std::vector<std::size_t> next(g.start.begin(), g.start.end() - 1);
+  std::vector<double> sorted(n), kept_values;  // sorted: each class's values in order, in the class's slots of g
+  std::vector<std::size_t> rows(n), kept_at(n);  // the row at each slot; each kept row's position in kept_values
+  kept_values.reserve(n);
+  for (std::size_t pos = 0; pos < n; ++pos) {
+    const double v = order.values[pos];
+    const std::size_t i = order.order[pos];
+    const std::size_t slot = next[cls.id[i]]++;
+    sorted[slot] = v;
+    rows[slot] = i;
+    if (cls.size[cls.id[i]] > 1) {
+      kept_at[i] = kept_values.size();
+      kept_values.push_back(v);
+    }
+  }
+  eps.assign(n, std::numeric_limits<double>::quiet_NaN());
+  k_of.assign(n, 0);
+  within.assign(n, 0);
+  for (std::size_t c = 0; c < cls.size.size(); ++c) {
+    const std::size_t size = cls.size[c];
+    if (size < 2) continue;
+    const double* v = sorted.data() + g.start[c];
+    const std::size_t kc = std::min(k, size - 1);
+    for (std::size_t p = 0; p < size; ++p) {
+      std::size_t left = p, right = p + 1;  // the next candidates are v[left - 1] and v[right]
+      double d = 0.0;
+      for (std::size_t t = 0; t < kc; ++t) {
+        const double dl = left > 0 ? v[p] - v[left - 1] : std::numeric_limits<double>::infinity();
+        const double dr = right < size ? v[right] - v[p] : std::numeric_limits<double>::infinity();
+        if (dl <= dr) {
+          d = dl, --left;
+        } else {
+          d = dr, ++right;
+        }
+      }
+      const std::size_t i = rows[g.start[c] + p];
+      eps[i] = d;
+      // Gao et al.'s rule at an atom: k_i = the other rows of the class with the same value.
+      k_of[i] = d > 0.0 ? kc
+                        : static_cast<std::size_t>(std::upper_bound(v, v + size, v[p]) -
+                                                   std::lower_bound(v, v + size, v[p])) - 1;
+      // The kept rows within d of this one lie on either side of it in their order (equal values included).
+      const double x = v[p];
+      const std::size_t at = kept_at[i];
+      std::size_t count = 0;
+      for (std::size_t j = at; j > 0 && x - kept_values[j - 1] <= d; --j) ++count;
+      for (std::size_t j = at + 1; j < kept_values.size() && kept_values[j] - x <= d; ++j) ++count;
+      within[i] = count;
+    }
+  }
+}
+
+// Ross's local values of the continuous columns [first, first + dc) of data against the classes cls (see
+// ross_mutual_info); one continuous column takes the sorted path.
+// psi_of[m] = psi(m) for m in 1..n: the counts' digammas, looked up (the same values psi gives).
+void ross_locals(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dc,
+                 const Classes& cls, std::size_t k, const std::vector<double>& psi_of, int workers, double* local) {
   rules::check_k(n, k);
-  rules::check_columns(dd, dc);
-  const std::size_t stride = dd + dc;
-  const Classes cls = classes_of(data, n, stride, 0, dd);
   std::vector<double> eps;
-  std::vector<std::size_t> k_of;
-  within_class_kth(data, stride, dd, dc, cls, k, true, workers, eps, k_of);
-  // m_i counts the kept samples only: the continuous columns of the rows whose class repeats, side by side.
-  std::vector<std::size_t> kept;
+  std::vector<std::size_t> k_of, within;
+  if (dc == 1) {
+    ross_counts_1d(data, n, stride, first, cls, k, eps, k_of, within);
+  } else {
+    within_class_kth(data, stride, first, dc, cls, k, true, workers, eps, k_of);
+  }
+  std::vector<std::size_t> kept;  // the rows whose class repeats
   for (std::size_t i = 0; i < n; ++i) {
     if (k_of[i] > 0) kept.push_back(i);
   }
   rules::check_repeated_class(kept.size());
-  const std::size_t m = kept.size();
-  std::vector<double> c(m * dc), radii(m);
-  for (std::size_t r = 0; r < m; ++r) {
-    std::copy_n(data + kept[r] * stride + dd, dc, &c[r * dc]);
-    radii[r] = eps[kept[r]];
+  if (dc != 1) {
+    // m_i counts the kept samples only: the continuous columns of the rows whose class repeats, side by side.
+    std::vector<double> c(kept.size() * dc), radii(kept.size());
+    for (std::size_t r = 0; r < kept.size(); ++r) {
+      std::copy_n(data + kept[r] * stride + first, dc, &c[r * dc]);
+      radii[r] = eps[kept[r]];
+    }
+    const auto counts = Marginal(c.data(), kept.size(), dc, 0, dc, workers).others_within(radii.data(), false,
+                                                                                          workers);
+    within.assign(n, 0);
+    for (std::size_t r = 0; r < kept.size(); ++r) within[kept[r]] = counts[r];
   }
-  const std::vector<std::size_t> within = Marginal(c.data(), m, dc, 0, dc, workers).others_within(radii.data(), false,
-                                                                                                  workers);
-  const double psi_n = psi(m);
+  const std::size_t m = kept.size();
+  const double psi_n = psi_of[m];
   std::vector<double> kept_local(m);
   fill_locals(m, workers, kept_local.data(), [&](std::size_t r) {
     const std::size_t i = kept[r];
-    return psi_n - psi(cls.size[cls.id[i]]) + psi(k_of[i]) - psi(within[r]);
+    return psi_n - psi_of[cls.size[cls.id[i]]] + psi_of[k_of[i]] - psi_of[within[i]];
   });
   double sum = 0.0;
   for (double v : kept_local) sum += v;
   std::fill(local, local + n, sum / static_cast<double>(m));  // the left-out samples: the mean of the others
   for (std::size_t r = 0; r < m; ++r) local[kept[r]] = kept_local[r];
+}
+
+std::vector<double> integer_psi(std::size_t n) {
+  std::vector<double> out(n + 1, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t m = 1; m <= n; ++m) out[m] = psi(static_cast<double>(m));
+  return out;
+}
+
+}  // namespace
+
+void ross_mutual_info(const double* data, std::size_t n, std::size_t dd, std::size_t dc, std::size_t k, int workers,
+                      double* local) {
+  rules::check_columns(dd, dc);
+  ross_locals(data, n, dd + dc, dd, dc, classes_of(data, n, dd + dc, 0, dd), k, integer_psi(n), workers, local);
+}
+
+void ross_many(const double* by_column, std::size_t n, std::size_t cols, const std::size_t* columns,
+               const std::size_t* bounds, std::size_t count, std::size_t k, int workers, double* estimates) {
+  rules::check_selections(columns, bounds, count, cols);
+  rules::check_k(n, k);
+  using Columns = std::vector<std::size_t>;
+  auto set = [&](std::size_t e, int part) {  // part 0, 1, 2: estimate e's X, Z, Y columns
+    const std::size_t* b = bounds + 4 * e;
+    return Columns(columns + b[part], columns + b[part + 1]);
+  };
+  auto gathered = [&](const Columns& picked) {  // row-major n x picked
+    std::vector<double> table(n * picked.size());
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t c = 0; c < picked.size(); ++c) table[i * picked.size() + c] = by_column[picked[c] * n + i];
+    }
+    return table;
+  };
+  const std::vector<double> psi_of = integer_psi(n);
+  auto ross_mean = [&](const Columns& picked, const Classes& cls, std::vector<double>& local) {
+    const std::vector<double> table = gathered(picked);
+    ross_locals(table.data(), n, picked.size(), 0, picked.size(), cls, k, psi_of, 1, local.data());
+    return std::accumulate(local.begin(), local.end(), 0.0) / static_cast<double>(n);
+  };
+  // The classes of each distinct Y and I(Z; Y) of each distinct (Z, Y) with Z columns, computed once: the
+  // candidates of a greedy step share them.
+  std::map<Columns, Classes> classes;
+  std::map<std::pair<Columns, Columns>, double> conditions;  // (Z, Y) -> I(Z; Y)
+  for (std::size_t e = 0; e < count; ++e) {
+    const auto y = set(e, 2);
+    if (classes.find(y) == classes.end()) {
+      const std::vector<double> table = gathered(y);
+      classes.emplace(y, classes_of(table.data(), n, y.size(), 0, y.size()));
+    }
+    if (bounds[4 * e + 2] > bounds[4 * e + 1]) conditions.emplace(std::make_pair(set(e, 1), y), 0.0);
+  }
+  std::vector<std::pair<const std::pair<Columns, Columns>, double>*> todo;
+  for (auto& entry : conditions) todo.push_back(&entry);
+  parallel_for(todo.size(), workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> local(n);
+    for (std::size_t t = begin; t < end; ++t) {
+      todo[t]->second = ross_mean(todo[t]->first.first, classes.at(todo[t]->first.second), local);
+    }
+  });
+  parallel_for(count, workers, 1, 1, [&](std::size_t begin, std::size_t end) {
+    std::vector<double> local(n);
+    for (std::size_t e = begin; e < end; ++e) {
+      const std::size_t* b = bounds + 4 * e;
+      const Columns xz(columns + b[0], columns + b[2]), y = set(e, 2);
+      const double joint = ross_mean(xz, classes.at(y), local);
+      estimates[e] = b[2] > b[1] ? joint - conditions.at({set(e, 1), y}) : joint;
+    }
+  });
 }
 
 void gao_mutual_info(const double* data, std::size_t n, std::size_t dx, std::size_t dy, std::size_t k, int workers,

@@ -31,12 +31,21 @@ Classes classes_of(const double* data, std::size_t n, std::size_t stride, std::s
 //   I_i = psi(N) - psi(N_d) + psi(k_i) - psi(m_i).
 // Where eps_i = 0 (C has an atom there, as a ReLU's zeros), k_i is the number of other samples of the class at
 // distance 0, Gao et al. 2017's rule: psi(k_i) - psi(m_i) then estimates log P(d | atom) - log P(d) as counts do.
-// Without exact ties in C this is Ross's estimator.
+// Without exact ties in C this is Ross's estimator. One continuous column takes a sorted path (no index).
 // A class with one sample has no neighbour: its samples are left out, N counts the others (as scikit-learn's
 // mutual_info_classif does), and their local values are set to the mean of the others', so that the mean of the
 // local values is the estimate. Throws when every class has a single sample.
 void ross_mutual_info(const double* data, std::size_t n, std::size_t dd, std::size_t dc, std::size_t k, int workers,
                       double* local);
+
+// Many Ross estimates over the columns of one table: estimate e is I(X;Y|Z) with X and Z continuous column sets
+// and Y a discrete one (its rows' classes), by the chain rule of two Ross estimates, I(X,Z; Y) - I(Z; Y) (I(X; Y)
+// without Z columns). The sets are given as to ksg_many; the table comes by column (by_column: cols x n, one
+// column after another), since each estimate reads a few whole columns. The classes of each distinct Y and
+// I(Z;Y) of each distinct (Z, Y) are computed once. Each estimate equals ross_mutual_info on its columns; the
+// estimates are spread over the threads, one per thread.
+void ross_many(const double* by_column, std::size_t n, std::size_t cols, const std::size_t* columns,
+               const std::size_t* bounds, std::size_t count, std::size_t k, int workers, double* estimates);
 
 // I(X;Y) of variables that may mix point masses and densities, Gao, Kannan, Oh & Viswanath 2017 (NeurIPS,
 // "Estimating mutual information for discrete-continuous mixtures", Algorithm 1). data: n x (dx + dy), X first.
