@@ -37,6 +37,18 @@ __all__ = ["MRMR", "JMI", "CMIM", "ConditionalMISelector"]
 class _GreedySelector(SelectorMixin, BaseEstimator):
     """The greedy loop shared by the selectors; a subclass says how a step's scores are made."""
 
+    def __init__(self, n_features_to_select=None, *, discrete_features="auto", discrete_target="auto",
+                 method="ksg", method_options=None, n_neighbors=3, random_state=None, n_jobs=-1, progress=None):
+        self.n_features_to_select = n_features_to_select
+        self.discrete_features = discrete_features
+        self.discrete_target = discrete_target
+        self.method = method
+        self.method_options = method_options
+        self.n_neighbors = n_neighbors
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.progress = progress
+
     def fit(self, X, y):
         """Selects features of X for target y.
 
@@ -57,13 +69,13 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
         # validate_data records n_features_in_ and feature_names_in_ and refuses what scikit-learn refuses.
         validate_data(self, X, y, dtype=None, ensure_all_finite=False, reset=True)
         values, _, kinds = feature_matrix(X)
+        count = self._check(values.shape[1])
         target = target_vector(y, values.shape[0])
         discrete_target = self._discrete_target(target)
         table = FeatureTable(values, discrete_mask(self.discrete_features, kinds, auto="dtype"), target,
                              discrete_target, n_neighbors=self.n_neighbors, random_state=self.random_state,
                              method=self.method, options=self.method_options, workers=self.n_jobs)
         p = table.n_features
-        count = self._count(p)
         self.relevance_ = table.estimates([([f], [], [table.target]) for f in range(p)])
         selected, scores, p_values = [], [], []
         remaining = np.arange(p)
@@ -73,7 +85,7 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
             while len(selected) < count and remaining.size:
                 score = self._scores(table, state, remaining, selected)
                 best = int(np.argmax(score))  # the first of equal scores: the lower column index
-                p_value = self._p_value(table, remaining[best], selected, score[best], len(selected))
+                p_value = self._p_value(table, remaining[best], selected, score[best])
                 if p_value is not None:
                     if p_value > self.alpha:
                         break
@@ -106,8 +118,9 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
             raise TypeError(f"discrete_target must be 'auto', True or False; got {self.discrete_target!r}")
         return bool(self.discrete_target)
 
-    def _count(self, p: int) -> int:
-        """How many features to select: half of them (None), a count, or a fraction of them."""
+    def _check(self, p: int) -> int:
+        """Checks the parameters before any work; returns how many features to select of p: half of them (None),
+        a count, or a fraction of them."""
         n = self.n_features_to_select
         if n is None:
             return max(1, p // 2)
@@ -123,7 +136,7 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
         """Whether each step is tested (then ``_p_value`` gives its p-value)."""
         return False
 
-    def _p_value(self, table, feature, selected, score, step):
+    def _p_value(self, table, feature, selected, score):
         return None
 
     def __sklearn_tags__(self):
@@ -201,20 +214,17 @@ class MRMR(_GreedySelector):
     def __init__(self, n_features_to_select=None, *, scheme="difference", discrete_features="auto",
                  discrete_target="auto", method="ksg", method_options=None, n_neighbors=3, random_state=None,
                  n_jobs=-1, progress=None):
-        self.n_features_to_select = n_features_to_select
+        super().__init__(n_features_to_select, discrete_features=discrete_features, discrete_target=discrete_target,
+                         method=method, method_options=method_options, n_neighbors=n_neighbors,
+                         random_state=random_state, n_jobs=n_jobs, progress=progress)
         self.scheme = scheme
-        self.discrete_features = discrete_features
-        self.discrete_target = discrete_target
-        self.method = method
-        self.method_options = method_options
-        self.n_neighbors = n_neighbors
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.progress = progress
 
-    def _start(self, relevance):
+    def _check(self, p):
         if self.scheme not in ("difference", "quotient"):
             raise ValueError(f"scheme must be 'difference' or 'quotient'; got {self.scheme!r}")
+        return super()._check(p)
+
+    def _start(self, relevance):
         return {"redundancy": np.zeros_like(relevance)}
 
     def _scores(self, table, state, remaining, selected):
@@ -238,18 +248,6 @@ class JMI(_GreedySelector):
     relevant one. A step adds I(f, s_new; y) for all remaining f in one batched call.
     """ + _PARAMETERS_DOC + _ATTRIBUTES_DOC
 
-    def __init__(self, n_features_to_select=None, *, discrete_features="auto", discrete_target="auto",
-                 method="ksg", method_options=None, n_neighbors=3, random_state=None, n_jobs=-1, progress=None):
-        self.n_features_to_select = n_features_to_select
-        self.discrete_features = discrete_features
-        self.discrete_target = discrete_target
-        self.method = method
-        self.method_options = method_options
-        self.n_neighbors = n_neighbors
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.progress = progress
-
     def _start(self, relevance):
         return {"joint": np.zeros_like(relevance)}
 
@@ -267,18 +265,6 @@ class CMIM(_GreedySelector):
     keeps about y whichever chosen feature is known. A step takes I(f; y | s_new) for all remaining f in one
     batched call.
     """ + _PARAMETERS_DOC + _ATTRIBUTES_DOC
-
-    def __init__(self, n_features_to_select=None, *, discrete_features="auto", discrete_target="auto",
-                 method="ksg", method_options=None, n_neighbors=3, random_state=None, n_jobs=-1, progress=None):
-        self.n_features_to_select = n_features_to_select
-        self.discrete_features = discrete_features
-        self.discrete_target = discrete_target
-        self.method = method
-        self.method_options = method_options
-        self.n_neighbors = n_neighbors
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.progress = progress
 
     def _start(self, relevance):
         return {"least": relevance.copy()}
@@ -313,19 +299,13 @@ class ConditionalMISelector(_GreedySelector):
     def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, discrete_features="auto",
                  discrete_target="auto", method="ksg", method_options=None, n_neighbors=3, random_state=None,
                  n_jobs=-1, progress=None):
-        self.n_features_to_select = n_features_to_select
+        super().__init__(n_features_to_select, discrete_features=discrete_features, discrete_target=discrete_target,
+                         method=method, method_options=method_options, n_neighbors=n_neighbors,
+                         random_state=random_state, n_jobs=n_jobs, progress=progress)
         self.alpha = alpha
         self.n_permutations = n_permutations
-        self.discrete_features = discrete_features
-        self.discrete_target = discrete_target
-        self.method = method
-        self.method_options = method_options
-        self.n_neighbors = n_neighbors
-        self.random_state = random_state
-        self.n_jobs = n_jobs
-        self.progress = progress
 
-    def _count(self, p):
+    def _check(self, p):
         if isinstance(self.n_features_to_select, str) and self.n_features_to_select == "auto":
             if not (isinstance(self.alpha, numbers.Real) and 0 < self.alpha < 1):
                 raise ValueError(f"alpha must lie in (0, 1); got {self.alpha!r}")
@@ -333,7 +313,7 @@ class ConditionalMISelector(_GreedySelector):
                     or self.n_permutations < 1:
                 raise ValueError(f"n_permutations must be a positive integer; got {self.n_permutations!r}")
             return p
-        return super()._count(p)
+        return super()._check(p)
 
     def _tests(self) -> bool:
         return isinstance(self.n_features_to_select, str)
@@ -349,12 +329,12 @@ class ConditionalMISelector(_GreedySelector):
     def _update(self, table, state, remaining, new):
         pass
 
-    def _p_value(self, table, feature, selected, score, step):
+    def _p_value(self, table, feature, selected, score):
         """The permutation p-value of I(feature; y | selected), seeded by random_state and the step."""
         if not self._tests():
             return None
         seed = 0 if self.random_state is None else self.random_state
-        rng = np.random.default_rng([seed, step])
+        rng = np.random.default_rng([seed, len(selected)])
         column = table.by_column[feature]
         copies = np.stack([column[rng.permutation(column.size)] for _ in range(self.n_permutations)])
         small, new = table.with_columns(selected, copies, bool(table.discrete[feature]))
