@@ -231,6 +231,17 @@ def test_regression_target_and_mixed_types():
     assert abs(s.relevance_[0] - single) < 0.02
 
 
+def test_plot_shows_the_chosen_features_in_order():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    X, y = _informative(n=600, p=10)
+    s = CMIM(n_features_to_select=3, progress=False).fit(X, y)
+    ax = s.plot()
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(f) for f in s.selected_]
+    np.testing.assert_allclose([b.get_height() for b in ax.patches], s.scores_)
+
+
 def test_selector_in_a_pipeline_and_grid_search():
     X, y = _informative(n=600, p=15)
     pipe = Pipeline([("select", MRMR(progress=False)), ("model", LogisticRegression())])

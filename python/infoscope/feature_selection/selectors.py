@@ -105,6 +105,24 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
         self.discrete_target_ = discrete_target
         return self
 
+    def plot(self, ax=None):
+        """The chosen features in the order they were chosen (bars: the criterion when chosen; dots: each one's
+        relevance I(f; y)), labelled by feature name. Returns the matplotlib axes."""
+        import matplotlib.pyplot as plt
+
+        check_is_fitted(self, "support_")
+        names = getattr(self, "feature_names_in_", None)
+        labels = [str(names[f]) if names is not None else str(f) for f in self.selected_]
+        ax = ax if ax is not None else plt.subplots(figsize=(max(4, 0.35 * len(labels) + 1.5), 3.5))[1]
+        steps = np.arange(len(labels))
+        ax.bar(steps, self.scores_, color="C0", label=f"{type(self).__name__} criterion when chosen")
+        ax.plot(steps, self.relevance_[self.selected_], "o", color="C1", label="relevance I(f; y)")
+        ax.set_xticks(steps, labels, rotation=90)
+        ax.set_xlabel("chosen feature (in order)")
+        ax.set_ylabel("nats" if not (isinstance(self, MRMR) and self.scheme == "quotient") else "")
+        ax.legend(frameon=False)
+        return ax
+
     def _get_support_mask(self):
         check_is_fitted(self, "support_")
         return self.support_
