@@ -2,6 +2,7 @@
 
     python benchmarks/feature_selection.py scores     # 1,000 continuous features x 1e4 samples, a class target
     python benchmarks/feature_selection.py mrmr       # 50 of those features: time and downstream accuracy
+    python benchmarks/feature_selection.py mrmr --only "infoscope MRMR"   # rerun one row, keep the others
     python benchmarks/feature_selection.py truth      # synthetic data with a known relevant set
     python benchmarks/feature_selection.py report     # benchmarks/results/feature_selection.md from the JSONs
 
@@ -139,13 +140,14 @@ def mrmr(args) -> dict:
     X, y, relevant = _classification(args.n, args.p, 10, 10, 10, 0)
     count = args.count
     contenders = _selectors(count, "classification")
-    if not args.skip_sklearn_loop:
-        contenders["KSG mRMR over scikit-learn's scores (loop)"] = lambda X, y: _sklearn_mrmr(X, y, count)
+    contenders["KSG mRMR over scikit-learn's scores (loop)"] = lambda X, y: _sklearn_mrmr(X, y, count)
     out = {"n": args.n, "p": args.p, "count": count, "relevant": relevant.tolist(), "rows": []}
-    previous = {}
-    if (RESULTS / "feature_selection_mrmr.json").exists() and args.skip_sklearn_loop:
-        previous = json.loads((RESULTS / "feature_selection_mrmr.json").read_text())
+    path = RESULTS / "feature_selection_mrmr.json"
+    kept = json.loads(path.read_text())["rows"] if args.only and path.exists() else []
     for name, select in contenders.items():
+        if args.only and name not in args.only:  # the row of an earlier run, if there is one
+            out["rows"] += [row for row in kept if row["selector"] == name]
+            continue
         slow = "loop" in name
         seconds, runs, chosen = _timed(lambda: select(X, y), 1 if slow else args.repeats)
         model = RandomForestClassifier(n_estimators=100, random_state=0, n_jobs=-1)
@@ -155,14 +157,13 @@ def mrmr(args) -> dict:
                "cv_accuracy": float(accuracy.mean()), "cv_accuracy_sd": float(accuracy.std())}
         out["rows"].append(row)
         print(json.dumps({k: v for k, v in row.items() if k != "chosen"}))
-    for row in previous.get("rows", []):  # the slow loop from an earlier run, when it was skipped here
-        if "loop" in row["selector"] and args.skip_sklearn_loop:
-            out["rows"].append(row)
     ours = next(r for r in out["rows"] if r["selector"] == "infoscope MRMR")
     loop = next((r for r in out["rows"] if "loop" in r["selector"]), None)
     if loop:
         out["mrmr_same_choice_as_loop"] = ours["chosen"] == loop["chosen"]
         out["mrmr_common_with_loop"] = len(set(ours["chosen"]) & set(loop["chosen"]))
+        out["mrmr_same_first_choices"] = next((i for i, (a, b) in enumerate(zip(ours["chosen"], loop["chosen"]))
+                                               if a != b), count)
     _save("mrmr", out)
     return out
 
@@ -200,8 +201,9 @@ def truth(args) -> dict:
         rows = {}
         for X, y, relevant, count, problem, kind, copies in runs:
             contenders = _selectors(count, problem)
-            contenders["infoscope ConditionalMISelector (auto)"] = (
-                lambda X, y: fs.ConditionalMISelector(progress=False).fit(X, y).selected_.tolist())
+            contenders[f"infoscope ConditionalMISelector (auto, at most {count})"] = (
+                lambda X, y, count=count: fs.ConditionalMISelector(max_features=count, progress=False)
+                .fit(X, y).selected_.tolist())
             for name, select in contenders.items():
                 began = time.perf_counter()
                 chosen = select(X, y)
@@ -242,7 +244,8 @@ def report(args) -> None:
                          f"{r['cv_accuracy']:.3f} +- {r['cv_accuracy_sd']:.3f} |")
         if "mrmr_common_with_loop" in m:
             lines += ["", f"infoscope's MRMR and the scikit-learn loop chose {m['mrmr_common_with_loop']} of "
-                          f"{m['count']} features in common (the same list: {m['mrmr_same_choice_as_loop']})."]
+                          f"{m['count']} features in common, the first {m['mrmr_same_first_choices']} in the same "
+                          f"order (the same list: {m['mrmr_same_choice_as_loop']})."]
         lines.append("")
     path = RESULTS / "feature_selection_truth.json"
     if path.exists():
@@ -268,8 +271,8 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--sklearn-repeats", type=int, default=3)
     parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--skip-sklearn-loop", action="store_true",
-                        help="leave out the slow loop (kept from an earlier run's JSON)")
+    parser.add_argument("--only", nargs="*", help="mrmr: run only these selectors; the others' rows are kept "
+                                                   "from the earlier JSON (the scikit-learn loop takes ~30 min)")
     args = parser.parse_args(argv)
     {"scores": scores, "mrmr": mrmr, "truth": truth, "report": report}[args.part](args)
 

@@ -208,6 +208,8 @@ def test_conditional_mi_selector_stops_and_reports_p_values():
     assert s.p_values_.min() >= 1 / 51  # the smallest a permutation p-value can be
     again = ConditionalMISelector(n_permutations=50, random_state=0, progress=False).fit(X, y)
     np.testing.assert_array_equal(again.selected_, s.selected_)
+    capped = ConditionalMISelector(n_permutations=50, random_state=0, max_features=1, progress=False).fit(X, y)
+    np.testing.assert_array_equal(capped.selected_, s.selected_[:1])
 
 
 def test_regression_target_and_mixed_types():
@@ -267,6 +269,7 @@ def test_methods_other_than_ksg():
     (lambda: MRMR(n_neighbors=0), "n_neighbors"),
     (lambda: ConditionalMISelector(alpha=1.5), "alpha"),
     (lambda: ConditionalMISelector(n_permutations=0), "n_permutations"),
+    (lambda: ConditionalMISelector(max_features=0), "max_features"),
 ])
 def test_bad_settings_name_the_parameter(make, match):
     X, y, _ = _data(n=200)
@@ -290,6 +293,8 @@ def test_bad_data_is_refused_with_a_clear_error():
         mutual_info_classif(X, y, discrete_features="all")
     with pytest.raises(ValueError, match="n_neighbors"):
         mutual_info_classif(X[:3], y[:3], n_neighbors=3)
+    with pytest.raises(TypeError, match="y must hold numbers"):
+        mutual_info_regression(X, np.array(["a", "b"] * 100))
 
 
 @parametrize_with_checks([MRMR(progress=False), JMI(progress=False), CMIM(progress=False),

@@ -147,9 +147,10 @@ namespace {
 // neighbour of a row in its class lies among the k rows on either side of it in the class's order, and the rows
 // within eps_i of it lie next to it in the order of the kept rows. Every distance is |c_i - c_j|
 // rounded as the general path rounds it (fl(a - b) = -fl(b - a)), so both give the same counts, ties included.
-void ross_counts_1d(const double* data, std::size_t n, std::size_t stride, std::size_t first, const Classes& cls,
-                    std::size_t k, std::vector<double>& eps, std::vector<std::size_t>& k_of,
-                    std::vector<std::size_t>& within) {
+// Calls emit(i, eps_i, k_i, m_i) for every row i whose class repeats.
+template <class Emit>
+void ross_1d(const double* data, std::size_t n, std::size_t stride, std::size_t first, const Classes& cls,
+             std::size_t k, Emit&& emit) {
   const SortedColumn order(data, n, stride, first);
   const ClassRows g = rows_by_class(cls);
   std::vector<std::size_t> next(g.start.begin(), g.start.end() - 1);
@@ -167,9 +168,6 @@ void ross_counts_1d(const double* data, std::size_t n, std::size_t stride, std::
       kept_values.push_back(v);
     }
   }
-  eps.assign(n, std::numeric_limits<double>::quiet_NaN());
-  k_of.assign(n, 0);
-  within.assign(n, 0);
   for (std::size_t c = 0; c < cls.size.size(); ++c) {
     const std::size_t size = cls.size[c];
     if (size < 2) continue;
@@ -188,18 +186,17 @@ void ross_counts_1d(const double* data, std::size_t n, std::size_t stride, std::
         }
       }
       const std::size_t i = rows[g.start[c] + p];
-      eps[i] = d;
       // Gao et al.'s rule at an atom: k_i = the other rows of the class with the same value.
-      k_of[i] = d > 0.0 ? kc
-                        : static_cast<std::size_t>(std::upper_bound(v, v + size, v[p]) -
-                                                   std::lower_bound(v, v + size, v[p])) - 1;
+      const std::size_t k_i = d > 0.0 ? kc
+                                      : static_cast<std::size_t>(std::upper_bound(v, v + size, v[p]) -
+                                                                 std::lower_bound(v, v + size, v[p])) - 1;
       // The kept rows within d of this one lie on either side of it in their order (equal values included).
       const double x = v[p];
       const std::size_t at = kept_at[i];
       std::size_t count = 0;
       for (std::size_t j = at; j > 0 && x - kept_values[j - 1] <= d; --j) ++count;
       for (std::size_t j = at + 1; j < kept_values.size() && kept_values[j] - x <= d; ++j) ++count;
-      within[i] = count;
+      emit(i, d, k_i, count);
     }
   }
 }
@@ -213,7 +210,12 @@ void ross_locals(const double* data, std::size_t n, std::size_t stride, std::siz
   std::vector<double> eps;
   std::vector<std::size_t> k_of, within;
   if (dc == 1) {
-    ross_counts_1d(data, n, stride, first, cls, k, eps, k_of, within);
+    eps.assign(n, std::numeric_limits<double>::quiet_NaN());
+    k_of.assign(n, 0);
+    within.assign(n, 0);
+    ross_1d(data, n, stride, first, cls, k, [&](std::size_t i, double d, std::size_t k_i, std::size_t m_i) {
+      eps[i] = d, k_of[i] = k_i, within[i] = m_i;
+    });
   } else {
     within_class_kth(data, stride, first, dc, cls, k, true, workers, eps, k_of);
   }
@@ -245,6 +247,27 @@ void ross_locals(const double* data, std::size_t n, std::size_t stride, std::siz
   for (double v : kept_local) sum += v;
   std::fill(local, local + n, sum / static_cast<double>(m));  // the left-out samples: the mean of the others
   for (std::size_t r = 0; r < m; ++r) local[kept[r]] = kept_local[r];
+}
+
+// The mean of ross_locals' values for one continuous column, summed as the rows come (no per-row arrays): the
+// left-out rows' locals are the mean of the others', so the mean is that of the kept rows,
+// psi(m) - sum_c N_c psi(N_c) / m + sum_i (psi(k_i) - psi(m_i)) / m over the m kept rows.
+double ross_mean_1d(const double* column, std::size_t n, const Classes& cls, std::size_t k,
+                    const std::vector<double>& psi_of) {
+  rules::check_k(n, k);
+  double counts = 0.0;
+  std::size_t kept = 0;
+  ross_1d(column, n, 1, 0, cls, k, [&](std::size_t, double, std::size_t k_i, std::size_t m_i) {
+    counts += psi_of[k_i] - psi_of[m_i];
+    ++kept;
+  });
+  rules::check_repeated_class(kept);
+  double classes = 0.0;
+  for (std::size_t size : cls.size) {
+    if (size > 1) classes += static_cast<double>(size) * psi_of[size];
+  }
+  const double m = static_cast<double>(kept);
+  return psi_of[kept] - classes / m + counts / m;
 }
 
 std::vector<double> integer_psi(std::size_t n) {
@@ -279,6 +302,7 @@ void ross_many(const double* by_column, std::size_t n, std::size_t cols, const s
   };
   const std::vector<double> psi_of = integer_psi(n);
   auto ross_mean = [&](const Columns& picked, const Classes& cls, std::vector<double>& local) {
+    if (picked.size() == 1) return ross_mean_1d(by_column + picked[0] * n, n, cls, k, psi_of);
     const std::vector<double> table = gathered(picked);
     ross_locals(table.data(), n, picked.size(), 0, picked.size(), cls, k, psi_of, 1, local.data());
     return std::accumulate(local.begin(), local.end(), 0.0) / static_cast<double>(n);

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -203,12 +204,16 @@ class FeatureTable:
         rng = check_random_state(0 if random_state is None else random_state)
         continuous = np.flatnonzero(~self.discrete[:p])
         if continuous.size:
-            values = self.by_column[:p] if continuous.size == p else np.empty((continuous.size, n))
-            values[:] = (X if continuous.size == p else X[:, continuous]).T
-            noise_scale = _scale(values, "X")
-            draws = rng.standard_normal(size=(n, continuous.size))  # scikit-learn's draws, in its layout
-            draws *= noise_scale
-            values += draws.T
+            with ThreadPoolExecutor(1) as pool:
+                # scikit-learn's draws, one (n, features) block, made beside the scaling: numpy releases the GIL
+                # in both, and the draws are a third of the whole call.
+                draws = pool.submit(rng.standard_normal, size=(n, continuous.size))
+                values = self.by_column[:p] if continuous.size == p else np.empty((continuous.size, n))
+                values[:] = (X if continuous.size == p else X[:, continuous]).T
+                noise_scale = _scale(values, "X")
+                noise = draws.result()
+            noise *= noise_scale
+            values += noise.T
             if continuous.size < p:
                 self.by_column[continuous] = values
         if discrete_target:
@@ -216,7 +221,7 @@ class FeatureTable:
         else:
             self.by_column[p] = _finite(y, "y")
             self.by_column[p:] += _scale(self.by_column[p:], "y")[:, None] * rng.standard_normal(size=(n, 1)).T
-        self._rows = None
+        self._rows = self._codes = None
 
     @property
     def target(self) -> int:
@@ -239,7 +244,7 @@ class FeatureTable:
         out.by_column = np.vstack([self.by_column[keep], extra, self.by_column[[self.target]]])
         out.discrete = np.concatenate([self.discrete[keep], np.full(len(extra), discrete), self.discrete[[-1]]])
         out.n_features = len(keep) + len(extra)
-        out._rows = None
+        out._rows = out._codes = None
         return out, np.arange(len(keep), len(keep) + len(extra))
 
     def estimates(self, specs: list) -> np.ndarray:
@@ -268,8 +273,9 @@ class FeatureTable:
                                 {"k": self.k, "noise": 0.0, "normalize": False, "workers": self.workers,
                                  **self.options}, out)
         if groups["plugin"]:
-            self._estimate_many(specs, groups["plugin"], "binned", {"workers": self.workers}, out,
-                                table=self.rows.astype(np.int64))
+            if self._codes is None:  # integers are symbols to the histogram estimators
+                self._codes = self.rows.astype(np.int64)
+            self._estimate_many(specs, groups["plugin"], "binned", {"workers": self.workers}, out, table=self._codes)
         for e in groups["mixed"]:
             out[e] = self._mixed(*specs[e])
         return out
@@ -297,7 +303,11 @@ class FeatureTable:
 
 
 def _finite(a, name: str) -> np.ndarray:
-    values = np.asarray(a, dtype=np.float64)
+    try:
+        values = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must hold numbers to be read as continuous; got {np.asarray(a).dtype} (a class "
+                        "target wants mutual_info_classif, or discrete_target=True)") from None
     if not np.isfinite(values).all():
         raise ValueError(f"{name} holds NaN or infinite values; impute or drop them first")
     return values

@@ -212,8 +212,8 @@ class MRMR(_GreedySelector):
 
     Each step picks the feature f with the largest I(f; y) - (1/|S|) sum_{s in S} I(f; s) (``scheme=
     "difference"``, MID) or I(f; y) / ((1/|S|) sum_{s in S} I(f; s)) (``scheme="quotient"``, MIQ); the first
-    step picks the most relevant feature. A step's redundancies I(f; s_new) over all remaining f are one batched
-    call.
+    step picks the most relevant feature. Estimates enter clipped at 0 (MI is not negative; as scikit-learn's
+    scores). A step's redundancies I(f; s_new) over all remaining f are one batched call.
     """ + _PARAMETERS_DOC + """    scheme : {"difference", "quotient"}
         MID or MIQ.
     """ + _ATTRIBUTES_DOC + """
@@ -246,7 +246,7 @@ class MRMR(_GreedySelector):
         return {"redundancy": np.zeros_like(relevance)}
 
     def _scores(self, table, state, remaining, selected):
-        relevance = self.relevance_[remaining]
+        relevance = np.maximum(self.relevance_[remaining], 0.0)
         if not selected:
             return relevance
         redundancy = state["redundancy"][remaining] / len(selected)
@@ -256,7 +256,9 @@ class MRMR(_GreedySelector):
         return relevance / np.maximum(redundancy, 1e-12)
 
     def _update(self, table, state, remaining, new):
-        state["redundancy"][remaining] += table.estimates([([f], [], [new]) for f in remaining])
+        # MIs clipped at 0, as scikit-learn's scores are: a negative estimate of redundancy would otherwise raise
+        # the score of the very features that share nothing with y either (noise).
+        state["redundancy"][remaining] += np.maximum(table.estimates([([f], [], [new]) for f in remaining]), 0.0)
 
 
 class JMI(_GreedySelector):
@@ -300,8 +302,10 @@ class ConditionalMISelector(_GreedySelector):
 
     Each step picks the feature f with the largest I(f; y | S), S all features chosen so far, and keeps it only
     if that value is significant: its p-value against ``n_permutations`` surrogates I(f_pi; y | S), f's rows
-    permuted, must be at most ``alpha`` (François, Rossi, Wertz & Verleysen 2007, Neurocomputing 70: 1276-1288;
-    the test of the best of many candidates is lenient, as theirs is). With ``n_features_to_select="auto"``
+    permuted, must be at most ``alpha`` (François, Rossi, Wertz & Verleysen 2007, Neurocomputing 70: 1276-1288).
+    The test is of the best of many candidates against the null of one, so it is lenient, as theirs is: with
+    hundreds of noise candidates the best of them usually passes, and the rule stops late or not at all (see
+    ``max_features``). With ``n_features_to_select="auto"``
     selection stops at the first candidate that fails; with a count or fraction it selects that many without
     tests. A step's candidates, and a test's surrogates, are each one batched call.
     """ + _PARAMETERS_DOC + """    n_features_to_select : "auto", None, int or float
@@ -310,18 +314,22 @@ class ConditionalMISelector(_GreedySelector):
         Significance level of the stopping rule.
     n_permutations : int
         Surrogates per test.
+    max_features : None or int
+        With "auto", stop after this many features even if the next is significant (bounds the cost, which grows
+        with the dimension of the chosen set).
     """ + _ATTRIBUTES_DOC + """    p_values_ : ndarray
         The p-value of each selected feature when it was chosen (with "auto").
     """
 
-    def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, discrete_features="auto",
-                 discrete_target="auto", method="ksg", method_options=None, n_neighbors=3, random_state=None,
-                 n_jobs=-1, progress=None):
+    def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, max_features=None,
+                 discrete_features="auto", discrete_target="auto", method="ksg", method_options=None, n_neighbors=3,
+                 random_state=None, n_jobs=-1, progress=None):
         super().__init__(n_features_to_select, discrete_features=discrete_features, discrete_target=discrete_target,
                          method=method, method_options=method_options, n_neighbors=n_neighbors,
                          random_state=random_state, n_jobs=n_jobs, progress=progress)
         self.alpha = alpha
         self.n_permutations = n_permutations
+        self.max_features = max_features
 
     def _check(self, p):
         if isinstance(self.n_features_to_select, str) and self.n_features_to_select == "auto":
@@ -330,7 +338,12 @@ class ConditionalMISelector(_GreedySelector):
             if isinstance(self.n_permutations, bool) or not isinstance(self.n_permutations, numbers.Integral) \
                     or self.n_permutations < 1:
                 raise ValueError(f"n_permutations must be a positive integer; got {self.n_permutations!r}")
-            return p
+            if self.max_features is None:
+                return p
+            if isinstance(self.max_features, bool) or not isinstance(self.max_features, numbers.Integral) \
+                    or self.max_features < 1:
+                raise ValueError(f"max_features must be None or a positive integer; got {self.max_features!r}")
+            return min(p, int(self.max_features))
         return super()._check(p)
 
     def _tests(self) -> bool:
