@@ -212,6 +212,21 @@ def test_conditional_mi_selector_stops_and_reports_p_values():
     np.testing.assert_array_equal(capped.selected_, s.selected_[:1])
 
 
+def test_the_maximum_statistic_stops_where_the_lenient_rule_goes_on():
+    """Two informative features among 38 of noise: the test of the best candidate against the null of one keeps
+    choosing noise; the maximum statistic over all candidates stops after the two."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((1000, 40))
+    y = (X[:, 0] - X[:, 1] + 0.5 * rng.standard_normal(1000) > 0).astype(int)
+    lenient = ConditionalMISelector(n_permutations=30, max_features=6, progress=False).fit(X, y)
+    strict = ConditionalMISelector(n_permutations=30, null="max", max_features=6, progress=False).fit(X, y)
+    assert set(strict.selected_.tolist()) == {0, 1}
+    assert len(lenient.selected_) > 2
+    assert (strict.p_values_ <= 0.05).all() and strict.p_values_.min() >= 1 / 31
+    noise = ConditionalMISelector(n_permutations=30, null="max", progress=False).fit(X[:, 2:], y)
+    assert len(noise.selected_) == 0
+
+
 def test_regression_target_and_mixed_types():
     pd = pytest.importorskip("pandas")
     rng = np.random.default_rng(6)
@@ -270,6 +285,7 @@ def test_methods_other_than_ksg():
     (lambda: ConditionalMISelector(alpha=1.5), "alpha"),
     (lambda: ConditionalMISelector(n_permutations=0), "n_permutations"),
     (lambda: ConditionalMISelector(max_features=0), "max_features"),
+    (lambda: ConditionalMISelector(null="student"), "null"),
 ])
 def test_bad_settings_name_the_parameter(make, match):
     X, y, _ = _data(n=200)

@@ -235,14 +235,15 @@ class FeatureTable:
             self._rows = np.ascontiguousarray(self.by_column.T)
         return self._rows
 
-    def with_columns(self, columns, extra: np.ndarray, discrete: bool) -> tuple["FeatureTable", np.ndarray]:
-        """A table of ``columns`` of this one (the target last, as here) and ``extra`` (m, N) new columns of one
-        kind; returns it and the new columns' indices in it (surrogates of a feature: its permuted copies)."""
+    def with_columns(self, columns, extra: np.ndarray, discrete) -> tuple["FeatureTable", np.ndarray]:
+        """A table of ``columns`` of this one (the target last, as here) and ``extra`` (m, N) new columns, discrete
+        where ``discrete`` (m,) says; returns it and the new columns' indices in it (surrogates: permuted copies)."""
         out = object.__new__(FeatureTable)
         out.__dict__.update(self.__dict__)
         keep = [c for c in columns if c != self.target]
-        out.by_column = np.vstack([self.by_column[keep], extra, self.by_column[[self.target]]])
-        out.discrete = np.concatenate([self.discrete[keep], np.full(len(extra), discrete), self.discrete[[-1]]])
+        # C order whatever the parts' (the core reads rows): a permuted selection may come back Fortran-ordered.
+        out.by_column = np.ascontiguousarray(np.vstack([self.by_column[keep], extra, self.by_column[[self.target]]]))
+        out.discrete = np.concatenate([self.discrete[keep], np.asarray(discrete, dtype=bool), self.discrete[[-1]]])
         out.n_features = len(keep) + len(extra)
         out._rows = out._codes = None
         return out, np.arange(len(keep), len(keep) + len(extra))

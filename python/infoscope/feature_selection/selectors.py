@@ -85,7 +85,7 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
             while len(selected) < count and remaining.size:
                 score = self._scores(table, state, remaining, selected)
                 best = int(np.argmax(score))  # the first of equal scores: the lower column index
-                p_value = self._p_value(table, remaining[best], selected, score[best])
+                p_value = self._p_value(table, remaining, best, selected, score[best])
                 if p_value is not None:
                     if p_value > self.alpha:
                         break
@@ -154,7 +154,7 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
         """Whether each step is tested (then ``_p_value`` gives its p-value)."""
         return False
 
-    def _p_value(self, table, feature, selected, score):
+    def _p_value(self, table, candidates, best, selected, score):
         return None
 
     def __sklearn_tags__(self):
@@ -301,19 +301,27 @@ class ConditionalMISelector(_GreedySelector):
     __doc__ = """Forward selection by conditional mutual information with a permutation stopping rule.
 
     Each step picks the feature f with the largest I(f; y | S), S all features chosen so far, and keeps it only
-    if that value is significant: its p-value against ``n_permutations`` surrogates I(f_pi; y | S), f's rows
-    permuted, must be at most ``alpha`` (François, Rossi, Wertz & Verleysen 2007, Neurocomputing 70: 1276-1288).
-    The test is of the best of many candidates against the null of one, so it is lenient, as theirs is: with
-    hundreds of noise candidates the best of them usually passes, and the rule stops late or not at all (see
-    ``max_features``). With ``n_features_to_select="auto"``
-    selection stops at the first candidate that fails; with a count or fraction it selects that many without
-    tests. A step's candidates, and a test's surrogates, are each one batched call.
+    if that value is significant: its permutation p-value must be at most ``alpha``. Two nulls:
+
+    * ``null="candidate"`` (François, Rossi, Wertz & Verleysen 2007, Neurocomputing 70: 1276-1288): the value
+      against ``n_permutations`` surrogates I(f_pi; y | S) of f alone, its rows permuted. Cheap (one batch per
+      step), but the best of many candidates is tested against the null of one, so it is lenient: with hundreds
+      of noise candidates the best of them usually passes, and the rule stops late or not at all (see
+      ``max_features``).
+    * ``null="max"`` (the maximum statistic of IDTxl's network inference, Novelli et al. 2019): the value against
+      the largest I(f_pi; y | S) over all remaining candidates, their rows permuted together, per permutation.
+      Sound for the best of many; it costs ``n_permutations`` batches of all candidates per step.
+
+    With ``n_features_to_select="auto"`` selection stops at the first candidate that fails; with a count or
+    fraction it selects that many without tests. A step's candidates, and a test's surrogates, are batched calls.
     """ + _PARAMETERS_DOC + """    n_features_to_select : "auto", None, int or float
         "auto" (the default here): until the stopping rule ends it.
     alpha : float
         Significance level of the stopping rule.
     n_permutations : int
         Surrogates per test.
+    null : {"candidate", "max"}
+        The null distribution of the stopping rule (above).
     max_features : None or int
         With "auto", stop after this many features even if the next is significant (bounds the cost, which grows
         with the dimension of the chosen set).
@@ -321,14 +329,15 @@ class ConditionalMISelector(_GreedySelector):
         The p-value of each selected feature when it was chosen (with "auto").
     """
 
-    def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, max_features=None,
-                 discrete_features="auto", discrete_target="auto", method="ksg", method_options=None, n_neighbors=3,
+    def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, null="candidate",
+                 max_features=None, discrete_features="auto", discrete_target="auto", method="ksg", method_options=None, n_neighbors=3,
                  random_state=None, n_jobs=-1, progress=None):
         super().__init__(n_features_to_select, discrete_features=discrete_features, discrete_target=discrete_target,
                          method=method, method_options=method_options, n_neighbors=n_neighbors,
                          random_state=random_state, n_jobs=n_jobs, progress=progress)
         self.alpha = alpha
         self.n_permutations = n_permutations
+        self.null = null
         self.max_features = max_features
 
     def _check(self, p):
@@ -338,6 +347,8 @@ class ConditionalMISelector(_GreedySelector):
             if isinstance(self.n_permutations, bool) or not isinstance(self.n_permutations, numbers.Integral) \
                     or self.n_permutations < 1:
                 raise ValueError(f"n_permutations must be a positive integer; got {self.n_permutations!r}")
+            if self.null not in ("candidate", "max"):
+                raise ValueError(f"null must be 'candidate' or 'max'; got {self.null!r}")
             if self.max_features is None:
                 return p
             if isinstance(self.max_features, bool) or not isinstance(self.max_features, numbers.Integral) \
@@ -360,15 +371,24 @@ class ConditionalMISelector(_GreedySelector):
     def _update(self, table, state, remaining, new):
         pass
 
-    def _p_value(self, table, feature, selected, score):
-        """The permutation p-value of I(feature; y | selected), seeded by random_state and the step."""
+    def _p_value(self, table, candidates, best, selected, score):
+        """The permutation p-value of the best candidate's I(f; y | selected) (see ``null``), seeded by
+        random_state and the step."""
         if not self._tests():
             return None
         seed = 0 if self.random_state is None else self.random_state
         rng = np.random.default_rng([seed, len(selected)])
-        column = table.by_column[feature]
-        copies = np.stack([column[rng.permutation(column.size)] for _ in range(self.n_permutations)])
-        small, new = table.with_columns(selected, copies, bool(table.discrete[feature]))
         z = list(range(len(selected)))
-        null = small.estimates([([c], z, [small.target]) for c in new])
+        n = table.by_column.shape[1]
+        if self.null == "candidate":
+            column = table.by_column[candidates[best]]
+            copies = np.stack([column[rng.permutation(n)] for _ in range(self.n_permutations)])
+            small, new = table.with_columns(selected, copies, table.discrete[[candidates[best]] * len(copies)])
+            null = small.estimates([([c], z, [small.target]) for c in new])
+        else:  # the largest surrogate over all candidates, permuted together, per permutation
+            null = np.empty(self.n_permutations)
+            for b in range(self.n_permutations):
+                copies = table.by_column[candidates][:, rng.permutation(n)]
+                small, new = table.with_columns(selected, copies, table.discrete[candidates])
+                null[b] = small.estimates([([c], z, [small.target]) for c in new]).max()
         return (1 + np.count_nonzero(null >= score)) / (1 + self.n_permutations)
