@@ -42,8 +42,9 @@ void ross_mutual_info(const double* data, std::size_t n, std::size_t dd, std::si
 // and Y a discrete one (its rows' classes), by the chain rule of two Ross estimates, I(X,Z; Y) - I(Z; Y) (I(X; Y)
 // without Z columns). The sets are given as to ksg_many; the table comes by column (by_column: cols x n, one
 // column after another), since each estimate reads a few whole columns. The classes of each distinct Y and
-// I(Z;Y) of each distinct (Z, Y) are computed once. Each estimate equals ross_mutual_info on its columns; the
-// estimates are spread over the threads, one per thread.
+// I(Z;Y) of each distinct (Z, Y) are computed once. Each estimate equals ross_mutual_info on its columns (to
+// rounding: one column is summed as it is scanned, without local values); the estimates are spread over the
+// threads, one per thread.
 void ross_many(const double* by_column, std::size_t n, std::size_t cols, const std::size_t* columns,
                const std::size_t* bounds, std::size_t count, std::size_t k, int workers, double* estimates);
 

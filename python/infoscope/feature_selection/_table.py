@@ -26,6 +26,8 @@ import numpy as np
 
 from .._arrays import check_workers
 from .._native import core
+from ..estimators import conditional_mutual_info, mutual_info
+from ..estimators.many import _bounds, estimate_many
 
 __all__ = ["FeatureTable", "feature_matrix", "target_vector", "discrete_mask"]
 
@@ -83,26 +85,25 @@ def feature_matrix(X) -> tuple[np.ndarray, list, np.ndarray]:
     return (a if (kinds == "symbol").any() else a.astype(np.float64)), None, kinds
 
 
-def _numbers(col, name: str) -> np.ndarray:
+def _numbers(col, name: str, hint: str = "or be a categorical column") -> np.ndarray:
     try:
         return np.asarray(col, dtype=np.float64)
     except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers (or be a categorical column); got {np.asarray(col).dtype}") \
-            from None
+        raise TypeError(f"{name} must hold numbers ({hint}); got {np.asarray(col).dtype}") from None
 
 
 def discrete_mask(discrete_features, kinds: np.ndarray, auto: str) -> np.ndarray:
     """Which features are discrete under ``discrete_features`` ("auto", a bool, a boolean mask or indices), as
-    scikit-learn reads it; ``kinds`` from :func:`feature_matrix`. ``auto="sklearn"``: scikit-learn's rule (the
-    columns of a dense array continuous); ``auto="dtype"``: integer and boolean columns discrete. Columns of
-    symbols are always discrete."""
+    scikit-learn reads it; ``kinds`` from :func:`feature_matrix`. What "auto" marks: ``auto="none"`` no column
+    (scikit-learn's rule for a dense array), ``"all"`` every column (its rule for a sparse matrix), ``"dtype"``
+    integer and boolean columns. Columns of symbols are always discrete."""
     p = len(kinds)
     symbolic = kinds == "symbol"
     if isinstance(discrete_features, str):
         if discrete_features != "auto":
             raise ValueError(f"discrete_features must be 'auto', a bool, a boolean mask or column indices; got "
                              f"{discrete_features!r}")
-        return symbolic | ((kinds == "integer") if auto == "dtype" else False)
+        return symbolic | {"none": False, "all": True, "dtype": kinds == "integer"}[auto]
     if isinstance(discrete_features, (bool, np.bool_)):
         mask = np.full(p, bool(discrete_features))
     else:
@@ -219,7 +220,7 @@ class FeatureTable:
         if discrete_target:
             self.by_column[p] = _codes(y, "y")
         else:
-            self.by_column[p] = _finite(y, "y")
+            self.by_column[p] = _numbers(y, "y", "a class target wants discrete_target=True or mutual_info_classif")
             self.by_column[p:] += _scale(self.by_column[p:], "y")[:, None] * rng.standard_normal(size=(n, 1)).T
         self._rows = self._codes = None
 
@@ -267,7 +268,7 @@ class FeatureTable:
                 groups["mixed"].append(e)
         if groups["ross"]:
             picked = [specs[e] for e in groups["ross"]]
-            columns, bounds = _bounds(picked)
+            columns, bounds = _bounds(picked)  # lists of column indices, as many.py lays them out
             out[groups["ross"]] = core.ross_many(self.by_column, columns, bounds, self.k, self.workers)
         if groups["ksg"]:
             self._estimate_many(specs, groups["ksg"], "ksg",
@@ -282,8 +283,6 @@ class FeatureTable:
         return out
 
     def _estimate_many(self, specs, picked, method, options, out, table=None):
-        from ..estimators.many import estimate_many
-
         x, z, y = ([list(specs[e][part]) for e in picked] for part in range(3))
         out[list(picked)] = estimate_many(self.rows if table is None else table, x, y, z if any(z) else None,
                                           method=method, progress=False, device=self.device, **options)
@@ -294,24 +293,11 @@ class FeatureTable:
 
     def _mixed(self, x, z, y) -> float:
         """One estimate whose arguments mix kinds: the mixed estimators, with discrete= per argument."""
-        from .. import conditional_mutual_info, mutual_info
-
         args = [self.rows[:, list(x)], self.rows[:, list(y)]] + ([self.rows[:, list(z)]] if len(z) else [])
         kinds = [self._kind(x), self._kind(y)] + ([self._kind(z)] if len(z) else [])
         options = {"k": self.k, "noise": 0.0, "normalize": False, "workers": self.workers, **self.options,
                    "discrete": kinds}
         return conditional_mutual_info(*args, **options) if len(z) else mutual_info(*args, **options)
-
-
-def _finite(a, name: str) -> np.ndarray:
-    try:
-        values = np.asarray(a, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must hold numbers to be read as continuous; got {np.asarray(a).dtype} (a class "
-                        "target wants mutual_info_classif, or discrete_target=True)") from None
-    if not np.isfinite(values).all():
-        raise ValueError(f"{name} holds NaN or infinite values; impute or drop them first")
-    return values
 
 
 def _scale(rows: np.ndarray, name: str) -> np.ndarray:
@@ -329,9 +315,3 @@ def _scale(rows: np.ndarray, name: str) -> np.ndarray:
         part /= np.where(std < 10 * np.finfo(np.float64).eps, 1.0, std)[:, None]
         out[first:first + _ROWS] = NOISE * np.maximum(1, np.abs(part).mean(axis=1))
     return out
-
-
-def _bounds(specs: list) -> tuple[np.ndarray, np.ndarray]:
-    from ..estimators.many import _bounds as bounds
-
-    return bounds([(np.asarray(x), np.asarray(z), np.asarray(y)) for x, z, y in specs])

@@ -35,9 +35,7 @@ __all__ = ["mutual_info_classif", "mutual_info_regression"]
 
 def _scores(X, y, discrete_features, discrete_target, n_neighbors, random_state, n_jobs, method, options):
     values, _, kinds = feature_matrix(X)
-    mask = discrete_mask(discrete_features, kinds, auto="sklearn")
-    if isinstance(discrete_features, str) and discrete_features == "auto" and hasattr(X, "nnz"):
-        mask[:] = True  # scikit-learn's "auto": a sparse matrix is all discrete
+    mask = discrete_mask(discrete_features, kinds, auto="all" if hasattr(X, "nnz") else "none")  # scikit-learn's
     target = target_vector(y, values.shape[0])
     table = FeatureTable(values, mask, target, discrete_target, n_neighbors=n_neighbors, random_state=random_state,
                          method=method, options=options, workers=-1 if n_jobs is None else n_jobs)

@@ -388,7 +388,7 @@ class ConditionalMISelector(_GreedySelector):
         else:  # the largest surrogate over all candidates, permuted together, per permutation
             null = np.empty(self.n_permutations)
             for b in range(self.n_permutations):
-                copies = table.by_column[candidates][:, rng.permutation(n)]
+                copies = table.by_column[np.ix_(candidates, rng.permutation(n))]
                 small, new = table.with_columns(selected, copies, table.discrete[candidates])
                 null[b] = small.estimates([([c], z, [small.target]) for c in new]).max()
         return (1 + np.count_nonzero(null >= score)) / (1 + self.n_permutations)
