@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/brute_force.hpp"
 #include "core/gaussian.hpp"
 #include "core/histogram.hpp"
 #include "core/kernel_density.hpp"
@@ -514,6 +515,34 @@ PYBIND11_MODULE(_core, m) {
       py::arg("sources").noconvert(), py::arg("targets").noconvert(), py::arg("levels"), py::arg("pairs").noconvert(),
       py::arg("window"), py::arg("step"), py::arg("target_offsets"), py::arg("source_offsets"), py::arg("correction"),
       py::arg("workers"), "Plug-in TE (nats) of many source -> target symbol series pairs in sliding windows.");
+
+  m.def(
+      "search_path",
+      [](const std::string& path, const std::string& task) {
+        using infoscope::SearchPath;
+        using infoscope::SearchTask;
+        static const char* const paths[] = {"auto", "grid", "tree", "brute"};
+        std::vector<SearchTask> tasks;
+        if (task == "all" || task == "neighbours") tasks.push_back(SearchTask::Neighbours);
+        if (task == "all" || task == "counts") tasks.push_back(SearchTask::Counts);
+        if (tasks.empty()) {
+          throw py::value_error("search_path: task must be 'all', 'neighbours' or 'counts', got '" + task + "'");
+        }
+        const SearchPath previous = infoscope::forced_search_path(tasks.front());
+        if (!path.empty()) {
+          const auto* found = std::find(std::begin(paths), std::end(paths), path);
+          if (found == std::end(paths)) {
+            throw py::value_error("search_path: path must be 'auto', 'grid', 'tree' or 'brute', got '" + path + "'");
+          }
+          for (SearchTask t : tasks) infoscope::force_search_path(t, static_cast<SearchPath>(found - std::begin(paths)));
+        }
+        return std::string(paths[static_cast<int>(previous)]);
+      },
+      py::arg("path") = "", py::arg("task") = "all",
+      "Forces the neighbour search of every k-NN estimate (process-wide; for tests and benchmarks): 'grid', "
+      "'tree' or 'brute' wherever that path can be built, 'auto' for the cost model; for the joint spaces' k-NN "
+      "searches ('neighbours'), the marginal spaces' radius counts ('counts') or both ('all'). Returns the "
+      "previous setting (of the first task); an empty path only reads it.");
 
   m.def(
       "build_info",

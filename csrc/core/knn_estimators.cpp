@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/brute_force.hpp"
 #include "core/grid.hpp"
 #include "core/kdtree.hpp"
 #include "core/local_values.hpp"
@@ -55,13 +56,18 @@ using rules::check_k;
 // Runs fn(i, neighbours) for every sample, in the index's order, with the k nearest other samples of sample i.
 template <class Index, class Fn>
 void for_each_knn(const Index& index, std::size_t k, Metric metric, Ties ties, int workers, Fn&& fn) {
-  parallel_for(index.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
-    std::vector<Neighbor> nb(k);
-    for (std::size_t pos = begin; pos < end; ++pos) {
-      index.knn_of(pos, k, metric, ties, nb.data());
-      fn(index.original_index(pos), nb.data());
-    }
-  });
+  if constexpr (std::is_same_v<Index, BruteForce>) {  // max-norm only (with_joint_index)
+    (void)metric;
+    index.for_each_knn(k, ties, workers, fn);
+  } else {
+    parallel_for(index.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+      std::vector<Neighbor> nb(k);
+      for (std::size_t pos = begin; pos < end; ++pos) {
+        index.knn_of(pos, k, metric, ties, nb.data());
+        fn(index.original_index(pos), nb.data());
+      }
+    });
+  }
 }
 
 // Max-norm distance from the point at position pos of index to its k-th nearest other point; nb: room for k.
@@ -74,13 +80,21 @@ double kth_distance(const Index& index, std::size_t pos, std::size_t k, Neighbor
   return nb[k - 1].dist;
 }
 
-// Runs fn(index) with a max-norm neighbour index over all columns of data (n x dim): a grid in up to three
-// dimensions when the points spread well enough over its cells, a KD-tree otherwise. sorted: as Grid::build's.
+// Runs fn(index) with a max-norm neighbour index over all columns of data (n x dim) for k-NN searches: a grid in
+// up to three dimensions when the points spread well enough over its cells, a tiled scan of all pairs where the
+// cost model says it beats a KD-tree (brute_force_pays), a KD-tree otherwise. sorted: as Grid::build's.
 template <class Fn>
-void with_joint_index(const double* data, std::size_t n, std::size_t dim, int workers, Fn&& fn,
+void with_joint_index(const double* data, std::size_t n, std::size_t dim, std::size_t k, int workers, Fn&& fn,
                       const SortedColumn* const* sorted = nullptr) {
-  if (const std::optional<Grid> grid = Grid::build(data, n, dim, 0, dim, Grid::kSearchPointsPerCell, sorted)) {
+  const SearchPath path = forced_search_path(SearchTask::Neighbours);
+  std::optional<Grid> grid;
+  if (path == SearchPath::Auto || path == SearchPath::Grid) {
+    grid = Grid::build(data, n, dim, 0, dim, Grid::kSearchPointsPerCell, sorted);
+  }
+  if (grid) {
     fn(*grid);
+  } else if (brute_force_pays(SearchTask::Neighbours, n, dim) && BruteForce::fits(data, n, dim, 0, dim)) {
+    fn(BruteForce(data, n, dim, 0, dim));
   } else {
     fn(KDTree(data, n, dim, 0, dim, 0, workers));
   }
@@ -93,8 +107,13 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
                                   const Excluded& excluded, int workers, const SortedColumn* const* sorted) {
   std::vector<double> eps(n);
   const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
-  with_joint_index(data, n, dim, workers, [&](const auto& joint) {
-    if (excluded.width() == 0) {  // only the sample itself is left out: its k-th neighbour's distance
+  with_joint_index(data, n, dim, m, workers, [&](const auto& joint) {
+    if constexpr (std::is_same_v<std::decay_t<decltype(joint)>, BruteForce>) {
+      if (excluded.width() == 0) {
+        joint.for_each_knn(k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
+        return;
+      }
+    } else if (excluded.width() == 0) {  // only the sample itself is left out: its k-th neighbour's distance
       parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
         std::vector<Neighbor> nb(k);
         for (std::size_t pos = begin; pos < end; ++pos) {
@@ -128,7 +147,7 @@ std::vector<std::vector<double>> neighbour_extents(const double* data, std::size
                                                    const SortedColumn* const* sorted) {
   std::vector<std::vector<double>> eps(ranges.size(), std::vector<double>(n, 0.0));
   const std::size_t m = std::min(n - 1, k + 2 * std::min(excluded.width(), n));
-  with_joint_index(data, n, stride, workers, [&](const auto& joint) {
+  with_joint_index(data, n, stride, m, workers, [&](const auto& joint) {
     for_each_knn(joint, m, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
       const auto [first, last] = excluded.rows(i);
       for (std::size_t j = 0, kept = 0; j < m && kept < k; ++j) {
@@ -621,7 +640,7 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
     });
   };
   if (metric == Metric::Chebyshev) {
-    with_joint_index(data, n, d, workers, fill);
+    with_joint_index(data, n, d, k, workers, fill);
   } else {
     fill(KDTree(data, n, d, 0, d, 0, workers));
   }
@@ -678,49 +697,46 @@ void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_
     throw std::invalid_argument("the LNC correction needs k >= the joint dimension (k=" + std::to_string(k) +
                                 ", dimension " + std::to_string(d) + ")");
   }
-  with_joint_index(data, n, d, workers, [&](const auto& joint) {
-    parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
-      std::vector<Neighbor> nb(k);
-      std::vector<double> offsets(k * d), scatter(d * d), axes;
-      for (std::size_t pos = begin; pos < end; ++pos) {
-        joint.knn_of(pos, k, Metric::Chebyshev, Ties::ByIndex, nb.data());
-        const std::size_t i = joint.original_index(pos);
-        const double* p = data + i * d;
-        std::fill(scatter.begin(), scatter.end(), 0.0);
-        double log_box = 0.0;
-        for (std::size_t c = 0; c < d; ++c) {
-          double extent = 0.0;
-          for (std::size_t j = 0; j < k; ++j) {
-            const double o = data[nb[j].index * d + c] - p[c];
-            offsets[j * d + c] = o;
-            extent = std::max(extent, std::fabs(o));
-          }
-          log_box += std::log(extent);
-        }
+  with_joint_index(data, n, d, k, workers, [&](const auto& joint) {
+    for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
+      thread_local std::vector<double> offsets, scatter, axes;  // per worker, reused across its samples
+      offsets.resize(k * d);
+      scatter.resize(d * d);
+      const double* p = data + i * d;
+      std::fill(scatter.begin(), scatter.end(), 0.0);
+      double log_box = 0.0;
+      for (std::size_t c = 0; c < d; ++c) {
+        double extent = 0.0;
         for (std::size_t j = 0; j < k; ++j) {
-          const double* o = offsets.data() + j * d;
-          for (std::size_t r = 0; r < d; ++r) {
-            for (std::size_t c = r; c < d; ++c) scatter[r * d + c] += o[r] * o[c];
-          }
+          const double o = data[nb[j].index * d + c] - p[c];
+          offsets[j * d + c] = o;
+          extent = std::max(extent, std::fabs(o));
         }
-        for (std::size_t r = 0; r < d; ++r) {
-          for (std::size_t c = 0; c < r; ++c) scatter[r * d + c] = scatter[c * d + r];
-        }
-        symmetric_eigenvectors(scatter, d, axes);
-        double log_principal = 0.0;
-        for (std::size_t c = 0; c < d; ++c) {
-          double extent = 0.0;
-          for (std::size_t j = 0; j < k; ++j) {
-            double proj = 0.0;
-            for (std::size_t r = 0; r < d; ++r) proj += offsets[j * d + r] * axes[r * d + c];
-            extent = std::max(extent, std::fabs(proj));
-          }
-          log_principal += std::log(extent);
-        }
-        // A box with a zero side (duplicated neighbours) has no defined ratio: no correction.
-        const double log_ratio = log_principal - log_box;
-        correction[i] = std::isfinite(log_ratio) && log_ratio < log_alpha ? -log_ratio : 0.0;
+        log_box += std::log(extent);
       }
+      for (std::size_t j = 0; j < k; ++j) {
+        const double* o = offsets.data() + j * d;
+        for (std::size_t r = 0; r < d; ++r) {
+          for (std::size_t c = r; c < d; ++c) scatter[r * d + c] += o[r] * o[c];
+        }
+      }
+      for (std::size_t r = 0; r < d; ++r) {
+        for (std::size_t c = 0; c < r; ++c) scatter[r * d + c] = scatter[c * d + r];
+      }
+      symmetric_eigenvectors(scatter, d, axes);
+      double log_principal = 0.0;
+      for (std::size_t c = 0; c < d; ++c) {
+        double extent = 0.0;
+        for (std::size_t j = 0; j < k; ++j) {
+          double proj = 0.0;
+          for (std::size_t r = 0; r < d; ++r) proj += offsets[j * d + r] * axes[r * d + c];
+          extent = std::max(extent, std::fabs(proj));
+        }
+        log_principal += std::log(extent);
+      }
+      // A box with a zero side (duplicated neighbours) has no defined ratio: no correction.
+      const double log_ratio = log_principal - log_box;
+      correction[i] = std::isfinite(log_ratio) && log_ratio < log_alpha ? -log_ratio : 0.0;
     });
   });
 }

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/brute_force.hpp"
 #include "core/distance.hpp"
 #include "core/grid.hpp"
 #include "core/kdtree.hpp"
@@ -19,8 +20,8 @@
 namespace infoscope {
 
 // A sorted copy for one variable or a small 2-D space, a grid of cells for two or three when the points spread
-// over its cells, a KD-tree otherwise. All copy the coordinates they index; `data` must outlive the Marginal only
-// for distance().
+// over its cells, a tiled scan of all pairs where the cost model says it beats a tree (brute_force_pays), a
+// KD-tree otherwise. `data` must outlive the Marginal (the scan and distance() read it).
 class Marginal {
  public:
   // Radius counts cover hundreds of points per query; leaves of 64 spend less on node visits than they lose on
@@ -43,13 +44,21 @@ class Marginal {
   Marginal(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim, int workers,
            const SortedColumn* const* sorted = nullptr)
       : data_(data), n_(n), stride_(stride), first_(first), dim_(dim) {
-    if (strip(n, dim) && n <= std::numeric_limits<std::uint32_t>::max()) {
+    const SearchPath path = forced_search_path(SearchTask::Counts);
+    if (path == SearchPath::Auto && strip(n, dim) && n <= std::numeric_limits<std::uint32_t>::max()) {
       if (sorted && sorted[0]) {
         axis_.emplace(*sorted[0], data, stride, first, dim);
       } else {
         axis_.emplace(data, n, stride, first, dim);
       }
-    } else if (!(grid_ = Grid::build(data, n, stride, first, dim, Grid::kCountPointsPerCell, sorted))) {
+      return;
+    }
+    if (path == SearchPath::Auto || path == SearchPath::Grid) {
+      if ((grid_ = Grid::build(data, n, stride, first, dim, Grid::kCountPointsPerCell, sorted))) return;
+    }
+    if (brute_force_pays(SearchTask::Counts, n, dim) && BruteForce::fits(data, n, stride, first, dim)) {
+      brute_.emplace(data, n, stride, first, dim);
+    } else {
       tree_.emplace(data, n, stride, first, dim, kCountLeafSize, workers);
     }
   }
@@ -62,6 +71,8 @@ class Marginal {
       axis_->count_all(radii, strict, counts.data(), workers);
     } else if (grid_) {
       grid_->count_all(radii, strict, counts.data(), workers);
+    } else if (brute_) {
+      brute_->count_all(radii, strict, counts.data(), workers);
     } else {
       tree_->count_all(radii, strict, counts.data(), workers);
     }
@@ -80,6 +91,7 @@ class Marginal {
   std::size_t n_, stride_, first_, dim_;
   std::optional<SortedAxis> axis_;
   std::optional<Grid> grid_;
+  std::optional<BruteForce> brute_;
   std::optional<KDTree> tree_;
 };
 

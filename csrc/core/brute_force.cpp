@@ -1,0 +1,305 @@
+#include "core/brute_force.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <iterator>
+#include <limits>
+#include <stdexcept>
+
+#include "core/distance.hpp"
+
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+namespace infoscope {
+
+namespace {
+
+// Tiles of blocks of this size stay in L2 (512 KiB per core here) beside the query group and its lists.
+constexpr std::size_t kTileBytes = 128 * 1024;
+constexpr std::size_t kLanes = BruteForce::kLanes;
+constexpr std::size_t kBoundBlocks = 16;  // blocks (512 points) that set a query's first bound
+
+// One block's distances, one byte per lane, and whether lanes pass a test: bit l of a mask is lane l.
+#if defined(__AVX2__)
+using Bytes = __m256i;
+inline Bytes load_bytes(const std::uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+inline Bytes splat_byte(std::uint8_t v) { return _mm256_set1_epi8(static_cast<char>(v)); }
+inline Bytes abs_diff_bytes(Bytes a, Bytes b) { return _mm256_or_si256(_mm256_subs_epu8(a, b), _mm256_subs_epu8(b, a)); }
+inline Bytes max_bytes(Bytes a, Bytes b) { return _mm256_max_epu8(a, b); }
+// Lanes with a <= b.
+inline std::uint32_t at_most(Bytes a, Bytes b) {
+  return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(a, b), a)));
+}
+#else
+struct Bytes {
+  std::uint8_t v[kLanes];
+};
+inline Bytes load_bytes(const std::uint8_t* p) {
+  Bytes b;
+  std::memcpy(b.v, p, kLanes);
+  return b;
+}
+inline Bytes splat_byte(std::uint8_t v) {
+  Bytes b;
+  std::memset(b.v, v, kLanes);
+  return b;
+}
+inline Bytes abs_diff_bytes(Bytes a, Bytes b) {
+  for (std::size_t l = 0; l < kLanes; ++l) a.v[l] = a.v[l] > b.v[l] ? a.v[l] - b.v[l] : b.v[l] - a.v[l];
+  return a;
+}
+inline Bytes max_bytes(Bytes a, Bytes b) {
+  for (std::size_t l = 0; l < kLanes; ++l) a.v[l] = std::max(a.v[l], b.v[l]);
+  return a;
+}
+inline std::uint32_t at_most(Bytes a, Bytes b) {
+  std::uint32_t bits = 0;
+  for (std::size_t l = 0; l < kLanes; ++l) bits |= static_cast<std::uint32_t>(a.v[l] <= b.v[l]) << l;
+  return bits;
+}
+#endif
+
+// acc = the quantised max-norm distances from query q (dim codes, one splat each) to the 32 points of block p.
+// False, with acc unfinished, once no lane is within bound: checked every 4 coordinates, where two accumulators
+// (independent chains of max) meet.
+inline bool block_distances(const std::uint8_t* p, const Bytes* q, std::size_t dim, Bytes bound, Bytes& acc) {
+  Bytes a = splat_byte(0), b = splat_byte(0);
+  std::size_t d = 0;
+  for (; d + 4 <= dim; d += 4) {
+    a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * d), q[d]));
+    b = max_bytes(b, abs_diff_bytes(load_bytes(p + kLanes * (d + 1)), q[d + 1]));
+    a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * (d + 2)), q[d + 2]));
+    b = max_bytes(b, abs_diff_bytes(load_bytes(p + kLanes * (d + 3)), q[d + 3]));
+    if (at_most(max_bytes(a, b), bound) == 0) return false;
+  }
+  for (; d < dim; ++d) a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * d), q[d]));
+  acc = max_bytes(a, b);
+  return true;
+}
+
+inline int lowest_lane(std::uint32_t bits) { return __builtin_ctz(bits); }
+
+std::atomic<SearchPath> forced[2] = {SearchPath::Auto, SearchPath::Auto};  // by SearchTask
+
+}  // namespace
+
+void force_search_path(SearchTask task, SearchPath path) { forced[static_cast<int>(task)].store(path); }
+SearchPath forced_search_path(SearchTask task) { return forced[static_cast<int>(task)].load(); }
+
+namespace {
+
+// The largest n at which the scan beats a KD-tree, by dimension, from benchmarks/search_paths.py (2 AVX2 cores,
+// Gaussian pairs with correlation 0.6, k = 3; results/search_paths.md). The tree's cost grows with n more slowly
+// than the scan's n^2 but climbs steeply with the dimension; where the two cross:
+//   k-NN search, seconds tree / scan: 4-D 0.064 / 0.062 at n = 2e4; 6-D 0.11 / 0.08 at 2e4 and 0.73 / 1.67 at
+//   1e5; 8-D 2.33 / 2.64 at 1e5; 12-D 18.1 / 3.0 at 1e5; 32-D 252 / 7.5 at 1e5.
+//   radius counts (two spaces of d columns, radii from their 2d-D joint space): 3-D 0.26 / 0.20 at 2e4 and
+//   2.5 / 3.6 at 1e5; 4-D 5.3 / 5.2 at 1e5; 6-D 17.3 / 8.8 at 1e5; 8-D 38 / 8.5 at 1e5.
+// Beyond the table the tree's growth with n (about n^1.5 there) meets the scan's at a few 1e5 to 1e6 samples.
+// Counts have larger radii than k-NN searches in the same dimension, so the scan pays from fewer dimensions.
+std::size_t brute_force_max_n(SearchTask task, std::size_t dim) {
+  static constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
+  if (task == SearchTask::Neighbours) {
+    static constexpr std::size_t table[] = {0, 0, 0, 0, 20000, 25000, 35000, 50000, 80000, 200000, 500000, 1000000};
+    return dim < std::size(table) ? table[dim] : kUnlimited;
+  }
+  static constexpr std::size_t table[] = {0, 0, 5000, 20000, 100000, 300000, 500000, 1000000};
+  return dim < std::size(table) ? table[dim] : kUnlimited;
+}
+
+}  // namespace
+
+bool brute_force_pays(SearchTask task, std::size_t n, std::size_t dim) {
+  const SearchPath path = forced_search_path(task);
+  if (path != SearchPath::Auto) return path == SearchPath::Brute;
+  return n <= brute_force_max_n(task, dim);
+}
+
+bool BruteForce::fits(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim) {
+  for (std::size_t j = 0; j < n; ++j) {
+    for (std::size_t d = 0; d < dim; ++d) {
+      if (!std::isfinite(data[j * stride + first + d])) return false;
+    }
+  }
+  return dim > 0;
+}
+
+BruteForce::BruteForce(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim)
+    : data_(data), n_(n), stride_(stride), first_(first), dim_(dim), blocks_count_((n + kLanes - 1) / kLanes),
+      tile_blocks_(std::max<std::size_t>(1, kTileBytes / (dim * kLanes))), low_(dim) {
+  if (dim == 0) throw std::invalid_argument("BruteForce: a space needs at least one column");
+  // One scale for all coordinates (the max-norm compares them), 255 codes across the widest.
+  double widest = 0.0;
+  for (std::size_t d = 0; d < dim; ++d) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = data[j * stride + first + d];
+      lo = std::min(lo, v), hi = std::max(hi, v);
+    }
+    low_[d] = lo;
+    widest = std::max(widest, hi - lo);
+  }
+  scale_ = widest > 0 ? 255.0 / widest : 1.0;
+  // float32 copies centred on the codes' middle: a pair's float32 distance is within 2M (2^-23 + 3 * 2^-53) of
+  // fl(a - b), M = widest / 2 the largest centred magnitude (one rounding of the centred value, one of the
+  // difference); 2^-20 M holds that with a factor of 3 to spare.
+  margin32_ = static_cast<float>(std::ldexp(widest / 2, -20));
+  blocks_.assign(blocks_count_ * dim * kLanes, 0);
+  rows32_.resize(n * dim);
+  for (std::size_t j = 0; j < n; ++j) {
+    std::uint8_t* b = &blocks_[(j / kLanes) * dim * kLanes + j % kLanes];
+    for (std::size_t d = 0; d < dim; ++d) {
+      const double v = data[j * stride + first + d];
+      b[d * kLanes] = code(v, d);
+      rows32_[j * dim + d] = static_cast<float>(v - (low_[d] + widest / 2));
+    }
+  }
+}
+
+std::uint8_t BruteForce::code(double v, std::size_t d) const {
+  return static_cast<std::uint8_t>(std::min(255.0, std::max(0.0, std::nearbyint((v - low_[d]) * scale_))));
+}
+
+// Each code is within half a unit (1 / scale_) of its coordinate, up to float64 rounding of some 1e-13 units, so
+// a pair's code distance is within 1 + 1e-9 units of its float64 distance fl(a - b) scaled.
+constexpr double kSlack = 1.0 + 1e-9;
+
+int BruteForce::codes_within(double radius) const {
+  return static_cast<int>(std::min(255.0, std::floor(radius * scale_ + kSlack)));
+}
+
+int BruteForce::codes_inside(double radius) const {
+  return static_cast<int>(std::min(255.0, std::ceil(radius * scale_ - kSlack) - 1.0));
+}
+
+double BruteForce::exact_distance(std::size_t i, std::size_t j) const {
+  return chebyshev(data_ + i * stride_ + first_, data_ + j * stride_ + first_, dim_);
+}
+
+float BruteForce::rough_distance(std::size_t i, std::size_t j) const {
+  const float* a = &rows32_[i * dim_];
+  const float* b = &rows32_[j * dim_];
+  float m = 0.0f;
+  for (std::size_t d = 0; d < dim_; ++d) m = std::max(m, std::fabs(a[d] - b[d]));
+  return m;
+}
+
+std::uint32_t BruteForce::real_lanes(std::size_t b) const {
+  const std::size_t real = std::min(kLanes, n_ - b * kLanes);
+  return real == kLanes ? ~std::uint32_t{0} : (std::uint32_t{1} << real) - 1;
+}
+
+void BruteForce::knn_group(std::size_t begin, std::size_t end, std::size_t k, Ties ties, Neighbor* out) const {
+  const std::size_t count = end - begin;
+  if (k == 0 || k >= n_) throw std::invalid_argument("BruteForce: k must be between 1 and the number of other points");
+  std::vector<Bytes> q(count * dim_);
+  std::vector<std::uint8_t> bound(count, 255);
+  // A first bound for each query: the k-th smallest code distance to the first blocks of its tile, by a histogram
+  // of the codes. Without it every point of the first tile scanned would be confirmed.
+  auto first_bound = [&](const Bytes* q, std::size_t i) -> std::uint8_t {
+    std::uint32_t histogram[256] = {};
+    const std::size_t b_begin = i / kLanes / tile_blocks_ * tile_blocks_;
+    const std::size_t b_end = std::min(blocks_count_, b_begin + kBoundBlocks);
+    for (std::size_t b = b_begin; b < b_end; ++b) {
+      Bytes acc;
+      block_distances(block(b), q, dim_, splat_byte(255), acc);
+      std::uint8_t codes[kLanes];
+      std::memcpy(codes, &acc, kLanes);
+      const std::size_t real = std::min(kLanes, n_ - b * kLanes);
+      for (std::size_t l = 0; l < real; ++l) histogram[codes[l]] += (b * kLanes + l != i);
+    }
+    std::size_t seen = 0;
+    for (int c = 0; c < 256; ++c) {
+      seen += histogram[c];
+      // The k nearest lie within (c + 1) / scale of i, so no pair more than c + 2 codes apart is among them.
+      if (seen >= k) return static_cast<std::uint8_t>(std::min(255, c + 2));
+    }
+    return 255;
+  };
+
+  std::vector<KBest> best;
+  best.reserve(count);
+  for (std::size_t t = 0; t < count; ++t) {
+    for (std::size_t d = 0; d < dim_; ++d) q[t * dim_ + d] = splat_byte(code(data_[(begin + t) * stride_ + first_ + d], d));
+    best.emplace_back(k, ties, out + t * k);
+    bound[t] = first_bound(&q[t * dim_], begin + t);
+  }
+  // The group's own tile first: in row order (time order, for embeddings) it holds near points, whose k-th
+  // distance is a tight bound for the rest.
+  const std::size_t tiles = (blocks_count_ + tile_blocks_ - 1) / tile_blocks_;
+  const std::size_t own = begin / kLanes / tile_blocks_;
+  for (std::size_t step = 0; step < tiles; ++step) {
+    const std::size_t tile = (own + step) % tiles;
+    const std::size_t b_end = std::min(blocks_count_, (tile + 1) * tile_blocks_);
+    for (std::size_t t = 0; t < count; ++t) {
+      const std::size_t i = begin + t;
+      KBest& s = best[t];
+      Bytes limit = splat_byte(bound[t]);
+      for (std::size_t b = tile * tile_blocks_; b < b_end; ++b) {
+        Bytes acc;
+        if (!block_distances(block(b), &q[t * dim_], dim_, limit, acc)) continue;
+        std::uint32_t hits = at_most(acc, limit) & real_lanes(b);
+        if (hits == 0) continue;
+        for (; hits != 0; hits &= hits - 1) {
+          const std::size_t j = b * kLanes + static_cast<std::size_t>(lowest_lane(hits));
+          if (j == i || (s.found == k && rough_distance(i, j) > s.worst() + margin32_)) continue;
+          s.offer(exact_distance(i, j), j);
+        }
+        if (s.found == k) {
+          bound[t] = static_cast<std::uint8_t>(codes_within(s.worst()));
+          limit = splat_byte(bound[t]);
+        }
+      }
+    }
+  }
+}
+
+void BruteForce::count_all(const double* radii, bool strict, std::size_t* counts, int workers) const {
+  parallel_for(n_, workers, kQueries, kQueries, [&](std::size_t begin, std::size_t end) {
+    const std::size_t count = end - begin;
+    std::vector<Bytes> q(count * dim_);
+    for (std::size_t t = 0; t < count; ++t) {
+      for (std::size_t d = 0; d < dim_; ++d) q[t * dim_ + d] = splat_byte(code(data_[(begin + t) * stride_ + first_ + d], d));
+      counts[begin + t] = 0;
+    }
+    const std::size_t tiles = (blocks_count_ + tile_blocks_ - 1) / tile_blocks_;
+    for (std::size_t tile = 0; tile < tiles; ++tile) {
+      const std::size_t b_end = std::min(blocks_count_, (tile + 1) * tile_blocks_);
+      for (std::size_t t = 0; t < count; ++t) {
+        const std::size_t i = begin + t;
+        const double r = radii[i];
+        // Pairs at most `inside` codes apart are within the radius whatever the rounding, more than `within`
+        // apart beyond it; between, the float64 distance decides.
+        const int inside = codes_inside(r);
+        const Bytes within = splat_byte(static_cast<std::uint8_t>(codes_within(r)));
+        const Bytes surely = splat_byte(static_cast<std::uint8_t>(std::max(inside, 0)));
+        std::size_t c = 0;
+        for (std::size_t b = tile * tile_blocks_; b < b_end; ++b) {
+          Bytes acc;
+          if (!block_distances(block(b), &q[t * dim_], dim_, within, acc)) continue;
+          const std::uint32_t real = real_lanes(b);
+          const std::uint32_t in = inside >= 0 ? at_most(acc, surely) & real : 0;
+          c += static_cast<std::size_t>(__builtin_popcount(in));
+          for (std::uint32_t near = at_most(acc, within) & real & ~in; near != 0; near &= near - 1) {
+            const std::size_t j = b * kLanes + static_cast<std::size_t>(lowest_lane(near));
+            const double rough = rough_distance(i, j);
+            if (rough > r + margin32_) continue;
+            if (rough < r - margin32_) {
+              ++c;
+            } else {
+              const double dist = exact_distance(i, j);
+              c += strict ? dist < r : dist <= r;
+            }
+          }
+        }
+        counts[i] += c;
+      }
+    }
+  });
+}
+
+}  // namespace infoscope
