@@ -19,6 +19,8 @@ import platform
 import time
 from pathlib import Path
 
+import numpy as np
+
 
 import peers
 from infoscope.bench import tasks
@@ -44,6 +46,12 @@ def _timed(kind, d, n, k, name, repeats):
     return seconds, value, None
 
 
+def _sort_time(n, repeats):
+    (x, y), _ = gaussian_task("mutual_info", 1, n)
+    seconds, _ = peers.median_time(lambda: (np.sort(x[:, 0]), np.sort(y[:, 0])), max(repeats, 7))
+    return seconds, None, None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     peers.common_arguments(parser, k=3)
@@ -64,6 +72,11 @@ def main(argv=None):
             results[name] = (status, seconds, value, note)
             shown = f"{seconds:.4f} s, {value:.4f}" if status == "ok" else f"{status}: {note}"
             print(f"{kind:12s} d={d:<3d} N={n:<7d} {name:14s} {shown}", flush=True)
+        if kind == "mutual_info" and d == 1 and (not args.only or "infoscope" in args.only):
+            # The limit of the 1-D case: one sort of each column, timed in a fresh process as the estimators are.
+            status, seconds, value, note = peers.run_isolated(_sort_time, (n, args.repeats), args.timeout)
+            results["np.sort x, y"] = (status, seconds, value, note)
+            print(f"{kind:12s} d={d:<3d} N={n:<7d} {'np.sort x, y':14s} {seconds:.4f} s", flush=True)
         ours = results.get("infoscope", ("", None))[1]
         for name, (status, seconds, value, note) in results.items():
             rows.append({"task": kind, "d": d, "n": n, "k": args.k, "truth": truth, "implementation": name,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import platform
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 import infoscope as isc
 from infoscope import _core
 from infoscope.bench import tasks
+from peers import median_time
 
 RESULTS = Path(__file__).parent / "results"
 PATHS = ("grid", "tree", "brute")
@@ -37,27 +37,16 @@ def pairs(d: int, n: int, seed: int = 0):
     return task.sample(n, seed)
 
 
-def median_time(fn, repeats: int):
-    times, value = [], None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        value = fn()
-        times.append(time.perf_counter() - start)
-        if times[-1] > 5:
-            break
-    return float(np.median(times)), value
-
-
 def timed(task: str, path: str, d: int, n: int, repeats: int):
     x, y = pairs(d, n)
     if task == "neighbours":
         _core.search_path(path, "neighbours")
         _core.search_path("auto", "counts")
-        return median_time(lambda: float(isc.entropy(x, k=3, noise=0.0)), repeats)
+        return median_time(lambda: float(isc.entropy(x, k=3, noise=0.0)), repeats, stop_after=5)
     _core.search_path("brute", "neighbours")
     _core.search_path(path, "counts")
-    seconds, value = median_time(lambda: float(isc.mutual_info(x, y, k=3, noise=0.0)), repeats)
-    joint, _ = median_time(lambda: float(isc.entropy(np.c_[x, y], k=3, noise=0.0)), repeats)
+    seconds, value = median_time(lambda: float(isc.mutual_info(x, y, k=3, noise=0.0)), repeats, stop_after=5)
+    joint, _ = median_time(lambda: float(isc.entropy(np.c_[x, y], k=3, noise=0.0)), repeats, stop_after=5)
     return max(seconds - joint, 0.0), value
 
 

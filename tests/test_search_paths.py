@@ -41,8 +41,18 @@ def _ksg_counts(data, spaces, k):
                 per_space[s, j] = far
                 joint[j] = max(joint[j], far)
         joint[i] = np.inf
-        nearest = np.argsort(joint, kind="mergesort")[:k]  # stable: lowest indices among ties
-        eps = joint[nearest[k - 1]]
+        eps = np.partition(joint, k - 1)[k - 1]
+        # The k nearest, lowest indices among those tied at eps: all closer ones, then ties in index order.
+        nearest = np.empty(k, dtype=np.int64)
+        found = 0
+        for j in range(n):
+            if joint[j] < eps:
+                nearest[found] = j
+                found += 1
+        for j in range(n):
+            if found < k and joint[j] == eps:
+                nearest[found] = j
+                found += 1
         eps_out[i] = eps
         for s in range(m):
             strict[i, s] = np.sum(per_space[s] < eps) - (1 if eps > 0 else 0)

@@ -62,7 +62,7 @@ class BruteForce {
   void count_all(const double* radii, bool strict, std::size_t* counts, int workers) const;
 
   // Queries per group: each tile of points is read once per group, and 32 queries share it long enough to repay
-  // its trip from L3 (a group is also how long Ctrl-C waits: some 30 ms in 32 dimensions at N = 1e5).
+  // its trip from L3 (a group is also how long Ctrl-C waits: some 5 ms in 32 dimensions at N = 1e5).
   static constexpr std::size_t kQueries = 32;
 
   static constexpr std::size_t kLanes = 32;  // points per block: bytes of an AVX2 register

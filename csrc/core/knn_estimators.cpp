@@ -84,7 +84,7 @@ double kth_distance(const Index& index, std::size_t pos, std::size_t k, Neighbor
 // up to three dimensions when the points spread well enough over its cells, a tiled scan of all pairs where the
 // cost model says it beats a KD-tree (brute_force_pays), a KD-tree otherwise. sorted: as Grid::build's.
 template <class Fn>
-void with_joint_index(const double* data, std::size_t n, std::size_t dim, std::size_t k, int workers, Fn&& fn,
+void with_joint_index(const double* data, std::size_t n, std::size_t dim, int workers, Fn&& fn,
                       const SortedColumn* const* sorted = nullptr) {
   const SearchPath path = forced_search_path(SearchTask::Neighbours);
   std::optional<Grid> grid;
@@ -107,7 +107,7 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
                                   const Excluded& excluded, int workers, const SortedColumn* const* sorted) {
   std::vector<double> eps(n);
   const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
-  with_joint_index(data, n, dim, m, workers, [&](const auto& joint) {
+  with_joint_index(data, n, dim, workers, [&](const auto& joint) {
     if constexpr (std::is_same_v<std::decay_t<decltype(joint)>, BruteForce>) {
       if (excluded.width() == 0) {
         joint.for_each_knn(k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
@@ -147,7 +147,7 @@ std::vector<std::vector<double>> neighbour_extents(const double* data, std::size
                                                    const SortedColumn* const* sorted) {
   std::vector<std::vector<double>> eps(ranges.size(), std::vector<double>(n, 0.0));
   const std::size_t m = std::min(n - 1, k + 2 * std::min(excluded.width(), n));
-  with_joint_index(data, n, stride, m, workers, [&](const auto& joint) {
+  with_joint_index(data, n, stride, workers, [&](const auto& joint) {
     for_each_knn(joint, m, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
       const auto [first, last] = excluded.rows(i);
       for (std::size_t j = 0, kept = 0; j < m && kept < k; ++j) {
@@ -640,7 +640,7 @@ void kl_entropy(const double* data, std::size_t n, std::size_t d, std::size_t k,
     });
   };
   if (metric == Metric::Chebyshev) {
-    with_joint_index(data, n, d, k, workers, fill);
+    with_joint_index(data, n, d, workers, fill);
   } else {
     fill(KDTree(data, n, d, 0, d, 0, workers));
   }
@@ -697,7 +697,7 @@ void lnc_correction(const double* data, std::size_t n, std::size_t d, std::size_
     throw std::invalid_argument("the LNC correction needs k >= the joint dimension (k=" + std::to_string(k) +
                                 ", dimension " + std::to_string(d) + ")");
   }
-  with_joint_index(data, n, d, k, workers, [&](const auto& joint) {
+  with_joint_index(data, n, d, workers, [&](const auto& joint) {
     for_each_knn(joint, k, Metric::Chebyshev, Ties::ByIndex, workers, [&](std::size_t i, const Neighbor* nb) {
       thread_local std::vector<double> offsets, scatter, axes;  // per worker, reused across its samples
       offsets.resize(k * d);
