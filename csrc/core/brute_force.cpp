@@ -10,7 +10,7 @@
 
 #include "core/distance.hpp"
 
-#if defined(__AVX__)
+#if defined(__AVX2__)
 #include <immintrin.h>
 #endif
 
@@ -94,20 +94,23 @@ namespace {
 
 // The largest n at which the scan beats a KD-tree, by dimension, from benchmarks/search_paths.py (2 AVX2 cores,
 // Gaussian pairs with correlation 0.6, k = 3; results/search_paths.md). The tree's cost grows with n more slowly
-// than the scan's n^2 but climbs steeply with the dimension; where the two cross:
-//   k-NN search, seconds tree / scan: 4-D 0.064 / 0.062 at n = 2e4; 6-D 0.11 / 0.08 at 2e4 and 0.73 / 1.67 at
-//   1e5; 8-D 2.33 / 2.64 at 1e5; 12-D 18.1 / 3.0 at 1e5; 32-D 252 / 7.5 at 1e5.
-//   radius counts (two spaces of d columns, radii from their 2d-D joint space): 3-D 0.26 / 0.20 at 2e4 and
-//   2.5 / 3.6 at 1e5; 4-D 5.3 / 5.2 at 1e5; 6-D 17.3 / 8.8 at 1e5; 8-D 38 / 8.5 at 1e5.
-// Beyond the table the tree's growth with n (about n^1.5 there) meets the scan's at a few 1e5 to 1e6 samples.
-// Counts have larger radii than k-NN searches in the same dimension, so the scan pays from fewer dimensions.
+// than the scan's n^2 but climbs steeply with the dimension; where the two cross, seconds tree / scan:
+//   k-NN search: 6-D 0.016 / 0.016 at n = 5e3; 8-D 0.094 / 0.113 at 2e4; 12-D 2.9 / 2.6 at 1e5; 16-D 12.4 / 3.3
+//   and 32-D 135 / 6.8 at 1e5.
+//   radius counts (two spaces of d columns, radii from their 2d-D joint space): 4-D 0.015 / 0.017 at 5e3; 6-D
+//   0.30 / 0.22 at 2e4 and 3.4 / 6.5 at 1e5; 8-D 7.5 / 6.8, 12-D 21 / 11 and 16-D 35 / 11 at 1e5.
+// Between and beyond the measured sizes the limits follow the tree's growth with n (n^1.5 in 12-D, n^1.8 in 16-D
+// against the scan's n^2). Counts have larger radii than k-NN searches in the same dimension, so the scan pays
+// from fewer dimensions there.
 std::size_t brute_force_max_n(SearchTask task, std::size_t dim) {
   static constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
   if (task == SearchTask::Neighbours) {
-    static constexpr std::size_t table[] = {0, 0, 0, 0, 20000, 25000, 35000, 50000, 80000, 200000, 500000, 1000000};
+    static constexpr std::size_t table[] = {0,     0,     0,     0,      0,      2000,   5000,   7000,
+                                            10000, 20000, 40000, 70000, 120000, 200000, 400000, 1000000};
     return dim < std::size(table) ? table[dim] : kUnlimited;
   }
-  static constexpr std::size_t table[] = {0, 0, 5000, 20000, 100000, 300000, 500000, 1000000};
+  static constexpr std::size_t table[] = {0,     0,      2000,   4000,   3000,   8000,    20000,   50000,
+                                          120000, 200000, 300000, 400000, 500000, 1000000, 1000000, 1000000};
   return dim < std::size(table) ? table[dim] : kUnlimited;
 }
 
@@ -259,7 +262,7 @@ void BruteForce::knn_group(std::size_t begin, std::size_t end, std::size_t k, Ti
 }
 
 void BruteForce::count_all(const double* radii, bool strict, std::size_t* counts, int workers) const {
-  parallel_for(n_, workers, kQueries, kQueries, [&](std::size_t begin, std::size_t end) {
+  parallel_for(n_, workers, kQueries, min_queries_per_thread(), [&](std::size_t begin, std::size_t end) {
     const std::size_t count = end - begin;
     std::vector<Bytes> q(count * dim_);
     for (std::size_t t = 0; t < count; ++t) {

@@ -10,6 +10,7 @@
 // it, so neighbours, distances and counts are exactly theirs, ties included.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -50,7 +51,7 @@ class BruteForce {
   // ties as `ties` says (neighbors.hpp). Calls come from the worker threads, a group of queries at a time.
   template <class Fn>
   void for_each_knn(std::size_t k, Ties ties, int workers, Fn&& fn) const {
-    parallel_for(n_, workers, kQueries, kQueries, [&](std::size_t begin, std::size_t end) {
+    parallel_for(n_, workers, kQueries, min_queries_per_thread(), [&](std::size_t begin, std::size_t end) {
       std::vector<Neighbor> nb((end - begin) * k);
       knn_group(begin, end, k, ties, nb.data());
       for (std::size_t i = begin; i < end; ++i) fn(i, &nb[(i - begin) * k]);
@@ -66,6 +67,10 @@ class BruteForce {
   static constexpr std::size_t kQueries = 32;
 
   static constexpr std::size_t kLanes = 32;  // points per block: bytes of an AVX2 register
+
+  // Queries a second thread must get before it is woken: some 4 million pairs (a millisecond or two), since a
+  // wake-up can cost a scheduler tick on a busy machine.
+  std::size_t min_queries_per_thread() const { return std::max<std::size_t>(kQueries, (std::size_t{1} << 22) / n_); }
 
  private:
   void knn_group(std::size_t begin, std::size_t end, std::size_t k, Ties ties, Neighbor* out) const;

@@ -1,9 +1,9 @@
 // Distance kernels, the inner loop of every neighbour search.
 //
-// KD-tree leaves are stored transposed (one row of 8-lane-padded coordinates per dimension), so distances from
-// one query to 8 points are computed together with one vector operation per dimension and no horizontal
-// reduction. The vector type uses GCC/Clang vector extensions: one AVX-512 register, two AVX2 or four SSE2
-// ones depending on the target; other compilers get the same loop in scalar code.
+// KD-tree leaves are stored transposed (one row of kLanes-padded coordinates per dimension), so distances from
+// one query to kLanes points are computed together with one vector operation per dimension and no horizontal
+// reduction. The vector type uses GCC/Clang vector extensions: one AVX-512 register (8 lanes) or one AVX2
+// register (4 lanes) depending on the target; other compilers get the same loop in scalar code.
 // |a - b| is computed as fl(a - b) made positive, as numpy computes np.abs(a - b), so max-norm distances are
 // bit-identical to a numpy reference.
 #pragma once
@@ -17,7 +17,14 @@ namespace infoscope {
 
 enum class Metric { Chebyshev, Euclidean };
 
-constexpr std::size_t kLanes = 8;  // points per vector block in leaf storage
+// Points per vector block in leaf storage: one register of doubles. GCC 12 splits the compares and selects of a
+// vector wider than the target's registers into scalar lanes through the stack, so without AVX-512 a block is
+// one AVX2 register (4 lanes), not two.
+#if defined(__AVX512F__)
+constexpr std::size_t kLanes = 8;
+#else
+constexpr std::size_t kLanes = 4;
+#endif
 constexpr std::size_t kLanes4 = 4;  // points per vector operation in grid cells and sorted strips
 
 INFOSCOPE_HD inline double abs_diff(double a, double b) {
@@ -125,7 +132,9 @@ inline double lanes_max(const Block& v) {
   return m;
 }
 inline double lanes_sum(const Block& v) {
-  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+  const double low = (v[0] + v[1]) + (v[2] + v[3]);
+  if constexpr (kLanes == 4) return low;
+  return low + ((v[kLanes - 4] + v[kLanes - 3]) + (v[kLanes - 2] + v[kLanes - 1]));
 }
 
 // Accumulates one dimension of a block distance: running max of |p - q| or running sum of (p - q)^2.
@@ -140,7 +149,7 @@ inline void accumulate(Block& acc, Block p, Block q) {
 }
 
 // Distances (squared for Euclidean) from q to the points of a transposed leaf `block` (dim rows of `lanes`
-// values, lanes a multiple of kLanes, padding lanes holding +inf). For each 8-point group, bound() is read once:
+// values, lanes a multiple of kLanes, padding lanes holding +inf). For each group of kLanes points, bound() is read once:
 // a negative bound stops the scan; visit(j, dist) is called for every point j with dist <= bound. In high
 // dimension a group is abandoned as soon as all its partial distances exceed the bound.
 template <Metric M, class Bound, class Visit>

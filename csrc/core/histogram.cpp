@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <type_traits>
@@ -142,14 +143,93 @@ void element_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
   if (outside) problems.outside = true;  // Symbols: the caller's shift and count do not describe the data
 }
 
+// A Uniform binning whose codes, before and after the shift, fit int32 (the usual case: tens of bins, no
+// shift), laid out for uniform_small_keys: without AVX-512, double -> int64 conversions and 64-bit products do
+// not vectorise, while double -> int32 conversions and 32 x 32 -> 64-bit products do.
+struct SmallUniform {
+  std::vector<std::int32_t> shift, top;
+  std::vector<std::uint32_t> lo_low, lo_high, hi_low, hi_high;  // the key multipliers' 32-bit halves
+
+  static std::optional<SmallUniform> of(const BinningView& b, std::size_t d) {
+    constexpr double kLimit = 1 << 30;  // scaled values and shifts well inside int32
+    SmallUniform s;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double low = (b.lo[j] - b.origin[j]) * b.scale[j], high = (b.hi[j] - b.origin[j]) * b.scale[j];
+      if (!(std::abs(low) < kLimit && std::abs(high) < kLimit && std::abs(b.shift[j]) < (1 << 30) &&
+            b.count[j] <= (std::uint64_t{1} << 30))) {
+        return std::nullopt;
+      }
+      s.shift.push_back(static_cast<std::int32_t>(b.shift[j]));
+      s.top.push_back(static_cast<std::int32_t>(b.count[j]) - 1);
+      s.lo_low.push_back(static_cast<std::uint32_t>(b.mul_lo[j]));
+      s.lo_high.push_back(static_cast<std::uint32_t>(b.mul_lo[j] >> 32));
+      s.hi_low.push_back(static_cast<std::uint32_t>(b.mul_hi[j]));
+      s.hi_high.push_back(static_cast<std::uint32_t>(b.mul_hi[j] >> 32));
+    }
+    return s;
+  }
+};
+
+// uniform_keys for a SmallUniform binning: the same codes (the int64 arithmetic of uniform_code never leaves the
+// int32 range there) and the same keys, c * m mod 2^64 taken as c * m_low + (c * m_high mod 2^32) * 2^32.
+template <class T, bool Hashed>
+void uniform_small_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b,
+                        const SmallUniform& small, Key* keys, Problems& problems) {
+  const double* lo = b.lo;
+  const double* hi = b.hi;
+  const double* origin = b.origin;
+  const double* scale = b.scale;
+  const std::int32_t* shift = small.shift.data();
+  const std::int32_t* top = small.top.data();
+  const std::uint32_t* lo_low = small.lo_low.data();
+  const std::uint32_t* lo_high = small.lo_high.data();
+  const std::uint32_t* hi_low = small.hi_low.data();
+  const std::uint32_t* hi_high = small.hi_high.data();
+  std::int32_t nonfinite = 0, outside = 0;
+  for (std::size_t i = begin; i < end; ++i) {
+    const T* row = data + i * d;
+    std::uint64_t key_lo = 0, key_hi = 0;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double v = static_cast<double>(row[j]);
+      nonfinite |= static_cast<std::int32_t>(is_nonfinite(v));
+      outside |= static_cast<std::int32_t>(is_outside(v, lo[j], hi[j]));
+      const double clipped_low = lo[j] < v ? v : lo[j];
+      const double x = ((clipped_low < hi[j] ? clipped_low : hi[j]) - origin[j]) * scale[j];
+      std::int32_t code = static_cast<std::int32_t>(x);
+      code -= static_cast<std::int32_t>(x < static_cast<double>(code));
+      code -= shift[j];
+      code = code > 0 ? code : 0;
+      code = code < top[j] ? code : top[j];
+      const std::uint32_t c = static_cast<std::uint32_t>(code);
+      key_lo += static_cast<std::uint64_t>(c) * lo_low[j] + (static_cast<std::uint64_t>(c * lo_high[j]) << 32);
+      if constexpr (Hashed) {
+        key_hi += static_cast<std::uint64_t>(c) * hi_low[j] + (static_cast<std::uint64_t>(c * hi_high[j]) << 32);
+      }
+    }
+    keys[i] = {key_lo, key_hi};
+  }
+  if (nonfinite) problems.nonfinite = true;
+  if (outside) problems.outside = true;
+}
+
 // The keys of n rows under a checked binning (check_binning, its rule matching T), spread over the threads.
 template <class T>
 void fill_keys(const T* data, std::size_t n, std::size_t d, const Binning& binning, const KeyMultipliers& m,
                int workers, Key* keys, Problems& problems) {
   const FlatBinning flat = flat_binning(binning, m);
   const BinningView view = flat.view();
+  std::optional<SmallUniform> small;
+  if (binning.rule == Binning::Rule::Uniform) small = SmallUniform::of(view, d);
   parallel_for(n, workers, kRowChunk, kRowChunk * 8, [&](std::size_t begin, std::size_t end) {
     if constexpr (std::is_floating_point_v<T>) {
+      if (small) {
+        if (m.exact) {
+          uniform_small_keys<T, false>(data, d, begin, end, view, *small, keys, problems);
+        } else {
+          uniform_small_keys<T, true>(data, d, begin, end, view, *small, keys, problems);
+        }
+        return;
+      }
       if (binning.rule == Binning::Rule::Uniform) {
         if (m.exact) {
           uniform_keys<T, false>(data, d, begin, end, view, keys, problems);
