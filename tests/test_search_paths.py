@@ -177,6 +177,19 @@ def test_brute_force_with_an_outlier_and_a_constant_column_stays_exact():
         np.testing.assert_allclose(got, want[algorithm], rtol=0, atol=TOL)
 
 
+@pytest.mark.parametrize("scale", [1e-35, 1e-40, 1e35])
+def test_brute_force_at_extreme_scales_stays_exact(scale):
+    """A spread float32 resolves (1e-35) is scanned; a subnormal one (1e-40), where the float32 filter would
+    count pairs wrongly, or one past 1e30 goes to the tree even with the scan forced. Either way the estimates are
+    the reference's."""
+    x, y = sample(4, 2000, 5, ties=False)
+    x, y = x * scale, y * scale
+    want = reference_mutual_info(x, y, 3)
+    _core.search_path("brute")
+    got = isc.mutual_info(x, y, k=3, algorithm=1, **EXACT)
+    np.testing.assert_allclose(got, want[1], rtol=0, atol=TOL)
+
+
 def test_search_path_names_its_arguments():
     with pytest.raises(ValueError, match="path must be"):
         _core.search_path("kdtree")

@@ -123,12 +123,19 @@ bool brute_force_pays(SearchTask task, std::size_t n, std::size_t dim) {
 }
 
 bool BruteForce::fits(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim) {
-  for (std::size_t j = 0; j < n; ++j) {
-    for (std::size_t d = 0; d < dim; ++d) {
-      if (!std::isfinite(data[j * stride + first + d])) return false;
+  double widest = 0.0;
+  for (std::size_t d = 0; d < dim; ++d) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::size_t j = 0; j < n; ++j) {
+      const double v = data[j * stride + first + d];
+      lo = std::min(lo, v), hi = std::max(hi, v);
     }
+    if (!(hi - lo < std::numeric_limits<double>::infinity())) return false;  // non-finite values or spread
+    widest = std::max(widest, hi - lo);
   }
-  return dim > 0;
+  // The codes' scale and the float32 copies need a spread float32 resolves: below 1e-30 its subnormals lose the
+  // relative precision the margin assumes, beyond 1e30 the copies overflow.
+  return dim > 0 && (widest == 0.0 || (widest > 1e-30 && widest < 1e30));
 }
 
 BruteForce::BruteForce(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim)

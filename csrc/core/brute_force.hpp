@@ -36,7 +36,7 @@ bool brute_force_pays(SearchTask task, std::size_t n, std::size_t dim);
 class BruteForce {
  public:
   // Whether columns [first, first + dim) of data (n rows of stride columns) can be scanned: at least one, all
-  // values finite.
+  // values finite, and the widest column's spread 0 or between 1e-30 and 1e30 (else a KD-tree searches them).
   static bool fits(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim);
 
   // Indexes columns [first, first + dim) of data, which must outlive the index (the exact distances read it).
