@@ -7,6 +7,9 @@
 #include <iterator>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
+#include <utility>
+#include <vector>
 
 #include "core/distance.hpp"
 
@@ -122,37 +125,43 @@ bool brute_force_pays(SearchTask task, std::size_t n, std::size_t dim) {
   return n <= brute_force_max_n(task, dim);
 }
 
-bool BruteForce::fits(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim) {
+namespace {
+
+// Each column's smallest value and the widest column's spread (infinite with a non-finite value).
+std::pair<std::vector<double>, double> column_lows(const double* data, std::size_t n, std::size_t stride,
+                                                   std::size_t first, std::size_t dim) {
+  std::vector<double> low(dim);
   double widest = 0.0;
+  bool finite = true;
   for (std::size_t d = 0; d < dim; ++d) {
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (std::size_t j = 0; j < n; ++j) {
       const double v = data[j * stride + first + d];
       lo = std::min(lo, v), hi = std::max(hi, v);
+      finite &= std::isfinite(v);
     }
-    if (!(hi - lo < std::numeric_limits<double>::infinity())) return false;  // non-finite values or spread
+    low[d] = lo;
     widest = std::max(widest, hi - lo);
   }
+  return {low, finite ? widest : std::numeric_limits<double>::infinity()};
+}
+
+}  // namespace
+
+bool BruteForce::fits(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim) {
   // The codes' scale and the float32 copies need a spread float32 resolves: below 1e-30 its subnormals lose the
-  // relative precision the margin assumes, beyond 1e30 the copies overflow.
+  // relative precision the margin assumes, beyond 1e30 the copies overflow (non-finite values spread infinitely).
+  const double widest = column_lows(data, n, stride, first, dim).second;
   return dim > 0 && (widest == 0.0 || (widest > 1e-30 && widest < 1e30));
 }
 
 BruteForce::BruteForce(const double* data, std::size_t n, std::size_t stride, std::size_t first, std::size_t dim)
     : data_(data), n_(n), stride_(stride), first_(first), dim_(dim), blocks_count_((n + kLanes - 1) / kLanes),
-      tile_blocks_(std::max<std::size_t>(1, kTileBytes / (dim * kLanes))), low_(dim) {
+      tile_blocks_(std::max<std::size_t>(1, kTileBytes / (dim * kLanes))) {
   if (dim == 0) throw std::invalid_argument("BruteForce: a space needs at least one column");
   // One scale for all coordinates (the max-norm compares them), 255 codes across the widest.
-  double widest = 0.0;
-  for (std::size_t d = 0; d < dim; ++d) {
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (std::size_t j = 0; j < n; ++j) {
-      const double v = data[j * stride + first + d];
-      lo = std::min(lo, v), hi = std::max(hi, v);
-    }
-    low_[d] = lo;
-    widest = std::max(widest, hi - lo);
-  }
+  double widest;
+  std::tie(low_, widest) = column_lows(data, n, stride, first, dim);
   scale_ = widest > 0 ? 255.0 / widest : 1.0;
   // float32 copies centred on the codes' middle: a pair's float32 distance is within 2M (2^-23 + 3 * 2^-53) of
   // fl(a - b), M = widest / 2 the largest centred magnitude (one rounding of the centred value, one of the
