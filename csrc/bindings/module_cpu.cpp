@@ -534,7 +534,8 @@ PYBIND11_MODULE(_core, m) {
           if (found == std::end(paths)) {
             throw py::value_error("search_path: path must be 'auto', 'grid', 'tree' or 'brute', got '" + path + "'");
           }
-          for (SearchTask t : tasks) infoscope::force_search_path(t, static_cast<SearchPath>(found - std::begin(paths)));
+          const auto chosen = static_cast<SearchPath>(found - std::begin(paths));
+          for (SearchTask t : tasks) infoscope::force_search_path(t, chosen);
         }
         return std::string(paths[static_cast<int>(previous)]);
       },

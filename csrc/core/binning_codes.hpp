@@ -18,13 +18,14 @@
 namespace infoscope {
 
 // The Uniform code of v in a column: floor((v' - origin) * scale) - shift clamped into [0, top], v' = v clipped to
-// [lo, hi] (NaN becomes lo). The floor is a truncation and a correction, which vectorises.
-INFOSCOPE_HD inline std::int64_t uniform_code(double v, double lo, double hi, double origin, double scale,
-                                              std::int64_t shift, std::int64_t top) {
+// [lo, hi] (NaN becomes lo). The floor is a truncation and a correction, which vectorises. Int: int64 in general;
+// int32 where the scaled values, shift and top fit it (the same codes; AVX2 converts doubles to int32 only).
+template <class Int>
+INFOSCOPE_HD inline Int uniform_code(double v, double lo, double hi, double origin, double scale, Int shift, Int top) {
   const double clipped_low = lo < v ? v : lo;
   const double x = ((clipped_low < hi ? clipped_low : hi) - origin) * scale;
-  std::int64_t code = static_cast<std::int64_t>(x);
-  code -= static_cast<std::int64_t>(x < static_cast<double>(code));
+  Int code = static_cast<Int>(x);
+  code -= static_cast<Int>(x < static_cast<double>(code));
   code -= shift;
   code = code > 0 ? code : 0;
   return code < top ? code : top;

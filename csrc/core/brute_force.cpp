@@ -31,7 +31,9 @@ constexpr std::size_t kBoundBlocks = 16;  // blocks (512 points) that set a quer
 using Bytes = __m256i;
 inline Bytes load_bytes(const std::uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 inline Bytes splat_byte(std::uint8_t v) { return _mm256_set1_epi8(static_cast<char>(v)); }
-inline Bytes abs_diff_bytes(Bytes a, Bytes b) { return _mm256_or_si256(_mm256_subs_epu8(a, b), _mm256_subs_epu8(b, a)); }
+inline Bytes abs_diff_bytes(Bytes a, Bytes b) {
+  return _mm256_or_si256(_mm256_subs_epu8(a, b), _mm256_subs_epu8(b, a));
+}
 inline Bytes max_bytes(Bytes a, Bytes b) { return _mm256_max_epu8(a, b); }
 // Lanes with a <= b.
 inline std::uint32_t at_most(Bytes a, Bytes b) {
@@ -85,6 +87,11 @@ inline bool block_distances(const std::uint8_t* p, const Bytes* q, std::size_t d
 }
 
 inline int lowest_lane(std::uint32_t bits) { return __builtin_ctz(bits); }
+
+// A query's codes, one splat per coordinate, read from its own block (lane `lane` of the dim rows of `block`).
+void query_codes(const std::uint8_t* block, std::size_t lane, std::size_t dim, Bytes* out) {
+  for (std::size_t d = 0; d < dim; ++d) out[d] = splat_byte(block[d * kLanes + lane]);
+}
 
 std::atomic<SearchPath> forced[2] = {SearchPath::Auto, SearchPath::Auto};  // by SearchTask
 
@@ -243,7 +250,7 @@ void BruteForce::knn_group(std::size_t begin, std::size_t end, std::size_t k, Ti
   std::vector<KBest> best;
   best.reserve(count);
   for (std::size_t t = 0; t < count; ++t) {
-    for (std::size_t d = 0; d < dim_; ++d) q[t * dim_ + d] = splat_byte(code(data_[(begin + t) * stride_ + first_ + d], d));
+    query_codes(block((begin + t) / kLanes), (begin + t) % kLanes, dim_, &q[t * dim_]);
     best.emplace_back(k, ties, out + t * k);
     bound[t] = first_bound(&q[t * dim_], begin + t);
   }
@@ -282,7 +289,7 @@ void BruteForce::count_all(const double* radii, bool strict, std::size_t* counts
     const std::size_t count = end - begin;
     std::vector<Bytes> q(count * dim_);
     for (std::size_t t = 0; t < count; ++t) {
-      for (std::size_t d = 0; d < dim_; ++d) q[t * dim_ + d] = splat_byte(code(data_[(begin + t) * stride_ + first_ + d], d));
+      query_codes(block((begin + t) / kLanes), (begin + t) % kLanes, dim_, &q[t * dim_]);
       counts[begin + t] = 0;
     }
     const std::size_t tiles = (blocks_count_ + tile_blocks_ - 1) / tile_blocks_;

@@ -149,7 +149,8 @@ inline void accumulate(Block& acc, Block p, Block q) {
 }
 
 // Distances (squared for Euclidean) from q to the points of a transposed leaf `block` (dim rows of `lanes`
-// values, lanes a multiple of kLanes, padding lanes holding +inf). For each group of kLanes points, bound() is read once:
+// values, lanes a multiple of kLanes, padding lanes holding +inf). For each group of kLanes points, bound() is
+// read once:
 // a negative bound stops the scan; visit(j, dist) is called for every point j with dist <= bound. In high
 // dimension a group is abandoned as soon as all its partial distances exceed the bound.
 template <Metric M, class Bound, class Visit>

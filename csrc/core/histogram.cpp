@@ -88,32 +88,76 @@ struct Problems {
   std::atomic<bool> nonfinite{false}, outside{false};
 };
 
+// A Uniform binning's columns as its key loop reads them, codes computed in Int: int64 in general, int32 where the
+// codes fit it before and after the shift (the usual case: tens of bins, no shift). Without AVX-512, double ->
+// int64 conversions and 64-bit products do not vectorise, while double -> int32 conversions and 32 x 32 -> 64-bit
+// products do; with int32 codes, c * m mod 2^64 is taken as c * m_low + (c * m_high mod 2^32) * 2^32.
+template <class Int>
+struct UniformColumns {
+  std::vector<Int> shift, top;
+  std::vector<std::uint32_t> lo_low, lo_high, hi_low, hi_high;  // the key multipliers' 32-bit halves (int32 codes)
+
+  // None when Int is int32 and some column's codes do not fit it.
+  static std::optional<UniformColumns> of(const BinningView& b, std::size_t d) {
+    constexpr bool narrow = sizeof(Int) == 4;
+    constexpr double kLimit = 1 << 30;  // scaled values and shifts well inside int32
+    UniformColumns c;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double low = (b.lo[j] - b.origin[j]) * b.scale[j], high = (b.hi[j] - b.origin[j]) * b.scale[j];
+      if (narrow && !(std::abs(low) < kLimit && std::abs(high) < kLimit && std::abs(b.shift[j]) < (1 << 30) &&
+                      b.count[j] <= (std::uint64_t{1} << 30))) {
+        return std::nullopt;
+      }
+      c.shift.push_back(static_cast<Int>(b.shift[j]));
+      c.top.push_back(static_cast<Int>(b.count[j] - 1));
+      if (narrow) {
+        c.lo_low.push_back(static_cast<std::uint32_t>(b.mul_lo[j]));
+        c.lo_high.push_back(static_cast<std::uint32_t>(b.mul_lo[j] >> 32));
+        c.hi_low.push_back(static_cast<std::uint32_t>(b.mul_hi[j]));
+        c.hi_high.push_back(static_cast<std::uint32_t>(b.mul_hi[j] >> 32));
+      }
+    }
+    return c;
+  }
+};
+
 // Keys of rows [begin, end) under a Uniform binning: element_code's Uniform case, in a loop over columns written
 // to vectorise: no branches, floor by truncation and a correction (std::floor followed by a conversion does not
 // vectorise in GCC 12), and problems gathered in integer flags.
-template <class T, bool Hashed>
-void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b, Key* keys,
-                  Problems& problems) {
+template <class T, bool Hashed, class Int>
+void uniform_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b,
+                  const UniformColumns<Int>& columns, Key* keys, Problems& problems) {
   const std::uint64_t* mul_lo = b.mul_lo;
   const std::uint64_t* mul_hi = b.mul_hi;
   const double* lo = b.lo;
   const double* hi = b.hi;
   const double* origin = b.origin;
   const double* scale = b.scale;
-  const std::int64_t* shift = b.shift;
-  std::vector<std::int64_t> top(d);
-  for (std::size_t j = 0; j < d; ++j) top[j] = static_cast<std::int64_t>(b.count[j]) - 1;
-  std::int64_t nonfinite = 0, outside = 0;
+  const Int* shift = columns.shift.data();
+  const Int* top = columns.top.data();
+  const std::uint32_t* lo_low = columns.lo_low.data();
+  const std::uint32_t* lo_high = columns.lo_high.data();
+  const std::uint32_t* hi_low = columns.hi_low.data();
+  const std::uint32_t* hi_high = columns.hi_high.data();
+  Int nonfinite = 0, outside = 0;
   for (std::size_t i = begin; i < end; ++i) {
     const T* row = data + i * d;
     std::uint64_t key_lo = 0, key_hi = 0;
     for (std::size_t j = 0; j < d; ++j) {
       const double v = static_cast<double>(row[j]);
-      nonfinite |= static_cast<std::int64_t>(is_nonfinite(v));
-      outside |= static_cast<std::int64_t>(is_outside(v, lo[j], hi[j]));
-      const std::int64_t code = uniform_code(v, lo[j], hi[j], origin[j], scale[j], shift[j], top[j]);
-      key_lo += static_cast<std::uint64_t>(code) * mul_lo[j];
-      if constexpr (Hashed) key_hi += static_cast<std::uint64_t>(code) * mul_hi[j];
+      nonfinite |= static_cast<Int>(is_nonfinite(v));
+      outside |= static_cast<Int>(is_outside(v, lo[j], hi[j]));
+      const Int code = uniform_code(v, lo[j], hi[j], origin[j], scale[j], shift[j], top[j]);
+      if constexpr (sizeof(Int) == 4) {
+        const std::uint32_t c = static_cast<std::uint32_t>(code);
+        key_lo += static_cast<std::uint64_t>(c) * lo_low[j] + (static_cast<std::uint64_t>(c * lo_high[j]) << 32);
+        if constexpr (Hashed) {
+          key_hi += static_cast<std::uint64_t>(c) * hi_low[j] + (static_cast<std::uint64_t>(c * hi_high[j]) << 32);
+        }
+      } else {
+        key_lo += static_cast<std::uint64_t>(code) * mul_lo[j];
+        if constexpr (Hashed) key_hi += static_cast<std::uint64_t>(code) * mul_hi[j];
+      }
     }
     keys[i] = {key_lo, key_hi};
   }
@@ -143,101 +187,29 @@ void element_keys(const T* data, std::size_t d, std::size_t begin, std::size_t e
   if (outside) problems.outside = true;  // Symbols: the caller's shift and count do not describe the data
 }
 
-// A Uniform binning whose codes, before and after the shift, fit int32 (the usual case: tens of bins, no
-// shift), laid out for uniform_small_keys: without AVX-512, double -> int64 conversions and 64-bit products do
-// not vectorise, while double -> int32 conversions and 32 x 32 -> 64-bit products do.
-struct SmallUniform {
-  std::vector<std::int32_t> shift, top;
-  std::vector<std::uint32_t> lo_low, lo_high, hi_low, hi_high;  // the key multipliers' 32-bit halves
-
-  static std::optional<SmallUniform> of(const BinningView& b, std::size_t d) {
-    constexpr double kLimit = 1 << 30;  // scaled values and shifts well inside int32
-    SmallUniform s;
-    for (std::size_t j = 0; j < d; ++j) {
-      const double low = (b.lo[j] - b.origin[j]) * b.scale[j], high = (b.hi[j] - b.origin[j]) * b.scale[j];
-      if (!(std::abs(low) < kLimit && std::abs(high) < kLimit && std::abs(b.shift[j]) < (1 << 30) &&
-            b.count[j] <= (std::uint64_t{1} << 30))) {
-        return std::nullopt;
-      }
-      s.shift.push_back(static_cast<std::int32_t>(b.shift[j]));
-      s.top.push_back(static_cast<std::int32_t>(b.count[j]) - 1);
-      s.lo_low.push_back(static_cast<std::uint32_t>(b.mul_lo[j]));
-      s.lo_high.push_back(static_cast<std::uint32_t>(b.mul_lo[j] >> 32));
-      s.hi_low.push_back(static_cast<std::uint32_t>(b.mul_hi[j]));
-      s.hi_high.push_back(static_cast<std::uint32_t>(b.mul_hi[j] >> 32));
-    }
-    return s;
-  }
-};
-
-// uniform_keys for a SmallUniform binning: the same codes (the int64 arithmetic of uniform_code never leaves the
-// int32 range there) and the same keys, c * m mod 2^64 taken as c * m_low + (c * m_high mod 2^32) * 2^32.
-template <class T, bool Hashed>
-void uniform_small_keys(const T* data, std::size_t d, std::size_t begin, std::size_t end, const BinningView& b,
-                        const SmallUniform& small, Key* keys, Problems& problems) {
-  const double* lo = b.lo;
-  const double* hi = b.hi;
-  const double* origin = b.origin;
-  const double* scale = b.scale;
-  const std::int32_t* shift = small.shift.data();
-  const std::int32_t* top = small.top.data();
-  const std::uint32_t* lo_low = small.lo_low.data();
-  const std::uint32_t* lo_high = small.lo_high.data();
-  const std::uint32_t* hi_low = small.hi_low.data();
-  const std::uint32_t* hi_high = small.hi_high.data();
-  std::int32_t nonfinite = 0, outside = 0;
-  for (std::size_t i = begin; i < end; ++i) {
-    const T* row = data + i * d;
-    std::uint64_t key_lo = 0, key_hi = 0;
-    for (std::size_t j = 0; j < d; ++j) {
-      const double v = static_cast<double>(row[j]);
-      nonfinite |= static_cast<std::int32_t>(is_nonfinite(v));
-      outside |= static_cast<std::int32_t>(is_outside(v, lo[j], hi[j]));
-      const double clipped_low = lo[j] < v ? v : lo[j];
-      const double x = ((clipped_low < hi[j] ? clipped_low : hi[j]) - origin[j]) * scale[j];
-      std::int32_t code = static_cast<std::int32_t>(x);
-      code -= static_cast<std::int32_t>(x < static_cast<double>(code));
-      code -= shift[j];
-      code = code > 0 ? code : 0;
-      code = code < top[j] ? code : top[j];
-      const std::uint32_t c = static_cast<std::uint32_t>(code);
-      key_lo += static_cast<std::uint64_t>(c) * lo_low[j] + (static_cast<std::uint64_t>(c * lo_high[j]) << 32);
-      if constexpr (Hashed) {
-        key_hi += static_cast<std::uint64_t>(c) * hi_low[j] + (static_cast<std::uint64_t>(c * hi_high[j]) << 32);
-      }
-    }
-    keys[i] = {key_lo, key_hi};
-  }
-  if (nonfinite) problems.nonfinite = true;
-  if (outside) problems.outside = true;
-}
-
 // The keys of n rows under a checked binning (check_binning, its rule matching T), spread over the threads.
 template <class T>
 void fill_keys(const T* data, std::size_t n, std::size_t d, const Binning& binning, const KeyMultipliers& m,
                int workers, Key* keys, Problems& problems) {
   const FlatBinning flat = flat_binning(binning, m);
   const BinningView view = flat.view();
-  std::optional<SmallUniform> small;
-  if (binning.rule == Binning::Rule::Uniform) small = SmallUniform::of(view, d);
+  // Uniform bins: the columns in int32 where their codes fit it, else in int64.
+  std::optional<UniformColumns<std::int32_t>> narrow;
+  std::optional<UniformColumns<std::int64_t>> wide;
+  if (binning.rule == Binning::Rule::Uniform && !(narrow = UniformColumns<std::int32_t>::of(view, d))) {
+    wide = UniformColumns<std::int64_t>::of(view, d);
+  }
   parallel_for(n, workers, kRowChunk, kRowChunk * 8, [&](std::size_t begin, std::size_t end) {
     if constexpr (std::is_floating_point_v<T>) {
-      if (small) {
+      auto run = [&](const auto& columns) {
         if (m.exact) {
-          uniform_small_keys<T, false>(data, d, begin, end, view, *small, keys, problems);
+          uniform_keys<T, false>(data, d, begin, end, view, columns, keys, problems);
         } else {
-          uniform_small_keys<T, true>(data, d, begin, end, view, *small, keys, problems);
+          uniform_keys<T, true>(data, d, begin, end, view, columns, keys, problems);
         }
-        return;
-      }
-      if (binning.rule == Binning::Rule::Uniform) {
-        if (m.exact) {
-          uniform_keys<T, false>(data, d, begin, end, view, keys, problems);
-        } else {
-          uniform_keys<T, true>(data, d, begin, end, view, keys, problems);
-        }
-        return;
-      }
+      };
+      if (narrow) return run(*narrow);
+      if (wide) return run(*wide);
     }
     element_keys(data, d, begin, end, view, keys, problems);
   });

@@ -19,9 +19,9 @@ scikit-learn's conventions, kept here so that the scores agree with its own:
 Differences: ``random_state=None`` is seed 0 (the same call gives the same scores; scikit-learn draws fresh
 noise), ``n_jobs=None`` uses every core (the work is threads in the core, not processes), and ``copy`` has no
 effect (X is never written to). ``device="cuda"`` runs the KSG estimates (a continuous target) on the GPU, the
-Ross estimates against classes on the host. ``method=`` picks any other estimator of :func:`infoscope.estimate_many` (e.g.
-"gaussian" with ``transform="normal"``: the Gaussian-copula MI of Ince et al. 2017), its options passed as
-keywords.
+Ross estimates against classes on the host. ``method=`` picks any other estimator of
+:func:`infoscope.estimate_many` (e.g. "gaussian" with ``transform="normal"``: the Gaussian-copula MI of Ince et
+al. 2017), its options passed as keywords.
 """
 
 from __future__ import annotations

@@ -330,8 +330,8 @@ class ConditionalMISelector(_GreedySelector):
     """
 
     def __init__(self, n_features_to_select="auto", *, alpha=0.05, n_permutations=100, null="candidate",
-                 max_features=None, discrete_features="auto", discrete_target="auto", method="ksg", method_options=None, n_neighbors=3,
-                 random_state=None, n_jobs=-1, progress=None):
+                 max_features=None, discrete_features="auto", discrete_target="auto", method="ksg",
+                 method_options=None, n_neighbors=3, random_state=None, n_jobs=-1, progress=None):
         super().__init__(n_features_to_select, discrete_features=discrete_features, discrete_target=discrete_target,
                          method=method, method_options=method_options, n_neighbors=n_neighbors,
                          random_state=random_state, n_jobs=n_jobs, progress=progress)
