@@ -108,19 +108,18 @@ std::vector<double> kth_distances(const double* data, std::size_t n, std::size_t
   std::vector<double> eps(n);
   const std::size_t m = std::min(n - 1, k + 2 * excluded.width());
   with_joint_index(data, n, dim, workers, [&](const auto& joint) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(joint)>, BruteForce>) {
+    // Only the sample itself left out: the tree's and grid's own k-th-distance search (the scan has none; the
+    // k-NN lists below give it the same distances).
+    if constexpr (!std::is_same_v<std::decay_t<decltype(joint)>, BruteForce>) {
       if (excluded.width() == 0) {
-        joint.for_each_knn(k, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) { eps[i] = nb[k - 1].dist; });
+        parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
+          std::vector<Neighbor> nb(k);
+          for (std::size_t pos = begin; pos < end; ++pos) {
+            eps[joint.original_index(pos)] = kth_distance(joint, pos, k, nb.data());
+          }
+        });
         return;
       }
-    } else if (excluded.width() == 0) {  // only the sample itself is left out: its k-th neighbour's distance
-      parallel_for(joint.size(), workers, kChunk, kMinPerThread, [&](std::size_t begin, std::size_t end) {
-        std::vector<Neighbor> nb(k);
-        for (std::size_t pos = begin; pos < end; ++pos) {
-          eps[joint.original_index(pos)] = kth_distance(joint, pos, k, nb.data());
-        }
-      });
-      return;
     }
     for_each_knn(joint, m, Metric::Chebyshev, Ties::Any, workers, [&](std::size_t i, const Neighbor* nb) {
       const auto [first, last] = excluded.rows(i);
