@@ -165,30 +165,46 @@ def test_entropy_on_every_path_equals_the_reference(d, paths):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=TOL, err_msg=f"path {name}")
 
 
-def test_brute_force_with_an_outlier_and_a_constant_column_stays_exact():
-    """One far point makes the byte codes coarse (one code spans the bulk of the data) and a constant column has
-    no spread: the filter then leaves nearly every pair to the exact distances, which still decide correctly."""
+@pytest.mark.parametrize("path", ["brute", "tree"])
+def test_byte_codes_with_an_outlier_and_a_constant_column_stay_exact(path):
+    """One far point makes the byte codes coarse (one code spans the bulk of the data; in the tree, of the leaf
+    that holds it) and a constant column has no spread: the filter then leaves nearly every pair to the exact
+    distances, which still decide correctly."""
     x, y = sample(3, 3000, 6, ties=False)
     x[17] = 1e6
     y[:, 2] = 1.5
     want = reference_mutual_info(x, y, 3)
-    _core.search_path("brute")
+    _core.search_path(path)
     for algorithm in (1, 2):
         got = isc.mutual_info(x, y, k=3, algorithm=algorithm, **EXACT)
         np.testing.assert_allclose(got, want[algorithm], rtol=0, atol=TOL)
 
 
-@pytest.mark.parametrize("scale", [1e-35, 1e-40, 1e35])
-def test_brute_force_at_extreme_scales_stays_exact(scale):
+@pytest.mark.parametrize("scale", [1e-35, 1e-40, 1e35, 1e-310, 1e300])
+@pytest.mark.parametrize("path", ["brute", "tree"])
+def test_byte_codes_at_extreme_scales_stay_exact(path, scale):
     """A spread float32 resolves (1e-35) is scanned; a subnormal one (1e-40), where the float32 filter would
-    count pairs wrongly, or one past 1e30 goes to the tree even with the scan forced. Either way the estimates are
-    the reference's."""
+    count pairs wrongly, or one past 1e30 goes to the tree even with the scan forced. The tree's leaves code on
+    their own scale and keep no codes where that scale overflows (1e-310). Either way the estimates are the
+    reference's."""
     x, y = sample(4, 2000, 5, ties=False)
     x, y = x * scale, y * scale
     want = reference_mutual_info(x, y, 3)
-    _core.search_path("brute")
+    _core.search_path(path)
     got = isc.mutual_info(x, y, k=3, algorithm=1, **EXACT)
     np.testing.assert_allclose(got, want[1], rtol=0, atol=TOL)
+
+
+def test_tree_leaves_of_repeated_points_stay_exact():
+    """A fifth of the points repeat one row: the tree cannot split them and keeps them in one large leaf without
+    byte codes (no spread), beside coded leaves of continuous points; ties at distance 0 everywhere."""
+    x, _ = sample(6, N, 6, ties=False)
+    x[::5] = x[0]
+    want = reference_entropy(x, 4)
+    _core.search_path("tree")
+    with pytest.warns(RuntimeWarning, match="duplicates"):
+        got = isc.entropy(x, k=4, local=True, noise=0.0)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=TOL)
 
 
 def test_search_path_names_its_arguments():

@@ -11,11 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/byte_codes.hpp"
 #include "core/distance.hpp"
-
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 namespace infoscope {
 
@@ -25,66 +22,6 @@ namespace {
 constexpr std::size_t kTileBytes = 128 * 1024;
 constexpr std::size_t kLanes = BruteForce::kLanes;
 constexpr std::size_t kBoundBlocks = 16;  // blocks (512 points) that set a query's first bound
-
-// One block's distances, one byte per lane, and whether lanes pass a test: bit l of a mask is lane l.
-#if defined(__AVX2__)
-using Bytes = __m256i;
-inline Bytes load_bytes(const std::uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
-inline Bytes splat_byte(std::uint8_t v) { return _mm256_set1_epi8(static_cast<char>(v)); }
-inline Bytes abs_diff_bytes(Bytes a, Bytes b) {
-  return _mm256_or_si256(_mm256_subs_epu8(a, b), _mm256_subs_epu8(b, a));
-}
-inline Bytes max_bytes(Bytes a, Bytes b) { return _mm256_max_epu8(a, b); }
-// Lanes with a <= b.
-inline std::uint32_t at_most(Bytes a, Bytes b) {
-  return static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_min_epu8(a, b), a)));
-}
-#else
-struct Bytes {
-  std::uint8_t v[kLanes];
-};
-inline Bytes load_bytes(const std::uint8_t* p) {
-  Bytes b;
-  std::memcpy(b.v, p, kLanes);
-  return b;
-}
-inline Bytes splat_byte(std::uint8_t v) {
-  Bytes b;
-  std::memset(b.v, v, kLanes);
-  return b;
-}
-inline Bytes abs_diff_bytes(Bytes a, Bytes b) {
-  for (std::size_t l = 0; l < kLanes; ++l) a.v[l] = a.v[l] > b.v[l] ? a.v[l] - b.v[l] : b.v[l] - a.v[l];
-  return a;
-}
-inline Bytes max_bytes(Bytes a, Bytes b) {
-  for (std::size_t l = 0; l < kLanes; ++l) a.v[l] = std::max(a.v[l], b.v[l]);
-  return a;
-}
-inline std::uint32_t at_most(Bytes a, Bytes b) {
-  std::uint32_t bits = 0;
-  for (std::size_t l = 0; l < kLanes; ++l) bits |= static_cast<std::uint32_t>(a.v[l] <= b.v[l]) << l;
-  return bits;
-}
-#endif
-
-// acc = the quantised max-norm distances from query q (dim codes, one splat each) to the 32 points of block p.
-// False, with acc unfinished, once no lane is within bound: checked every 4 coordinates, where two accumulators
-// (independent chains of max) meet.
-inline bool block_distances(const std::uint8_t* p, const Bytes* q, std::size_t dim, Bytes bound, Bytes& acc) {
-  Bytes a = splat_byte(0), b = splat_byte(0);
-  std::size_t d = 0;
-  for (; d + 4 <= dim; d += 4) {
-    a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * d), q[d]));
-    b = max_bytes(b, abs_diff_bytes(load_bytes(p + kLanes * (d + 1)), q[d + 1]));
-    a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * (d + 2)), q[d + 2]));
-    b = max_bytes(b, abs_diff_bytes(load_bytes(p + kLanes * (d + 3)), q[d + 3]));
-    if (at_most(max_bytes(a, b), bound) == 0) return false;
-  }
-  for (; d < dim; ++d) a = max_bytes(a, abs_diff_bytes(load_bytes(p + kLanes * d), q[d]));
-  acc = max_bytes(a, b);
-  return true;
-}
 
 inline int lowest_lane(std::uint32_t bits) { return __builtin_ctz(bits); }
 
@@ -103,24 +40,19 @@ SearchPath forced_search_path(SearchTask task) { return forced[static_cast<int>(
 namespace {
 
 // The largest n at which the scan beats a KD-tree, by dimension, from benchmarks/search_paths.py (2 AVX2 cores,
-// Gaussian pairs with correlation 0.6, k = 3; results/search_paths.md). The tree's cost grows with n more slowly
-// than the scan's n^2 but climbs steeply with the dimension; where the two cross, seconds tree / scan:
-//   k-NN search: 6-D 0.016 / 0.016 at n = 5e3; 8-D 0.094 / 0.113 at 2e4; 12-D 2.9 / 2.6 at 1e5; 16-D 12.4 / 3.3
-//   and 32-D 135 / 6.8 at 1e5.
-//   radius counts (two spaces of d columns, radii from their 2d-D joint space): 4-D 0.015 / 0.017 at 5e3; 6-D
-//   0.30 / 0.22 at 2e4 and 3.4 / 6.5 at 1e5; 8-D 7.5 / 6.8, 12-D 21 / 11 and 16-D 35 / 11 at 1e5.
-// Between and beyond the measured sizes the limits follow the tree's growth with n (n^1.5 in 12-D, n^1.8 in 16-D
-// against the scan's n^2). Counts have larger radii than k-NN searches in the same dimension, so the scan pays
-// from fewer dimensions there.
+// Gaussian pairs with correlation 0.6, k = 3; results/search_paths.md). Since the tree's leaves filter on byte
+// codes (kdtree.cpp), its k-NN search wins up to 16 dimensions at every measured n; seconds tree / scan:
+//   k-NN search: 12-D 1.0 / 2.0 and 16-D 4.7 / 5.9 at n = 1e5, 0.134 / 0.136 at 2e4; 24-D 0.23 / 0.17 at 2e4
+//   and 4.0 / 4.0 at 1e5; 32-D 5.5 / 5.1 at 1e5.
+//   radius counts (two spaces of d columns, radii from their 2d-D joint space): 6-D 0.94 / 3.9 and 8-D
+//   2.2 / 5.0 at 1e5; 12-D 0.67 / 0.28 at 2e4 and 10.8 / 7.1 at 1e5; 16-D 19.8 / 9.1 at 1e5.
+// Between the measured dimensions the limits are interpolated; the tree's cost grows with n more slowly than
+// the scan's n^2 but climbs steeply with the dimension. Past 20 (k-NN) or 14 (counts) dimensions the scan is
+// also the safer choice: its cost does not depend on how the data are spread, a tree's does.
 std::size_t brute_force_max_n(SearchTask task, std::size_t dim) {
   static constexpr std::size_t kUnlimited = std::numeric_limits<std::size_t>::max();
-  if (task == SearchTask::Neighbours) {
-    static constexpr std::size_t table[] = {0,     0,     0,     0,      0,      2000,   5000,   7000,
-                                            10000, 20000, 40000, 70000, 120000, 200000, 400000, 1000000};
-    return dim < std::size(table) ? table[dim] : kUnlimited;
-  }
-  static constexpr std::size_t table[] = {0,     0,      2000,   4000,   3000,   8000,    20000,   50000,
-                                          120000, 200000, 300000, 400000, 500000, 1000000, 1000000, 1000000};
+  if (task == SearchTask::Neighbours) return dim >= 20 ? kUnlimited : 0;
+  static constexpr std::size_t table[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 20000, 50000, 100000, 400000, 1000000};
   return dim < std::size(table) ? table[dim] : kUnlimited;
 }
 
@@ -231,8 +163,7 @@ void BruteForce::knn_group(std::size_t begin, std::size_t end, std::size_t k, Ti
     const std::size_t b_begin = i / kLanes / tile_blocks_ * tile_blocks_;
     const std::size_t b_end = std::min(blocks_count_, b_begin + kBoundBlocks);
     for (std::size_t b = b_begin; b < b_end; ++b) {
-      Bytes acc;
-      block_distances(block(b), q, dim_, splat_byte(255), acc);
+      const Bytes acc = block_distances_all(block(b), q, dim_);
       std::uint8_t codes[kLanes];
       std::memcpy(codes, &acc, kLanes);
       const std::size_t real = std::min(kLanes, n_ - b * kLanes);

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/byte_codes.hpp"
 #include "core/neighbors.hpp"
 #include "core/parallel.hpp"
 
@@ -66,7 +67,7 @@ class BruteForce {
   // its trip from L3 (a group is also how long Ctrl-C waits: some 5 ms in 32 dimensions at N = 1e5).
   static constexpr std::size_t kQueries = 32;
 
-  static constexpr std::size_t kLanes = 32;  // points per block: bytes of an AVX2 register
+  static constexpr std::size_t kLanes = kByteLanes;  // points per block
 
   // Queries a second thread must get before it is woken: some 4 million pairs (a millisecond or two), since a
   // wake-up can cost a scheduler tick on a busy machine.

@@ -11,6 +11,10 @@
 #include <cstddef>
 #include <cstring>
 
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
 #include "core/hd.hpp"
 
 namespace infoscope {
@@ -78,6 +82,21 @@ inline Lanes distances4(const double* const* cols, const double* q, std::size_t 
   return acc;
 }
 
+inline Lanes abs_lanes(Lanes v) {
+  return reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v) & (LaneMask{} + 0x7fffffffffffffffLL));
+}
+
+// Bit t set where lane t of a four-lane comparison is true.
+inline unsigned lane_bits(LaneMask m) {
+#ifdef __AVX__
+  return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
+#else
+  unsigned bits = 0;
+  for (std::size_t t = 0; t < kLanes4; ++t) bits |= (m[t] ? 1u : 0u) << t;
+  return bits;
+#endif
+}
+
 // Positions p..p + 3 that lie before `end` and are not `skip`.
 inline LaneMask valid_lanes(std::size_t p, std::size_t end, std::size_t skip) {
   const LaneMask at = LaneMask{0, 1, 2, 3} + static_cast<long long>(p);
@@ -121,6 +140,40 @@ inline Block max_block(Block a, Block b) {
 }
 #endif
 
+#ifdef INFOSCOPE_VECTOR_EXT
+// Horizontal min and max by halving shuffles: reading lanes one by one goes through the stack, and the store
+// forwarding stalls that costs were the hottest instructions of the k-NN search.
+template <class Op>
+inline double lanes_reduce(Block v, Op op) {
+#if defined(__AVX512F__)
+  v = op(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3));
+  v = op(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5));
+  v = op(v, __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6));
+#else
+  v = op(v, __builtin_shufflevector(v, v, 2, 3, 0, 1));
+  v = op(v, __builtin_shufflevector(v, v, 1, 0, 3, 2));
+#endif
+  return v[0];
+}
+inline double lanes_min(Block v) {
+  return lanes_reduce(v, [](Block a, Block b) { return a < b ? a : b; });
+}
+inline double lanes_max(Block v) { return lanes_reduce(v, max_block); }
+
+// Bit t set where lane t of a block comparison is true (all ones).
+inline unsigned block_bits(BlockBits m) {
+#if defined(__AVX512F__)
+  return _mm512_test_epi64_mask(reinterpret_cast<__m512i>(m), reinterpret_cast<__m512i>(m));
+#elif defined(__AVX__)
+  return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
+#else
+  unsigned bits = 0;
+  for (std::size_t t = 0; t < kLanes; ++t) bits |= (m[t] != 0 ? 1u : 0u) << t;
+  return bits;
+#endif
+}
+inline unsigned lanes_within(Block v, double bound) { return block_bits(v <= bound); }
+#else
 inline double lanes_min(const Block& v) {
   double m = v[0];
   for (std::size_t t = 1; t < kLanes; ++t) m = m < v[t] ? m : v[t];
@@ -131,6 +184,12 @@ inline double lanes_max(const Block& v) {
   for (std::size_t t = 1; t < kLanes; ++t) m = m > v[t] ? m : v[t];
   return m;
 }
+inline unsigned lanes_within(const Block& v, double bound) {
+  unsigned bits = 0;
+  for (std::size_t t = 0; t < kLanes; ++t) bits |= (v[t] <= bound ? 1u : 0u) << t;
+  return bits;
+}
+#endif
 inline double lanes_sum(const Block& v) {
   const double low = (v[0] + v[1]) + (v[2] + v[3]);
   if constexpr (kLanes == 4) return low;
@@ -150,57 +209,86 @@ inline void accumulate(Block& acc, Block p, Block q) {
 
 // Distances (squared for Euclidean) from q to the points of a transposed leaf `block` (dim rows of `lanes`
 // values, lanes a multiple of kLanes, padding lanes holding +inf). For each group of kLanes points, bound() is
-// read once:
-// a negative bound stops the scan; visit(j, dist) is called for every point j with dist <= bound. In high
-// dimension a group is abandoned as soon as all its partial distances exceed the bound.
-template <Metric M, class Bound, class Visit>
+// read once: a negative bound stops the scan; visit(j, dist) is called for every point j with dist <= bound
+// (padding lanes too while the bound is infinite). In high dimension a group is abandoned as soon as all its
+// partial distances exceed the bound. D > 0 fixes the dimension at compile time, so that the loop over
+// dimensions unrolls and q stays in registers.
+template <Metric M, std::size_t D = 0, class Bound, class Visit>
 inline void scan_leaf(const double* q, const double* block, std::size_t dim, std::size_t lanes, Bound&& bound,
                       Visit&& visit) {
+  const std::size_t dims = D ? D : dim;
+  // Broadcast once: visit() writes memory the compiler cannot tell apart from q, so it would reload q per group.
+  Block q_fixed[D ? D : 1];
+  if constexpr (D > 0) {
+    for (std::size_t d = 0; d < D; ++d) q_fixed[d] = splat(q[d]);
+  }
   for (std::size_t j0 = 0; j0 < lanes; j0 += kLanes) {
     const double b = bound();
     if (b < 0) return;
     Block acc = splat(0.0);
     bool rejected = false;
-    for (std::size_t d = 0; d < dim; ++d) {
-      accumulate<M>(acc, load_block(block + d * lanes + j0), splat(q[d]));
-      if ((d & 7) == 7 && d + 1 < dim && lanes_min(acc) > b) {
+    for (std::size_t d = 0; d < dims; ++d) {
+      accumulate<M>(acc, load_block(block + d * lanes + j0), D > 0 ? q_fixed[d] : splat(q[d]));
+      if ((d & 7) == 7 && d + 1 < dims && lanes_within(acc, b) == 0) {
         rejected = true;
         break;
       }
     }
-    if (rejected || lanes_min(acc) > b) continue;  // the common case: no point of the group is close enough
-    for (std::size_t t = 0; t < kLanes; ++t) {
-      if (acc[t] <= b) visit(j0 + t, static_cast<double>(acc[t]));
+    if (rejected) continue;
+    // The common case is no point of the group close enough: one compare and one mask test.
+    for (unsigned hits = lanes_within(acc, b); hits != 0; hits &= hits - 1) {
+      const std::size_t t = static_cast<std::size_t>(__builtin_ctz(hits));
+      visit(j0 + t, static_cast<double>(acc[t]));
     }
   }
 }
 
 // Number of points of a transposed leaf within max-norm distance r of q (< r when strict, else <= r).
 // Branch-free over lanes: in a leaf that straddles the radius, inside and outside alternate unpredictably.
+// D > 0 fixes the dimension at compile time (see scan_leaf).
+template <std::size_t D = 0>
 inline std::size_t count_leaf(const double* q, const double* block, std::size_t dim, std::size_t lanes, double r,
                               bool strict) {
+  const std::size_t dims = D ? D : dim;
+  Block q_fixed[D ? D : 1];
+  if constexpr (D > 0) {
+    for (std::size_t d = 0; d < D; ++d) q_fixed[d] = splat(q[d]);
+  }
   std::size_t count = 0;
   for (std::size_t j0 = 0; j0 < lanes; j0 += kLanes) {
     Block acc = splat(0.0);
     bool rejected = false;
-    for (std::size_t d = 0; d < dim; ++d) {
-      accumulate<Metric::Chebyshev>(acc, load_block(block + d * lanes + j0), splat(q[d]));
-      if ((d & 7) == 7 && d + 1 < dim && lanes_min(acc) > r) {  // high dimension: the whole group is outside
+    for (std::size_t d = 0; d < dims; ++d) {
+      accumulate<Metric::Chebyshev>(acc, load_block(block + d * lanes + j0), D > 0 ? q_fixed[d] : splat(q[d]));
+      if ((d & 7) == 7 && d + 1 < dims && lanes_within(acc, r) == 0) {  // high dimension: the whole group is out
         rejected = true;
         break;
       }
     }
     if (rejected) continue;
 #ifdef INFOSCOPE_VECTOR_EXT
-    const BlockBits inside = strict ? (acc < r) : (acc <= r);  // lanes are -1 (true) or 0
-    long long sum = 0;
-    for (std::size_t t = 0; t < kLanes; ++t) sum += inside[t];
-    count += static_cast<std::size_t>(-sum);
+    count += static_cast<std::size_t>(__builtin_popcount(block_bits(strict ? acc < r : acc <= r)));
 #else
     for (std::size_t t = 0; t < kLanes; ++t) count += strict ? (acc[t] < r) : (acc[t] <= r);
 #endif
   }
   return count;
+}
+
+// count_leaf with the dimension fixed at compile time up to 8.
+inline std::size_t count_leaf_any_dim(const double* q, const double* block, std::size_t dim, std::size_t lanes,
+                                      double r, bool strict) {
+  switch (dim) {
+    case 1: return count_leaf<1>(q, block, dim, lanes, r, strict);
+    case 2: return count_leaf<2>(q, block, dim, lanes, r, strict);
+    case 3: return count_leaf<3>(q, block, dim, lanes, r, strict);
+    case 4: return count_leaf<4>(q, block, dim, lanes, r, strict);
+    case 5: return count_leaf<5>(q, block, dim, lanes, r, strict);
+    case 6: return count_leaf<6>(q, block, dim, lanes, r, strict);
+    case 7: return count_leaf<7>(q, block, dim, lanes, r, strict);
+    case 8: return count_leaf<8>(q, block, dim, lanes, r, strict);
+    default: return count_leaf<0>(q, block, dim, lanes, r, strict);
+  }
 }
 
 // Distance (squared for Euclidean) from q to an axis-aligned box, both padded to whole blocks of dimensions

@@ -38,19 +38,6 @@ std::size_t cells_for(double n_cells, std::size_t dim) {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-#ifdef INFOSCOPE_VECTOR_EXT
-inline unsigned lane_bits(LaneMask m) {
-#ifdef __AVX__
-  return static_cast<unsigned>(_mm256_movemask_pd(reinterpret_cast<__m256d>(m)));
-#else
-  unsigned bits = 0;
-  for (std::size_t t = 0; t < kLanes4; ++t) bits |= (m[t] ? 1u : 0u) << t;
-  return bits;
-#endif
-}
-
-#endif
-
 // Max-norm distance from q to the point at position p (the scalar form of `distances4`).
 template <std::size_t D>
 inline double distance_at(const double* const* cols, const double* q, std::size_t p) {

@@ -4,8 +4,10 @@
 // touches memory sequentially. Every node keeps the tight bounding box of its points; searches prune with the
 // distance from the query to a child's box, computed per metric (the max-norm takes the largest gap, not the
 // sum that Euclidean trees use; cf. scipy's dedicated L-infinity policy in ckdtree), and radius counts take a
-// whole box at once when its farthest corner is inside. All comparisons are made on fl(a - b), so results are
-// identical to a brute-force numpy reference, ties included.
+// whole box at once when its farthest corner is inside. Max-norm k-NN searches filter a leaf's points on byte
+// codes on the leaf's own scale, 32 points per instruction, and measure only the points the codes leave open
+// (scan_leaf_codes). All comparisons are made on fl(a - b), so results are identical to a brute-force numpy
+// reference, ties included.
 #pragma once
 
 #include <cstddef>
@@ -13,6 +15,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/byte_codes.hpp"
 #include "core/distance.hpp"
 #include "core/neighbors.hpp"
 
@@ -53,6 +56,8 @@ class KDTree {
     std::size_t begin = 0, end = 0;      // tree positions
     std::int32_t left = -1, right = -1;  // children; -1 for a leaf
     std::size_t block = 0, lanes = 0;    // leaves: offset of the transposed coordinates, padded point count
+    std::size_t codes = 0;               // leaves: offset of the byte codes, blocks of kByteLanes points
+    double code_scale = 0.0;             // leaves: codes per unit of distance; 0 where the leaf has no codes
   };
   struct Subtree {
     std::size_t begin, end, node;
@@ -62,9 +67,14 @@ class KDTree {
   // Builds `levels` levels below t (all when negative) and appends the subtrees below those to `deferred`.
   void build(const double* by_dim, Subtree t, int levels, std::vector<Subtree>* deferred);
   const double* padded(const double* q, double* stack, std::vector<double>& heap) const;
-  template <Metric M>
+  template <Metric M, std::size_t D>  // D = 0: any dimension
   double distance_to_box(std::int32_t node, const double* padded_q) const;
   template <Metric M>
+  void knn_fixed_dim(const double* padded_q, std::size_t exclude, KBest& s) const;
+  std::uint8_t leaf_code(const Node& leaf, std::size_t d, double v) const;
+  template <std::size_t D>
+  void scan_leaf_codes(const Node& leaf, const double* padded_q, std::size_t exclude, KBest& s) const;
+  template <Metric M, std::size_t D>
   void knn_node(std::int32_t node, double bound, const double* padded_q, std::size_t exclude, KBest& s) const;
   std::size_t count_node(std::int32_t node, const double* q, double r, bool strict) const;
   struct QueryGroup;
@@ -76,6 +86,7 @@ class KDTree {
   std::vector<std::size_t> perm_;  // tree position -> original row
   std::vector<double> points_;  // n_ x dim_, tree order
   std::vector<double> blocks_;  // leaves' coordinates transposed, see scan_leaf
+  std::vector<std::uint8_t> codes_;  // leaves' coordinates as bytes, see scan_leaf_codes
   std::vector<Node> nodes_;
   std::vector<double> boxes_;   // per node: padded_dim_ lows then padded_dim_ highs (tight bounding box)
 };
