@@ -177,5 +177,5 @@ def test_smallest_valid_sample():
 def test_build_info_and_version():
     info = isc.build_info()
     assert info["version"] == isc.__version__
-    assert {"compiler", "openmp", "threads", "native_arch", "cuda_option", "cuda"} <= set(info)
+    assert {"compiler", "openmp", "threads", "isa", "isa_built", "cuda_option", "cuda"} <= set(info)
     assert info["threads"] >= 1

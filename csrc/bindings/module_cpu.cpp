@@ -129,7 +129,7 @@ std::string compiler() {
 
 }  // namespace
 
-PYBIND11_MODULE(_core, m) {
+PYBIND11_MODULE(INFOSCOPE_MODULE_NAME, m) {
   m.doc() = "infoscope CPU core (C++17). Use the functions of the infoscope package, which validate inputs.";
 
   py::class_<infoscope::Job>(m, "Job", "Progress of one native call, readable from another thread while it runs.")
@@ -557,9 +557,9 @@ PYBIND11_MODULE(_core, m) {
         info["openmp"] = false;
 #endif
         info["threads"] = infoscope::available_threads();
-        info["native_arch"] = static_cast<bool>(INFOSCOPE_NATIVE_BUILD);
+        info["isa"] = INFOSCOPE_ISA;  // v2 / v3 / v4 (x86-64 levels), native, or generic
         info["cuda_option"] = INFOSCOPE_CUDA_OPTION;
         return info;
       },
-      "How this core was built: version, compiler, OpenMP, threads, CPU tuning, CUDA option.");
+      "How this core was built: version, compiler, OpenMP, threads, instruction set, CUDA option.");
 }

@@ -10,9 +10,6 @@
 #include "core/parallel.hpp"
 #include "core/sorted_axis.hpp"
 
-#if defined(INFOSCOPE_VECTOR_EXT) && defined(__AVX__)
-#include <immintrin.h>
-#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define INFOSCOPE_FORCE_INLINE __attribute__((always_inline))

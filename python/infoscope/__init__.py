@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from ._native import CUDA_PROBLEM, HAS_CUDA, core as _core, cuda as _cuda
+from ._native import CORE_VARIANTS, CUDA_PROBLEM, HAS_CUDA, core as _core, cuda as _cuda
 from . import stats
 from .estimators import (InfoMatrix, LagScan, conditional_mutual_info, entropy, estimate_many, multi_information,
                          mutual_info, mutual_info_matrix, transfer_entropy, transfer_entropy_lags,
@@ -26,7 +26,9 @@ def build_info() -> dict:
     """How this installation was built and what it can use.
 
     Returns a dict with ``version``, ``compiler``, ``openmp`` (whether the core is multithreaded with OpenMP),
-    ``threads`` (threads available to it), ``native_arch`` (compiled for the building CPU), ``cuda_option``
+    ``threads`` (threads available to it), ``isa`` (the build of the core chosen for this CPU at import: ``v2``,
+    ``v3`` or ``v4``, the x86-64 levels with SSE4.2, AVX2, AVX-512; ``native`` in a build for the building CPU;
+    ``generic`` on other processors), ``isa_built`` (the builds in this installation), ``cuda_option``
     (the INFOSCOPE_CUDA build setting), ``cuda_built`` (whether the CUDA module was compiled), ``cuda``
     (whether it is usable: built and a visible device has kernels in it), ``cuda_problem`` (why not, or why some
     device cannot be used; "" when all can), and with the module ``cuda_architectures`` (compiled in),
@@ -34,6 +36,7 @@ def build_info() -> dict:
     visible device).
     """
     info = dict(_core.build_info())
+    info["isa_built"] = list(CORE_VARIANTS)
     info["cuda_built"] = _cuda is not None
     info["cuda"] = HAS_CUDA
     info["cuda_problem"] = CUDA_PROBLEM
