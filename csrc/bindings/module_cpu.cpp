@@ -481,12 +481,13 @@ PYBIND11_MODULE(INFOSCOPE_MODULE_NAME, m) {
 
   m.def(
       "gaussian_kernel_log_mean",
-      [](const Matrix& x, double h, int workers, infoscope::Job* job) {
+      [](const Matrix& x, double h, int workers, std::optional<infoscope::Job*> job) {  // optional: "Job | None"
         const Samples s = samples(x);
         return locals(
-            s.n, [&](double* out) { infoscope::gaussian_kernel_log_mean(s.data, s.n, s.cols, h, workers, out); }, job);
+            s.n, [&](double* out) { infoscope::gaussian_kernel_log_mean(s.data, s.n, s.cols, h, workers, out); },
+            job.value_or(nullptr));
       },
-      py::arg("x").noconvert(), py::arg("h"), py::arg("workers"), py::arg("job") = nullptr,
+      py::arg("x").noconvert(), py::arg("h"), py::arg("workers"), py::arg("job") = py::none(),
       "log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h)) for every row i of x.");
 
   using Codes = py::array_t<std::int64_t, py::array::c_style>;

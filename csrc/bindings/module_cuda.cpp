@@ -187,12 +187,13 @@ PYBIND11_MODULE(_cuda, m) {
   });
   m.def(
       "affine_columns",
-      [](cu::Matrix& a, const std::vector<double>& shift, const std::vector<double>& scale, const cu::Matrix* add) {
+      [](cu::Matrix& a, const std::vector<double>& shift, const std::vector<double>& scale,
+         std::optional<const cu::Matrix*> add) {  // optional: typed "Matrix | None" in the stubs
         cu::DeviceGuard guard(a.device);
         py::gil_scoped_release release;
-        cu::affine_columns(a, shift, scale, add);
+        cu::affine_columns(a, shift, scale, add.value_or(nullptr));
       },
-      py::arg("a"), py::arg("shift"), py::arg("scale"), py::arg("add") = nullptr);
+      py::arg("a"), py::arg("shift"), py::arg("scale"), py::arg("add") = py::none());
 
   // The problem interface is the CPU module's class: Python holds either backend's problems as one type.
   py::module_::import("infoscope._core");

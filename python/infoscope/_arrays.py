@@ -13,6 +13,7 @@ import numbers
 import os
 import sys
 import warnings
+from types import FrameType
 
 import numpy as np
 
@@ -133,7 +134,8 @@ def check_real(value, name: str, *, minimum=None, positive=False) -> float:
     """A finite real number, >= minimum and/or > 0 when asked; anything else is a ValueError naming it."""
     bounds = " > 0" if positive else (f" >= {minimum:g}" if minimum is not None else "")
     if (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) or not math.isfinite(value)
-            or (positive and not value > 0) or (minimum is not None and value < minimum)):
+            or (positive and not value > 0)  # type: ignore[operator]  # typeshed: Real lacks __gt__
+            or (minimum is not None and value < minimum)):
         raise ValueError(f"{name} must be a finite number{bounds}, got {value!r}")
     return float(value)
 
@@ -141,9 +143,10 @@ def check_real(value, name: str, *, minimum=None, positive=False) -> float:
 def check_workers(workers) -> int:
     if isinstance(workers, bool) or not isinstance(workers, numbers.Integral):
         raise TypeError(f"workers must be an integer (-1 for all cores), got {workers!r}")
-    if workers == 0 or workers < -1 or workers > MAX_WORKERS:
+    count = int(workers)
+    if count == 0 or count < -1 or count > MAX_WORKERS:
         raise ValueError(f"workers must be -1 (all cores) or a number of threads from 1 to {MAX_WORKERS}, got {workers}")
-    return int(workers)
+    return count
 
 
 def check_seed(seed, name: str = "seed", *, generator: bool = True):
@@ -167,7 +170,8 @@ def check_choice(value, name: str, choices):
 def warn(message: str, category=RuntimeWarning) -> None:
     """warnings.warn, attributed to the user's line that called into the package (however deep the call)."""
     package = os.path.dirname(os.path.abspath(__file__))
-    frame, level = sys._getframe(1), 2  # stacklevel 2: the frame that called warn()
+    frame: FrameType | None = sys._getframe(1)
+    level = 2  # stacklevel 2: the frame that called warn()
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
         frame, level = frame.f_back, level + 1
     warnings.warn(message, category, stacklevel=level)

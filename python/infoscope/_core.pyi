@@ -189,7 +189,7 @@ def gao_mutual_info(xy: numpy.typing.NDArray[numpy.float64], dx: typing.Supports
     """
     Local I(X;Y) of Gao, Kannan, Oh & Viswanath 2017 (nats) for discrete-continuous mixtures.
     """
-def gaussian_kernel_log_mean(x: numpy.typing.NDArray[numpy.float64], h: typing.SupportsFloat | typing.SupportsIndex, workers: typing.SupportsInt | typing.SupportsIndex, job: Job = None) -> numpy.typing.NDArray[numpy.float64]:
+def gaussian_kernel_log_mean(x: numpy.typing.NDArray[numpy.float64], h: typing.SupportsFloat | typing.SupportsIndex, workers: typing.SupportsInt | typing.SupportsIndex, job: Job | None = None) -> numpy.typing.NDArray[numpy.float64]:
     """
     log((1/N) sum_j exp(-|x_i - x_j|^2 / 2h)) for every row i of x.
     """

@@ -57,7 +57,7 @@ def _throw_status(status: typing.SupportsInt | typing.SupportsIndex) -> None:
     """
     Raises what a failed CUDA call with this cudaError_t status raises (tests of the error translation).
     """
-def affine_columns(a: Matrix, shift: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], scale: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], add: Matrix = None) -> None:
+def affine_columns(a: Matrix, shift: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], scale: collections.abc.Sequence[typing.SupportsFloat | typing.SupportsIndex], add: Matrix | None = None) -> None:
     ...
 def architectures() -> str:
     """

@@ -60,9 +60,9 @@ else:
     core = _load_core(CORE_VARIANTS)
 
 try:
-    from . import _cuda as cuda  # type: ignore[attr-defined]
-except ImportError:
-    cuda = None
+    from . import _cuda as cuda
+except ImportError:  # built without nvcc
+    cuda = None  # type: ignore[assignment]
 
 
 def _probe() -> tuple[list, str]:

@@ -19,7 +19,7 @@ def _axes(ax, size=(6.0, 4.5)):
     try:
         from matplotlib.figure import Figure
     except ImportError as err:
-        raise ImportError("plotting needs matplotlib: pip install matplotlib") from err
+        raise ImportError("plotting needs matplotlib: pip install 'infoscope[plot]'") from err
     if ax is not None:
         return ax.figure, ax
     fig = Figure(figsize=size, layout="constrained")
@@ -114,7 +114,8 @@ def information_plane(rows: Sequence, *, h_y: Optional[float] = None, ax=None, t
         raise ValueError("rows is empty: call update() at least once before plotting")
     smooth_series([0.0, 0.0, 0.0], smooth)  # a bad smooth= is an error before anything is drawn
     fig, ax = _axes(ax)
-    curves, bars = defaultdict(list), defaultdict(lambda: ([], []))
+    curves = defaultdict(list)
+    bars: defaultdict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     nan = float("nan")
     for r in rows:
         curves[r["layer"]].append((r["epoch"], r["i_xt"], r["i_ty"]))
@@ -172,7 +173,8 @@ def fisher_trace(rows: Sequence, *, ax=None, title: Optional[str] = None):
     if not rows:
         raise ValueError("rows is empty: call update() at least once before plotting")
     fig, ax = _axes(ax)
-    by_layer, total = defaultdict(list), defaultdict(float)
+    by_layer = defaultdict(list)
+    total: defaultdict[int, float] = defaultdict(float)
     for r in rows:
         by_layer[r["layer"]].append((r["epoch"], r["trace"]))
         total[r["epoch"]] += r["trace"]

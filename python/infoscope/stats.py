@@ -356,7 +356,8 @@ def subsample(estimator, *args, fractions=(0.5, 0.25), split=None, seed=0, **kwa
     if any(a.shape[0] != n for a in arrays):
         raise ValueError("the arrays must have the same number of rows to be subsampled together")
     order = None if split == "contiguous" else np.random.default_rng(seed).permutation(n)
-    sizes, estimates = [], []
+    part_sizes: list[int] = []
+    part_estimates: list[np.ndarray] = []
     for f in fractions:
         parts = int(round(1 / f))
         size = n // parts
@@ -365,10 +366,10 @@ def subsample(estimator, *args, fractions=(0.5, 0.25), split=None, seed=0, **kwa
         # Contiguous blocks are slices (views); random ones index arrays of the permuted rows.
         blocks = [slice(i * size, (i + 1) * size) if order is None else order[i * size:(i + 1) * size]
                   for i in range(parts)]
-        estimates.append(np.array([float(estimator(*[a[b] for a in arrays], **kwargs)) for b in blocks]))
-        sizes.append(size)
+        part_estimates.append(np.array([float(estimator(*[a[b] for a in arrays], **kwargs)) for b in blocks]))
+        part_sizes.append(size)
     full = float(estimator(*arrays, **kwargs))
-    sizes, estimates = np.array(sizes + [n], dtype=np.float64), tuple(estimates) + (np.array([full]),)
+    sizes, estimates = np.array(part_sizes + [n], dtype=np.float64), tuple(part_estimates) + (np.array([full]),)
     means = np.array([e.mean() for e in estimates])
     slope = np.polyfit(1.0 / sizes, means, 1)[0]
     # The variance falls as 1/size: each fraction's spread, scaled to N, pooled by its degrees of freedom.

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+from typing import Any
 
 
 class Registry(dict):
     """name -> item, for items of one class with a ``name`` attribute; errors name the kind of item."""
 
-    def __init__(self, kind: str, cls: type):
+    def __init__(self, kind: str, cls: type[Any]):
         super().__init__()
         self.kind, self.cls = kind, cls
 

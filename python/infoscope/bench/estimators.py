@@ -164,6 +164,7 @@ def start_jvm() -> float:
     spec = importlib.util.find_spec("idtxl")
     if spec is None:
         raise ImportError("idtxl (package idtxl-uv) is not installed, so there is no infodynamics.jar")
+    assert spec.submodule_search_locations is not None  # idtxl is a package
     jar = Path(spec.submodule_search_locations[0]) / "infodynamics.jar"
     start = time.perf_counter()
     jpype.startJVM(classpath=[str(jar)], convertStrings=False)

@@ -116,6 +116,7 @@ class ImageTask(Task):
 
     def marginal_images(self, n: int, seed: int) -> np.ndarray:
         """n images of independent latents: the distribution of x (and of y) at every MI level."""
+        assert self.render is not None  # image_task sets it
         return self.render(np.random.default_rng(seed).standard_normal((check_count(n, "n", 1), LATENT_DIMS)))
 
 

@@ -24,7 +24,7 @@ def _link_set(name: str, links) -> set:
         raise ValueError(f"{name} must hold only (source, target) pairs or only (source, target, lag) triples; "
                          f"got entries of length {sorted(sizes)}")
     for item in items:
-        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 0 for v in item):
+        if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= 0 for v in item):
             raise ValueError(f"{name} entries must be non-negative integers; got {item!r}")
         if item[0] == item[1]:
             raise ValueError(f"{name} has a self-link {item!r}; a node's own past is not a link")

@@ -149,7 +149,7 @@ def write_report(results, out: Path, *, plots=True) -> list:
     paths = write_tables(results, out)
     if plots:
         if importlib.util.find_spec("matplotlib") is None:
-            print("matplotlib is not installed: no figures (pip install matplotlib)")
+            print("matplotlib is not installed: no figures (pip install 'infoscope[plot]')")
             return paths
         paths.append(plot_estimates(results, out / "estimates.png"))
         paths.append(plot_errors(results, out / "errors.png"))

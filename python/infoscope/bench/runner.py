@@ -69,7 +69,7 @@ class Results:
 
     def speed(self) -> list:
         """One row per (estimator, n): median, total and count of the seconds of its successful runs."""
-        times = {}
+        times: dict[tuple[str, int], list[float]] = {}
         for r in self.runs:
             if r.status == "ok":
                 times.setdefault((r.estimator, r.n), []).append(r.seconds)
@@ -78,7 +78,7 @@ class Results:
 
     def scores(self) -> list:
         """One row per (estimator, n): tasks passed out of those it ran, per quantity."""
-        out = {}
+        out: dict[tuple[str, int], dict] = {}
         for row in self.accuracy():
             if row["status"] == "unsupported":
                 continue
@@ -94,7 +94,7 @@ class Results:
         return [asdict(r) for r in self.runs]
 
     def _groups(self) -> dict:
-        groups = {}
+        groups: dict[tuple[str, str, int], list[Run]] = {}
         for r in self.runs:
             groups.setdefault((r.task, r.estimator, r.n), []).append(r)
         return groups

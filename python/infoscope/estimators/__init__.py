@@ -27,7 +27,9 @@ __all__ = ["entropy", "mutual_info", "conditional_mutual_info", "transfer_entrop
 
 def check_output(base, local=False) -> float:
     """Validates base and local; returns log(base), the divisor that converts nats."""
-    if isinstance(base, bool) or not isinstance(base, numbers.Real) or not (base > 0 and base != 1) or not math.isfinite(base):
+    if (isinstance(base, bool) or not isinstance(base, numbers.Real)
+            or not (base > 0 and base != 1)  # type: ignore[operator]  # typeshed: Real lacks __gt__
+            or not math.isfinite(base)):
         raise ValueError(f"base must be a positive number other than 1 (e.g. 2 for bits, math.e for nats); got {base!r}")
     if not isinstance(local, (bool, np.bool_)):
         raise TypeError(f"local must be True or False, got {local!r}")
@@ -47,6 +49,7 @@ def _run(quantity: str, name, arrays: dict, options: dict, base, local):
                          "per-sample (local) values; use method='ksg' for local MI")
     device, kwargs = m.bind(options)
     backend = None if m.torch_device else backend_for(device, **arrays)
+    assert m.estimate is not None  # every method of these quantities has one (transfer entropy's do not)
     values = m.estimate(backend, *arrays.values(), **kwargs)
     if base != math.e:
         values = values / divisor
@@ -66,6 +69,7 @@ def prepare(quantity: str, name, *arrays, **options) -> Prepared:
         return _te_problem(m, source, target, options)
     names = ("x", "y", "z")[:len(arrays)]
     device, kwargs = m.bind(options)
+    assert m.problem is not None  # m.batched says so
     return m.problem(backend_for(device, **dict(zip(names, arrays))), *arrays, **kwargs)
 
 
@@ -399,6 +403,7 @@ def transfer_entropy_lags(source, target, lags=range(1, 11), method="ksg", *, k_
 for _function, _quantity in ((entropy, "entropy"), (mutual_info, "mutual_info"),
                              (conditional_mutual_info, "conditional_mutual_info"),
                              (transfer_entropy, "transfer_entropy"), (multi_information, "multi_information")):
+    assert _function.__doc__ is not None  # None only under python -OO, which drops this assert too
     _function.__doc__ = _function.__doc__.replace("{options}", options_doc(_quantity))
 
 # Many estimates in one call, built on the functions above.

@@ -9,11 +9,38 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Optional, Protocol, Union, cast
 
 import numpy as np
 
 from .._limits import check_memory
 from .._native import core
+
+if TYPE_CHECKING:
+    from .gaussian import GaussianConditionalMI
+
+
+class Problem(Protocol):
+    """What :class:`Prepared` asks of a problem: the core's :class:`infoscope._core.CmiProblem` of either backend,
+    or :class:`infoscope.estimators.gaussian.GaussianConditionalMI`."""
+
+    @property
+    def batch(self) -> int: ...
+
+    def __len__(self) -> int: ...
+
+    def locals(self) -> np.ndarray: ...
+
+    def surrogates(self, perms: np.ndarray) -> np.ndarray: ...
+
+
+class Layout(Protocol):
+    """The trial layout of a problem's rows: :class:`infoscope.estimators.transfer.Embedding` or :class:`Trials`."""
+
+    @property
+    def trial_starts(self) -> np.ndarray: ...
+
+    def align(self, values: np.ndarray) -> Union[np.ndarray, list[np.ndarray]]: ...
 
 
 @dataclass(frozen=True)
@@ -25,8 +52,8 @@ class Prepared:
     where each local value lies in time; without it the n rows are one trial. ``bias`` (of a bias-corrected
     estimator) is subtracted from every local value and surrogate estimate alike, so p-values are unchanged."""
 
-    problem: object
-    embedding: object = None
+    problem: Problem
+    embedding: Optional[Layout] = None
     bias: float = 0.0
 
     def locals(self) -> np.ndarray:
@@ -39,7 +66,8 @@ class Prepared:
 
     def analytic_null(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` draws from the estimate's analytic null distribution (problems that have one: the Gaussian)."""
-        return self.problem.analytic_null(rng, count) - self.bias
+        gaussian = cast("GaussianConditionalMI", self.problem)  # the one problem with an analytic null
+        return gaussian.analytic_null(rng, count) - self.bias
 
     @property
     def n(self) -> int:

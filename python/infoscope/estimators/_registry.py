@@ -188,7 +188,7 @@ def _neural(bound: str, defaults: dict) -> Callable:
 
     estimate.__name__ = f"{bound}_mutual_info"
     keyword = inspect.Parameter.KEYWORD_ONLY
-    estimate.__signature__ = inspect.Signature(
+    estimate.__signature__ = inspect.Signature(  # type: ignore[attr-defined]  # inspect.signature reads it
         [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in ("backend", "x", "y")]
         + [inspect.Parameter(name, keyword) for name in defaults])
     return estimate

@@ -29,7 +29,7 @@ def normal_draws(seed, shape) -> np.ndarray:
     if state is None:
         if len(_SEED_STATES) >= 1024:
             _SEED_STATES.clear()
-        state = _SEED_STATES[seed] = np.random.PCG64(seed).state
+        state = _SEED_STATES[seed] = np.random.PCG64(int(seed)).state
     bit_generator = getattr(_SCRATCH, "bit_generator", None)
     if bit_generator is None:
         bit_generator = _SCRATCH.bit_generator = np.random.PCG64(0)
@@ -147,7 +147,7 @@ class Preprocessing:
     normalize: bool = True
     transform: str | None = None
     noise: float = 1e-10
-    seed: object = 0
+    seed: int | np.random.Generator | None = 0
 
     def __post_init__(self):
         set_field = object.__setattr__

@@ -24,6 +24,7 @@ CUDA arrays are copied to the host once.
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -110,7 +111,7 @@ class GaussianConditionalMI:
         n, dx, dz, dy = table.n, len(self._x), len(self._z), len(self._y)
         self._df = dx * dy
         self._bias = conditional_bias(n, dx, dy, dz) if table.bias_correction else 0.0
-        self._whitened_t = None  # W^T, built on the first surrogates: an analytic null never needs it
+        self._whitened_t: Optional[np.ndarray] = None  # W^T, built on the first surrogates (not for an analytic null)
 
     def __len__(self) -> int:
         return self._table.n
@@ -121,15 +122,14 @@ class GaussianConditionalMI:
                                                 transform=None, bias_correction=self._table.bias_correction)
 
     def surrogates(self, perms) -> np.ndarray:
-        if self._whitened_t is None:
-            self._whiten()
-        g = core.permuted_cross_products(self._whitened_t, self._y_rows, np.ascontiguousarray(perms, dtype=np.uint32),
+        whitened_t = self._whitened_t if self._whitened_t is not None else self._whiten()
+        g = core.permuted_cross_products(whitened_t, self._y_rows, np.ascontiguousarray(perms, dtype=np.uint32),
                                          -1)  # (count, dz + dx, dy)
         conditioned = lambda rows: self._syy - np.einsum("sad,sae->sde", rows, rows)  # noqa: E731
         return 0.5 * (np.linalg.slogdet(conditioned(g[:, :len(self._z)]))[1] - np.linalg.slogdet(conditioned(g))[1]) \
             - self._bias
 
-    def _whiten(self):
+    def _whiten(self) -> np.ndarray:
         columns, covariance = self._table.standardised, self._table.covariance
         zx = np.concatenate([self._z, self._x])
         try:
@@ -137,9 +137,11 @@ class GaussianConditionalMI:
         except np.linalg.LinAlgError:
             raise ValueError("the sample covariance is singular (a constant or linearly dependent column): "
                              "the Gaussian estimate is infinite") from None
-        self._whitened_t = np.ascontiguousarray(np.linalg.solve(factor, columns[:, zx].T))
+        whitened_t = np.ascontiguousarray(np.linalg.solve(factor, columns[:, zx].T))
+        self._whitened_t = whitened_t
         self._y_rows = np.ascontiguousarray(columns[:, self._y])
         self._syy = covariance[np.ix_(self._y, self._y)]
+        return whitened_t
 
     def analytic_null(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` draws from the estimate's large-sample null distribution: under conditional independence

@@ -124,7 +124,8 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
         if k < d:
             raise ValueError(f"correction='lnc' needs k >= the joint dimension dx + dy = {d}; got k={k}")
         alpha = lnc_alpha(k, d) if isinstance(alpha, str) and alpha == "auto" else alpha
-        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 < alpha <= 1:
+        if (isinstance(alpha, bool) or not isinstance(alpha, numbers.Real)
+                or not 0 < alpha <= 1):  # type: ignore[operator]  # typeshed: Real lacks __gt__
             raise ValueError(f"alpha must be 'auto' or a number in (0, 1]; got {alpha!r}")
     xy_host = backend.host(xy) if correction is not None else None  # before the problem takes the matrix
     if algorithm == 1:
@@ -132,8 +133,10 @@ def ksg_mutual_info(backend, x, y, *, k, algorithm, correction, alpha, reference
     else:
         local = backend.ksg2(xy, x.shape[1], k, workers, theiler)
     if correction == "lnc":
+        assert xy_host is not None  # copied above for every correction
         local += core.lnc_correction(xy_host, k, float(alpha), workers)
     elif correction == "gaussian":
+        assert xy_host is not None
         options = dict(k=k, algorithm=algorithm, correction=None, alpha=alpha, references=references, theiler=theiler,
                        workers=workers)
         dx = x.shape[1]

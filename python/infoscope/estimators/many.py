@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -132,12 +132,15 @@ class _Table:
         self.method = find_method(quantity, name)
         self.options = options
         self.trial_starts = trial_starts
-        self._last_conditioning = (None, None)  # ((x cols, z cols), the last KSG problem prepared)
+        # ((x cols, z cols), the last KSG problem prepared)
+        self._last_conditioning: tuple[Optional[tuple[tuple, tuple]], Any] = (None, None)
         self.fast = self.method.has_many(options)
         device, self.kwargs = self.method.bind(options)
         # A torch method places its own work (device= reaches it); the others run on one of infoscope's backends.
         self.backend = (backend if backend is not None or self.method.torch_device
                         else backend_for(device, table=table))
+        # The data as the estimates read it: a host array, a backend's matrix, or (binned) a list of column symbols.
+        self.table: Any
         if self.fast and self.method.many == "gaussian":
             source = embedded if embedded is not None else self.backend.samples(table, "data")
             self.covariances = gaussian.CovarianceTable(_device.to_host(source), self.kwargs["transform"],
@@ -178,11 +181,13 @@ class _Table:
 
         if local and not self.method.local_values:
             raise ValueError(f"local=True: method={self.method.name!r} has no per-sample (local) values")
-        values = []
+        estimate = self.method.estimate
+        assert estimate is not None  # every MI and CMI method has one; TE tables are always fast
+        rows = []
         for spec in tqdm(specs, desc=self.method.quantity, unit="estimate", leave=False,
                          disable=None if progress is None else not progress):
-            values.append(self.method.estimate(self.backend, *self._arrays(spec), **self.kwargs))
-        values = np.array(values)
+            rows.append(estimate(self.backend, *self._arrays(spec), **self.kwargs))
+        values = np.array(rows)
         if not self.method.local_values:  # one number per estimate (a neural bound)
             return values, None
         return values.mean(axis=1), values if local else None
@@ -199,11 +204,12 @@ class _Table:
     def prepared(self, spec) -> Prepared:
         """The estimate of one spec, prepared for surrogates that permute its Y columns (within trials)."""
         if not self.fast:
+            assert self.method.problem is not None  # asked only of methods that batch (see _significance)
             return self.method.problem(self.backend, *self._arrays(spec), **self.kwargs)
         x, z, y = spec
         if self.method.many == "gaussian":
-            problem = gaussian.GaussianConditionalMI(self.covariances, x, z, y)
-            return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
+            gaussian_cmi = gaussian.GaussianConditionalMI(self.covariances, x, z, y)
+            return Prepared(gaussian_cmi, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
         kw = self.kwargs
         if self.method.many == "ksg":
             cols = np.concatenate([x, z, y]).astype(np.int64)
@@ -219,8 +225,10 @@ class _Table:
                     problem.share_conditioning(self._last_conditioning[1])
                 self._last_conditioning = (key, problem)
         else:  # the joint symbols of each column set
-            joint = [_joint_symbols(self.table, cols, kw["workers"]) if len(cols) else None for cols in (x, z, y)]
-            problem = core.BinnedConditionalMI(joint[0], joint[1], joint[2], kw["correction"], kw["workers"])
+            sx = _joint_symbols(self.table, x, kw["workers"])  # x and y are never empty (see _groups)
+            sz = _joint_symbols(self.table, z, kw["workers"]) if len(z) else None
+            sy = _joint_symbols(self.table, y, kw["workers"])
+            problem = core.BinnedConditionalMI(sx, sz, sy, kw["correction"], kw["workers"])
         return Prepared(problem, None if self.trial_starts is None else Trials(np.asarray(self.trial_starts)))
 
 
@@ -327,7 +335,7 @@ def mutual_info_matrix(X, Y=None, method="ksg", *, groups=None, labels=None, bas
         values[i, j] = estimates[e] / divisor
         if Y is None:
             values[j, i] = values[i, j]
-        if n_permutations:
+        if p is not None:  # n_permutations > 0
             p[i, j] = tested[e]
             if Y is None:
                 p[j, i] = tested[e]
@@ -485,7 +493,7 @@ def transfer_entropy_matrix(series, lags=1, method="ksg", *, k_hist=1, l_hist=1,
                            "transfer_entropy_matrix")
     for e, key in enumerate(keys):
         values[key] = estimates[e] / divisor
-        if n_permutations:
+        if p is not None:  # n_permutations > 0
             p[key] = tested[e]
     locals_out = None if local_values is None else local_values / divisor
     if not scan:

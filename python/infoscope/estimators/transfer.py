@@ -204,7 +204,8 @@ def lagged(backend, emb: Embedding, pooled, widths: list[int], blocks) -> object
     at t - offset for each offset (all its columns together). Computed by one gather on the backend; offsets are
     >= 0 and at most ``emb.first``, so no row reaches into the previous trial."""
     first_col = np.cumsum([0] + list(widths))
-    back, col = [], []
+    back: list[int] = []
+    col: list[int] = []
     for series, offsets in blocks:
         for o in offsets:
             back.extend([o] * widths[series])
@@ -280,12 +281,12 @@ def fit_var(trials: list, order: int):
     from ..bench.processes import LinearGaussianVAR
 
     mean = np.vstack(trials).mean(axis=0)
-    past, present = [], []
+    past_blocks, present_blocks = [], []
     for t in trials:
         c = t - mean
-        past.append(np.hstack([c[order - i:len(c) - i] for i in range(1, order + 1)]))
-        present.append(c[order:])
-    past, present = np.vstack(past), np.vstack(present)
+        past_blocks.append(np.hstack([c[order - i:len(c) - i] for i in range(1, order + 1)]))
+        present_blocks.append(c[order:])
+    past, present = np.vstack(past_blocks), np.vstack(present_blocks)
     coef, *_ = np.linalg.lstsq(past, present, rcond=None)
     d = present.shape[1]
     residual = present - past @ coef

@@ -51,7 +51,7 @@ def _column_kind(dtype) -> str:
     return "symbol" if kind in "OSUV" else "integer" if kind in "biu" else "float"
 
 
-def feature_matrix(X) -> tuple[np.ndarray, list, np.ndarray]:
+def feature_matrix(X) -> tuple[np.ndarray, list[str] | None, np.ndarray]:
     """(columns as an object or float array of shape (N, p), names or None, each column's kind: "symbol",
     "integer" or "float").
 
@@ -222,7 +222,8 @@ class FeatureTable:
         else:
             self.by_column[p] = _numbers(y, "y", "a class target wants discrete_target=True or mutual_info_classif")
             self.by_column[p:] += _scale(self.by_column[p:], "y")[:, None] * rng.standard_normal(size=(n, 1)).T
-        self._rows = self._codes = None
+        self._rows: np.ndarray | None = None  # built at first use
+        self._codes: np.ndarray | None = None
 
     @property
     def target(self) -> int:

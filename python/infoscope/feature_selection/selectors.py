@@ -143,11 +143,12 @@ class _GreedySelector(SelectorMixin, BaseEstimator):
         if n is None:
             return max(1, p // 2)
         if isinstance(n, numbers.Integral) and not isinstance(n, bool):
-            if not 1 <= n <= p:
+            if not 1 <= int(n) <= p:
                 raise ValueError(f"n_features_to_select={n} must lie in 1..{p}, the number of features")
             return int(n)
-        if isinstance(n, numbers.Real) and not isinstance(n, bool) and 0 < n < 1:
-            return max(1, int(n * p))
+        if (isinstance(n, numbers.Real) and not isinstance(n, bool)
+                and 0 < n < 1):  # type: ignore[operator]  # typeshed: Real lacks comparisons
+            return max(1, int(n * p))  # type: ignore[call-overload]  # typeshed: Real arithmetic untyped
         raise ValueError(f"n_features_to_select must be None, a count or a fraction in (0, 1); got {n!r}")
 
     def _tests(self) -> bool:

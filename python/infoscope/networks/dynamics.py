@@ -158,7 +158,8 @@ class _Process:
         table = self.lagged(emb, offsets)
         w = self.width
         cols = {o: list(range(i * w, (i + 1) * w)) for i, o in enumerate(offsets)}
-        specs = [(cols[0], [], [c for o in p for c in cols[o]]) for p in pasts]
+        specs: list[tuple[list[int], list[int], list[int]]] = [(cols[0], [], [c for o in p for c in cols[o]])
+                                                               for p in pasts]
         columns, bounds = _bounds(specs)
         o, starts, samples = self.options, emb.trial_starts.tolist(), table.shape[0]
         if self.binned:
@@ -372,7 +373,8 @@ def _grid_values(values, name: str) -> np.ndarray:
 def _candidates(k_values, tau_values) -> tuple[np.ndarray, np.ndarray, list, np.ndarray]:
     """The grid, its distinct pasts (k = 1 is the same past for every tau) and, per grid cell, its past's index."""
     ks, taus = _grid_values(k_values, "k_values"), _grid_values(tau_values, "tau_values")
-    pasts, index = {}, np.empty((len(ks), len(taus)), dtype=np.intp)
+    pasts: dict[tuple[int, ...], int] = {}
+    index = np.empty((len(ks), len(taus)), dtype=np.intp)
     for i, k in enumerate(ks):
         for j, tau in enumerate(taus):
             past = tuple(1 + m * int(tau) for m in range(int(k)))
@@ -531,4 +533,5 @@ def max_ais_embedding(series, k_values=range(1, 11), tau_values=range(1, 4), *, 
 
 
 for _function in (active_information_storage, predictive_information):
+    assert _function.__doc__ is not None  # both have docstrings
     _function.__doc__ = _function.__doc__.replace("{options}", _OPTIONS_DOC)

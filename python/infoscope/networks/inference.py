@@ -185,8 +185,9 @@ class Cascade:
         :meth:`null`. Only what decides it is computed: surrogate s counts for the maximum as soon as one spec's
         value reaches the statistic and stops counting for the minimum as soon as one falls below it, and the
         test ends once it can no longer pass; the decision is that of the full table."""
-        test, problems = self._test(), [self.engine.prepared(specs[0])] + [None] * (len(specs) - 1)
-        step = _BATCH * max(1, problems[0].batch // _BATCH)
+        test, first = self._test(), self.engine.prepared(specs[0])
+        problems = [first] + [None] * (len(specs) - 1)
+        step = _BATCH * max(1, first.batch // _BATCH)
         limit = alpha * (count + 1) - 1  # the test fails once this many surrogates count
         counted = 0
         for begin in range(0, count, step):
@@ -208,7 +209,8 @@ class Cascade:
     def include(self, candidates: list, base: list) -> list:
         """The candidates that join ``base`` one at a time by the maximum-statistic test (step 1 and 2)."""
         s = self.settings
-        candidates, chosen = list(candidates), []
+        candidates = list(candidates)
+        chosen: list = []
         while candidates:
             specs = [self.spec([c], base + chosen) for c in candidates]
             values = self.cmi(specs)
@@ -334,7 +336,7 @@ def _indices(value, name: str, count: int, default) -> tuple:
         return tuple(default)
     values = [value] if isinstance(value, numbers.Integral) else list(value)
     for v in values:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= v < count:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral) or not 0 <= int(v) < count:
             raise ValueError(f"{name} must be process indices in [0, {count}), got {value!r}")
     if not values or len(set(values)) != len(values):
         raise ValueError(f"{name} must list distinct process indices, got {value!r}")

@@ -58,6 +58,7 @@ def endless_batches(data, batch_size: int, generator: torch.Generator):
     or a loader's own batches, pass after pass."""
     if is_pair(data):
         (x, y), = batches(data, len(data[0]))     # checked and converted once, then indexed
+        assert y is not None  # a pair has targets
         while True:
             for idx in torch.randperm(x.shape[0], generator=generator).split(batch_size):
                 yield x[idx], y[idx]
@@ -93,10 +94,10 @@ def batches(data, batch_size: int, name: str = "data") -> Iterator[tuple[torch.T
                 if not batch:
                     raise ValueError(f"{name} yielded an empty batch")
                 x = as_tensor(batch[0], f"{name} inputs")
-                y = as_tensor(batch[1], f"{name} targets") if len(batch) > 1 else None
-                if y is not None and y.shape[0] != x.shape[0]:
-                    raise ValueError(f"{name} yielded a batch of {x.shape[0]} inputs and {y.shape[0]} targets")
-                yield x, y
+                targets = as_tensor(batch[1], f"{name} targets") if len(batch) > 1 else None
+                if targets is not None and targets.shape[0] != x.shape[0]:
+                    raise ValueError(f"{name} yielded a batch of {x.shape[0]} inputs and {targets.shape[0]} targets")
+                yield x, targets
             else:
                 yield as_tensor(batch, f"{name} inputs"), None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import asdict, fields
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from .._arrays import check_count
 
@@ -52,6 +52,8 @@ def tables_to_csv(tables: dict, path, column: str = "name") -> None:
 class EpochMonitor(RowTable):
     """Mixin for a monitor whose ``update(epoch)`` appends rows with an ``epoch`` field: the training-loop
     protocol of :func:`infoscope.torch.fit` and the Lightning callback."""
+
+    update: Callable[[Optional[int]], Any]  # defined by each monitor
 
     def next_epoch(self, epoch: Optional[int]) -> int:
         """``epoch``, checked; by default one past the last row's (0 first)."""

@@ -54,6 +54,9 @@ class ConvAutoencoder(nn.Module):
     >>> Compressed.butakov(input_compression=ae.encode)                      # doctest: +SKIP
     """
 
+    pixel_mean: torch.Tensor  # buffers
+    pixel_std: torch.Tensor
+
     def __init__(self, image_shape, latent_dims: int = 4, *, width: int = 8, hidden: int = 64, seed: int = 0):
         super().__init__()
         shape = tuple(int(s) for s in image_shape) if isinstance(image_shape, (tuple, list)) else ()

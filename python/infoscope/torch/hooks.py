@@ -124,7 +124,7 @@ class ActivationRecorder:
                 if unknown:
                     raise ValueError(f"units names layers that are not recorded: {', '.join(sorted(unknown))}")
                 self.unit_indices = {name: _unit_indices(idx, name) for name, idx in units.items()}
-            elif isinstance(units, numbers.Integral) and not isinstance(units, bool) and units >= 1:
+            elif isinstance(units, numbers.Integral) and not isinstance(units, bool) and int(units) >= 1:
                 self._units_per_layer = int(units)
             else:
                 raise ValueError(f"units must be None, a positive integer or a dict of index lists; got {units!r}")

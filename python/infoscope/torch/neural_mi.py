@@ -85,7 +85,7 @@ class _MovingAverage:
 
     def __init__(self, rate: float = 0.01):
         self.rate = rate
-        self.log_average = None
+        self.log_average: torch.Tensor | None = None
 
     def loss(self, scores: torch.Tensor) -> torch.Tensor:
         log_mean = _log_mean_exp(_off_diagonal(scores))
@@ -158,7 +158,7 @@ def _torch_device(device, x, y) -> torch.device:
         return next((a.device for a in (x, y) if isinstance(a, torch.Tensor) and a.is_cuda), torch.device("cpu"))
     if kind == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r}, but torch sees no CUDA device")
-    return torch.device(kind, index)
+    return torch.device(kind) if index is None else torch.device(kind, index)
 
 
 def neural_mutual_info(x, y, *, bound: str, critic: str = "separable", hidden: int = 64, layers: int = 2,

@@ -541,7 +541,7 @@ class InformationTransferMonitor(EpochMonitor):
         try:
             from matplotlib.figure import Figure
         except ImportError as err:
-            raise ImportError("plotting needs matplotlib: pip install matplotlib") from err
+            raise ImportError("plotting needs matplotlib: pip install 'infoscope[plot]'") from err
         fig = Figure(figsize=(10.0, 4.0), layout="constrained")
         transfer_ax, accuracy_ax = fig.subplots(1, 2)
         for name in self.tasks:

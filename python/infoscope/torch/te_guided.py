@@ -45,7 +45,7 @@ Choices made here, each a parameter or documented:
 from __future__ import annotations
 
 import math
-from typing import Optional
+from typing import Optional, cast
 
 import numpy as np
 import torch
@@ -119,7 +119,8 @@ class TEGuidedOptimizer:
             raise ValueError(f"weights names layer pairs the transfer monitor does not measure: {sorted(unknown)}; "
                              f"it measures {self.transfer.layer_pairs}")
         modules = dict(self.transfer.model.named_modules())
-        linears, owners = {}, {}
+        linears = {}
+        owners: dict[str, tuple[str, str]] = {}
         for pair in self.transfer.layer_pairs:
             name = weights.get(pair, pair[1])
             if not isinstance(name, str) or name not in modules:
@@ -189,7 +190,7 @@ class TEGuidedOptimizer:
         ``transfer.neuron_pairs[pair]``, and rebuilds that linear layer's factors: a TE of your own, which holds
         until the monitor's next update replaces it."""
         self.refresh()
-        self._set_te(tuple(pair), te_bits)
+        self._set_te(cast("tuple[str, str]", tuple(pair)), te_bits)  # a list is accepted too
 
     def _set_te(self, pair: tuple[str, str], te_bits) -> None:
         if pair not in self.linears:
