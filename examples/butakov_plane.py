@@ -1,7 +1,10 @@
-"""The information plane of a small CNN on scikit-learn's bundled digits (8x8, no download) by the protocol of
+"""Information plane by compression (Butakov et al. 2024)
+======================================================
+
+The information plane of a small CNN on scikit-learn's bundled digits (8x8, no download) by the protocol of
 Butakov et al. 2024 ("Information bottleneck analysis of deep neural networks via lossy compression", ICLR).
 
-* Noise of standard deviation 1e-3 |x| before every layer with weights, in training and at inference
+* Noise of standard deviation ``1e-3 |x|`` before every layer with weights, in training and at inference
   (:func:`infoscope.torch.insert_noise`), and LeakyReLU activations, so that every layer is a noisy channel.
 * The input compressed to 4 dimensions by a convolutional autoencoder trained on the training images
   (:class:`infoscope.torch.ConvAutoencoder`), each layer by PCA to 4 dimensions at every epoch.
@@ -43,7 +46,7 @@ def cnn() -> nn.Sequential:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--autoencoder-epochs", type=int, default=60)
     parser.add_argument("--sigma", type=float, default=1e-3)

@@ -1,4 +1,7 @@
-"""Catastrophic forgetting seen through information transfer (Zhang et al. 2020): an MLP learns the digits 0-4
+"""Catastrophic forgetting through information transfer
+====================================================
+
+Catastrophic forgetting seen through information transfer (Zhang et al. 2020): an MLP learns the digits 0-4
 (task A), then only the digits 5-9 (task B); the L_IT and accuracy of both tasks are followed epoch by epoch.
 
 L_IT of a task under the current model is its labels' prequential code length (computed once, by models of
@@ -31,7 +34,7 @@ def mlp() -> nn.Sequential:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=20, help="training epochs on each task")
     parser.add_argument("--code-epochs", type=int, default=50,
                         help="most epochs per block of the prequential codes (early stopping)")

@@ -1,4 +1,7 @@
-"""Critical learning periods (Achille, Rovere & Soatto 2019; Achille, Paolini & Soatto 2019): a deficit in the
+"""Critical learning periods
+=========================
+
+Critical learning periods (Achille, Rovere & Soatto 2019; Achille, Paolini & Soatto 2019): a deficit in the
 first E epochs of training -- blurred inputs, or no inputs at all (white noise) -- then normal training for a
 fixed number of epochs, for a sweep of E; the final test accuracy against E, and the trace of the Fisher
 information of the weights, computed every epoch, which the papers see rise early in training and then fall.
@@ -165,7 +168,7 @@ def figure(accuracy: dict, control: dict, fisher: dict, args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--dataset", choices=("mnist1d", "digits"), default="mnist1d")
     parser.add_argument("--deficit", choices=("blur", "noise"), default="blur")
     parser.add_argument("--epochs", type=int, default=40, help="normal training epochs after the deficit")

@@ -1,4 +1,7 @@
-"""A small CNN on scikit-learn's bundled digits (8x8 images, no download): its information plane by k-NN after
+"""Information plane and transfer of a small CNN
+=============================================
+
+A small CNN on scikit-learn's bundled digits (8x8 images, no download): its information plane by k-NN after
 lossy compression (Butakov et al. 2024), and transfer entropy between its last two layers during training
 (Moldovan, Cataron & Andonie).
 
@@ -42,7 +45,7 @@ def cnn() -> nn.Sequential:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("digits-results"))
     args = parser.parse_args(argv)

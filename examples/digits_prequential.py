@@ -1,4 +1,7 @@
-"""How much information flows from the digits data into a network: the prequential code length of its labels
+"""Prequential code length of the digits
+=====================================
+
+How much information flows from the digits data into a network: the prequential code length of its labels
 and the information transfer L_IT (Zhang et al. 2020), beside the same images with shuffled labels.
 
 An MLP is trained anew on each growing prefix of the data (doubling blocks) and codes the next block; the final
@@ -31,7 +34,7 @@ def mlp() -> nn.Module:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=50, help="most training epochs per block (early stopping)")
     parser.add_argument("--out", type=Path, default=Path("digits-prequential"))
     args = parser.parse_args(argv)

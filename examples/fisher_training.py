@@ -1,4 +1,7 @@
-"""The Fisher information of a small MLP across training on the digits data, and the information in its
+"""Fisher information across training
+==================================
+
+The Fisher information of a small MLP across training on the digits data, and the information in its
 weights at the end (Achille, Paolini & Soatto 2019).
 
 The diagonal Fisher (labels sampled from the model's own predictions) is computed per layer before training
@@ -29,7 +32,7 @@ from infoscope.torch import FisherMonitor, effective_information, fisher_informa
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--variational-steps", type=int, default=2000)
     parser.add_argument("--out", type=Path, default=Path("fisher-training"))

@@ -1,4 +1,7 @@
-"""Which representation makes a new task cheapest to learn? Prequential code lengths and information transfer
+"""Which representation makes a new task cheapest
+==============================================
+
+Which representation makes a new task cheapest to learn? Prequential code lengths and information transfer
 (Zhang et al. 2020) of the digits 5-9 (images from the second half of the data), coded by a linear probe on
 three frozen representations: a randomly initialised MLP, the same MLP pretrained on the digits 0-4, and one
 pretrained on other images (the first half) of the digits 5-9.
@@ -33,7 +36,7 @@ def mlp() -> nn.Sequential:
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=50, help="most training epochs per block (early stopping)")
     parser.add_argument("--out", type=Path, default=Path("pretrained-transfer"))
     args = parser.parse_args(argv)

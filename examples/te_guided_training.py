@@ -1,4 +1,7 @@
-"""Does the transfer-entropy learning rule of Moldovan, Cataron & Andonie speed up training? Epochs to a target
+"""Transfer-entropy guided training
+================================
+
+Does the transfer-entropy learning rule of Moldovan, Cataron & Andonie speed up training? Epochs to a target
 test accuracy with and without it, over several seeds, on scikit-learn's bundled digits (no download).
 
 Moldovan, Cataron & Andonie (Entropy 2020, 2021) scale the gradient of each weight w_ij between the last fully
@@ -90,7 +93,7 @@ def epochs_to(curve, target):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--target", type=float, default=0.95, help="test accuracy to reach")

@@ -1,4 +1,7 @@
-"""Infer a transfer-entropy network of a random 10-node VAR process whose links and lags are known, and draw it
+"""Transfer-entropy network of a VAR process
+=========================================
+
+Infer a transfer-entropy network of a random 10-node VAR process whose links and lags are known, and draw it
 against the truth.
 
     python examples/te_network.py                      # 10 nodes, T = 1000, 200 surrogates: ~5 min on 2 cores

@@ -1,4 +1,7 @@
-"""The information plane of the 12-bit task of Shwartz-Ziv & Tishby 2017, for a tanh and a ReLU network.
+"""Information plane of the 12-bit task
+====================================
+
+The information plane of the 12-bit task of Shwartz-Ziv & Tishby 2017, for a tanh and a ReLU network.
 
 Inputs are all 4096 patterns of 12 bits; each bit sits on one of the 12 vertices v_i of a regular icosahedron
 (12 points spread evenly over the sphere). The label is 1 when ``|sum_i x_i v_i|^2`` exceeds its median: a rule
@@ -71,7 +74,7 @@ def run(activation: type[nn.Module], estimator, name: str, epochs: int, out: Pat
 
 
 def main(argv=None) -> dict[str, InformationPlane]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--epochs", type=int, default=300)
     parser.add_argument("--out", type=Path, default=Path("twelve-bit-results"))
     args = parser.parse_args(argv)

@@ -140,3 +140,14 @@ def test_te_network(tmp_path):
     assert len(table) == len(net.links) > 0
     assert (tmp_path / "te_network.png").stat().st_size > 1000
     assert scores["precision"] >= 0.5  # most selected links are true ones
+
+
+def test_feature_selection(tmp_path):
+    mrmr, relevance = load("feature_selection").main(["--select", "5", "--out", str(tmp_path)])
+    table = rows(tmp_path / "feature_selection.csv")
+    assert len(table) == 30
+    steps = {int(r["mrmr_step"]): r["feature"] for r in table if r["mrmr_step"]}
+    assert sorted(steps) == [1, 2, 3, 4, 5]
+    # MRMR's first step is the most relevant feature; later ones trade relevance for less redundancy.
+    assert steps[1] == max(table, key=lambda r: float(r["relevance_nats"]))["feature"]
+    assert (tmp_path / "feature_selection.png").stat().st_size > 1000

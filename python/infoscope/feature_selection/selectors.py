@@ -211,8 +211,8 @@ _ATTRIBUTES_DOC = """
 class MRMR(_GreedySelector):
     __doc__ = """Minimum redundancy, maximum relevance (Peng, Long & Ding 2005, IEEE TPAMI 27(8): 1226-1238).
 
-    Each step picks the feature f with the largest I(f; y) - (1/|S|) sum_{s in S} I(f; s) (``scheme=
-    "difference"``, MID) or I(f; y) / ((1/|S|) sum_{s in S} I(f; s)) (``scheme="quotient"``, MIQ); the first
+    Each step picks the feature f with the largest ``I(f; y) - (1/|S|) sum_{s in S} I(f; s)`` (``scheme=
+    "difference"``, MID) or ``I(f; y) / ((1/|S|) sum_{s in S} I(f; s))`` (``scheme="quotient"``, MIQ); the first
     step picks the most relevant feature. Estimates enter clipped at 0 (MI is not negative; as scikit-learn's
     scores). A step's redundancies I(f; s_new) over all remaining f are one batched call.
     """ + _PARAMETERS_DOC + """    scheme : {"difference", "quotient"}
