@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #if defined(__AVX__)
 #include <immintrin.h>
@@ -67,23 +68,23 @@ inline Block max_block(Block a, Block b) { return a > b ? a : b; }
 typedef double Lanes __attribute__((vector_size(kLanes4 * sizeof(double))));
 typedef long long LaneMask __attribute__((vector_size(kLanes4 * sizeof(double))));
 
+// |v| by clearing the sign bit, as abs_block.
+inline Lanes abs_lanes(Lanes v) {
+  return reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v) & (LaneMask{} + 0x7fffffffffffffffLL));
+}
+
 // Max-norm distances from q to the points at positions p..p + 3 of the D columns cols; |fl(a - b)| by clearing
 // the sign bit, as the KD-tree kernel and numpy's np.abs compute it.
 template <std::size_t D>
 inline Lanes distances4(const double* const* cols, const double* q, std::size_t p) {
-  const LaneMask magnitude = LaneMask{} + 0x7fffffffffffffffLL;
   Lanes acc{};
   for (std::size_t d = 0; d < D; ++d) {
     Lanes v;
     std::memcpy(&v, cols[d] + p, sizeof v);
-    const Lanes diff = reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v - q[d]) & magnitude);
+    const Lanes diff = abs_lanes(v - q[d]);
     acc = d == 0 ? diff : (acc > diff ? acc : diff);
   }
   return acc;
-}
-
-inline Lanes abs_lanes(Lanes v) {
-  return reinterpret_cast<Lanes>(reinterpret_cast<LaneMask>(v) & (LaneMask{} + 0x7fffffffffffffffLL));
 }
 
 // Bit t set where lane t of a four-lane comparison is true.
@@ -141,24 +142,19 @@ inline Block max_block(Block a, Block b) {
 #endif
 
 #ifdef INFOSCOPE_VECTOR_EXT
-// Horizontal min and max by halving shuffles: reading lanes one by one goes through the stack, and the store
-// forwarding stalls that costs were the hottest instructions of the k-NN search.
-template <class Op>
-inline double lanes_reduce(Block v, Op op) {
+// Horizontal max by halving shuffles: reading lanes one by one goes through the stack, and the store forwarding
+// stalls that costs were the hottest instructions of the k-NN search.
+inline double lanes_max(Block v) {
 #if defined(__AVX512F__)
-  v = op(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3));
-  v = op(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5));
-  v = op(v, __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6));
+  v = max_block(v, __builtin_shufflevector(v, v, 4, 5, 6, 7, 0, 1, 2, 3));
+  v = max_block(v, __builtin_shufflevector(v, v, 2, 3, 0, 1, 6, 7, 4, 5));
+  v = max_block(v, __builtin_shufflevector(v, v, 1, 0, 3, 2, 5, 4, 7, 6));
 #else
-  v = op(v, __builtin_shufflevector(v, v, 2, 3, 0, 1));
-  v = op(v, __builtin_shufflevector(v, v, 1, 0, 3, 2));
+  v = max_block(v, __builtin_shufflevector(v, v, 2, 3, 0, 1));
+  v = max_block(v, __builtin_shufflevector(v, v, 1, 0, 3, 2));
 #endif
   return v[0];
 }
-inline double lanes_min(Block v) {
-  return lanes_reduce(v, [](Block a, Block b) { return a < b ? a : b; });
-}
-inline double lanes_max(Block v) { return lanes_reduce(v, max_block); }
 
 // Bit t set where lane t of a block comparison is true (all ones).
 inline unsigned block_bits(BlockBits m) {
@@ -174,11 +170,6 @@ inline unsigned block_bits(BlockBits m) {
 }
 inline unsigned lanes_within(Block v, double bound) { return block_bits(v <= bound); }
 #else
-inline double lanes_min(const Block& v) {
-  double m = v[0];
-  for (std::size_t t = 1; t < kLanes; ++t) m = m < v[t] ? m : v[t];
-  return m;
-}
 inline double lanes_max(const Block& v) {
   double m = v[0];
   for (std::size_t t = 1; t < kLanes; ++t) m = m > v[t] ? m : v[t];
@@ -275,19 +266,20 @@ inline std::size_t count_leaf(const double* q, const double* block, std::size_t 
   return count;
 }
 
-// count_leaf with the dimension fixed at compile time up to 8.
-inline std::size_t count_leaf_any_dim(const double* q, const double* block, std::size_t dim, std::size_t lanes,
-                                      double r, bool strict) {
+// fn(std::integral_constant<std::size_t, D>{}) with D = dim for dim up to 8, else D = 0 (a loop over dim): the
+// kernels above unroll over a fixed D and keep the query in registers.
+template <class Fn>
+inline decltype(auto) with_fixed_dim(std::size_t dim, Fn&& fn) {
   switch (dim) {
-    case 1: return count_leaf<1>(q, block, dim, lanes, r, strict);
-    case 2: return count_leaf<2>(q, block, dim, lanes, r, strict);
-    case 3: return count_leaf<3>(q, block, dim, lanes, r, strict);
-    case 4: return count_leaf<4>(q, block, dim, lanes, r, strict);
-    case 5: return count_leaf<5>(q, block, dim, lanes, r, strict);
-    case 6: return count_leaf<6>(q, block, dim, lanes, r, strict);
-    case 7: return count_leaf<7>(q, block, dim, lanes, r, strict);
-    case 8: return count_leaf<8>(q, block, dim, lanes, r, strict);
-    default: return count_leaf<0>(q, block, dim, lanes, r, strict);
+    case 1: return fn(std::integral_constant<std::size_t, 1>{});
+    case 2: return fn(std::integral_constant<std::size_t, 2>{});
+    case 3: return fn(std::integral_constant<std::size_t, 3>{});
+    case 4: return fn(std::integral_constant<std::size_t, 4>{});
+    case 5: return fn(std::integral_constant<std::size_t, 5>{});
+    case 6: return fn(std::integral_constant<std::size_t, 6>{});
+    case 7: return fn(std::integral_constant<std::size_t, 7>{});
+    case 8: return fn(std::integral_constant<std::size_t, 8>{});
+    default: return fn(std::integral_constant<std::size_t, 0>{});
   }
 }
 

@@ -223,22 +223,6 @@ void KDTree::knn_node(std::int32_t id, double bound, const double* q, std::size_
   if (!s.settled(to_far)) knn_node<M, D>(left_first ? node.right : node.left, to_far, q, exclude, s);
 }
 
-// The search with the dimension fixed at compile time up to 8 (the leaf scan unrolls over it); above, a loop.
-template <Metric M>
-void KDTree::knn_fixed_dim(const double* q, std::size_t exclude, KBest& s) const {
-  switch (dim_) {
-    case 1: return knn_node<M, 1>(0, 0.0, q, exclude, s);
-    case 2: return knn_node<M, 2>(0, 0.0, q, exclude, s);
-    case 3: return knn_node<M, 3>(0, 0.0, q, exclude, s);
-    case 4: return knn_node<M, 4>(0, 0.0, q, exclude, s);
-    case 5: return knn_node<M, 5>(0, 0.0, q, exclude, s);
-    case 6: return knn_node<M, 6>(0, 0.0, q, exclude, s);
-    case 7: return knn_node<M, 7>(0, 0.0, q, exclude, s);
-    case 8: return knn_node<M, 8>(0, 0.0, q, exclude, s);
-    default: return knn_node<M, 0>(0, 0.0, q, exclude, s);
-  }
-}
-
 void KDTree::knn(const double* q, std::size_t exclude, std::size_t k, Metric metric, Ties ties, Neighbor* out) const {
   const std::size_t available = n_ - (exclude < n_ ? 1 : 0);
   if (k == 0 || k > available) throw std::invalid_argument("KDTree::knn: k must be between 1 and the number of other points");
@@ -246,10 +230,11 @@ void KDTree::knn(const double* q, std::size_t exclude, std::size_t k, Metric met
   std::vector<double> heap_q;
   const double* pq = padded(q, padded_q, heap_q);
   KBest s(k, ties, out);
+  // The dimension fixed at compile time up to 8: the leaf scans unroll over it.
   if (metric == Metric::Chebyshev) {
-    knn_fixed_dim<Metric::Chebyshev>(pq, exclude, s);
+    with_fixed_dim(dim_, [&](auto d) { knn_node<Metric::Chebyshev, d>(0, 0.0, pq, exclude, s); });
   } else {
-    knn_fixed_dim<Metric::Euclidean>(pq, exclude, s);
+    with_fixed_dim(dim_, [&](auto d) { knn_node<Metric::Euclidean, d>(0, 0.0, pq, exclude, s); });
     for (std::size_t i = 0; i < k; ++i) out[i].dist = std::sqrt(out[i].dist);
   }
 }
@@ -265,6 +250,11 @@ const double* KDTree::padded(const double* q, double* stack, std::vector<double>
   return dst;
 }
 
+std::size_t KDTree::count_leaf_fixed_dim(const double* q, const Node& leaf, double r, bool strict) const {
+  const double* block = &blocks_[leaf.block];
+  return with_fixed_dim(dim_, [&](auto d) { return count_leaf<d>(q, block, dim_, leaf.lanes, r, strict); });
+}
+
 std::size_t KDTree::count_node(std::int32_t id, const double* q, double r, bool strict) const {
   const double near_dist = distance_to_box<Metric::Chebyshev, 0>(id, q);
   if (strict ? near_dist >= r : near_dist > r) return 0;
@@ -275,7 +265,7 @@ std::size_t KDTree::count_node(std::int32_t id, const double* q, double r, bool 
   double far_dist = 0.0;
   for (std::size_t d = 0; d < dim_; ++d) far_dist = std::max(far_dist, std::max(abs_diff(q[d], lo[d]), abs_diff(q[d], hi[d])));
   if (strict ? far_dist < r : far_dist <= r) return node.end - node.begin;
-  if (node.left < 0) return count_leaf_any_dim(q, &blocks_[node.block], dim_, node.lanes, r, strict);
+  if (node.left < 0) return count_leaf_fixed_dim(q, node, r, strict);
   return count_node(node.left, q, r, strict) + count_node(node.right, q, r, strict);
 }
 
@@ -344,8 +334,7 @@ void KDTree::count_group(std::int32_t id, QueryGroup& g) const {
     for (unsigned t = inside; t != 0; t &= t - 1) g.counts[j0 + __builtin_ctz(t)] += size;
     for (unsigned t = valid & ~outside & ~inside; t != 0; t &= t - 1) {
       const std::size_t j = j0 + static_cast<std::size_t>(__builtin_ctz(t));
-      g.counts[j] += count_leaf_any_dim(g.queries + j * padded_dim_, &blocks_[node.block], dim_, node.lanes, g.radii[j],
-                                        g.strict);
+      g.counts[j] += count_leaf_fixed_dim(g.queries + j * padded_dim_, node, g.radii[j], g.strict);
     }
   }
 #else

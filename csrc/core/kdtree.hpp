@@ -69,13 +69,12 @@ class KDTree {
   const double* padded(const double* q, double* stack, std::vector<double>& heap) const;
   template <Metric M, std::size_t D>  // D = 0: any dimension
   double distance_to_box(std::int32_t node, const double* padded_q) const;
-  template <Metric M>
-  void knn_fixed_dim(const double* padded_q, std::size_t exclude, KBest& s) const;
   std::uint8_t leaf_code(const Node& leaf, std::size_t d, double v) const;
   template <std::size_t D>
   void scan_leaf_codes(const Node& leaf, const double* padded_q, std::size_t exclude, KBest& s) const;
   template <Metric M, std::size_t D>
   void knn_node(std::int32_t node, double bound, const double* padded_q, std::size_t exclude, KBest& s) const;
+  std::size_t count_leaf_fixed_dim(const double* padded_q, const Node& leaf, double r, bool strict) const;
   std::size_t count_node(std::int32_t node, const double* q, double r, bool strict) const;
   struct QueryGroup;
   void count_group(std::int32_t node, QueryGroup& g) const;
